@@ -1,0 +1,3 @@
+from kpfield.cli import main
+
+raise SystemExit(main())
