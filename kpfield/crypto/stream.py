@@ -31,7 +31,7 @@ def _nonce(counter: int, last: bool) -> bytes:
 
 
 def _read_full(src: BinaryIO, size: int) -> bytes:
-    """Read exactly ``size`` bytes unless the stream ends first (short reads from pipes are joined)."""
+    """Read exactly ``size`` bytes unless the stream ends first (joins short pipe reads)."""
     parts: list[bytes] = []
     remaining = size
     while remaining > 0:
@@ -70,7 +70,9 @@ def iter_decrypt(key: bytes, src: BinaryIO) -> Iterator[bytes]:
     if len(current) < TAG_SIZE:
         raise CryptoError(N_("The encrypted data is truncated."))
     while True:
-        following = _read_full(src, ENCRYPTED_CHUNK_SIZE) if len(current) == ENCRYPTED_CHUNK_SIZE else b""
+        following = (
+            _read_full(src, ENCRYPTED_CHUNK_SIZE) if len(current) == ENCRYPTED_CHUNK_SIZE else b""
+        )
         last = not following
         try:
             plain = aead.decrypt(_nonce(counter, last), current, None)
