@@ -1,0 +1,206 @@
+"""Records a monitor keeps: reports, witnesses with consent, attachments. Values only, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SEALED = "sealed"
+    EXPORTED = "exported"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class DatePrecision(enum.StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class CoordinateSource(enum.StrEnum):
+    GPS_DEVICE = "gps_device"
+    PHOTO_EXIF = "photo_exif"
+    MAP = "map"
+    ESTIMATED = "estimated"
+
+
+class ConsentMethod(enum.StrEnum):
+    WRITTEN = "written"
+    VERBAL_RECORDED = "verbal_recorded"
+    VERBAL_WITNESSED = "verbal_witnessed"
+    THUMBPRINT = "thumbprint"
+
+
+class AgeGroup(enum.StrEnum):
+    CHILD = "under_18"
+    YOUNG = "18_29"
+    ADULT = "30_49"
+    OLDER = "50_plus"
+    UNKNOWN = "unknown"
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNDISCLOSED = "undisclosed"
+
+
+class WitnessRole(enum.StrEnum):
+    VICTIM = "victim"
+    EYEWITNESS = "eyewitness"
+    FAMILY = "family_member"
+    COMMUNITY = "community_member"
+    OFFICIAL = "official"
+    OTHER = "other"
+
+
+class AttachmentKind(enum.StrEnum):
+    PHOTO = "photo"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class IncidentDate:
+    """A date known to a day, a month or a year: ``2026-10-03``, ``2026-10`` or ``2026``."""
+
+    value: str
+    precision: DatePrecision
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class Coordinates:
+    """WGS84 position in integer micro-degrees (no floats anywhere in sealed data)."""
+
+    lat_micro: int
+    lon_micro: int
+    source: CoordinateSource
+
+
+@dataclass(frozen=True)
+class Place:
+    site: str = ""
+    area: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+    coordinates: Coordinates | None = None
+
+
+@dataclass(frozen=True)
+class ConsentScope:
+    coalition_use: bool = False
+    share_with_kp: bool = False
+    publish_anonymised: bool = False
+    recontact: bool = False
+
+
+@dataclass(frozen=True)
+class Consent:
+    given: bool
+    method: ConsentMethod
+    recorded_on: str  # ISO date
+    scope: ConsentScope = field(default_factory=ConsentScope)
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class IdentifyingDetails:
+    """Kept apart from the pseudonym; optional; never printed in briefs."""
+
+    full_name: str = ""
+    contact: str = ""
+    address: str = ""
+    notes: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.full_name or self.contact or self.address or self.notes)
+
+
+@dataclass(frozen=True)
+class Witness:
+    id: WitnessId
+    pseudonym: str
+    age_group: AgeGroup = AgeGroup.UNKNOWN
+    gender: Gender = Gender.UNDISCLOSED
+    role: WitnessRole = WitnessRole.OTHER
+    identifying: IdentifyingDetails | None = None
+    consent: Consent | None = None
+    risk_notes: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    def with_changes(self, **changes: Any) -> Witness:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CaptureClaims:
+    """What the file says about itself. Claims, not facts: cameras' clocks and GPS can be wrong."""
+
+    taken_at: str | None = None
+    gps_lat_micro: int | None = None
+    gps_lon_micro: int | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: AttachmentId
+    report_id: ReportId
+    kind: AttachmentKind
+    original_name: str
+    size: int
+    mime: str
+    sha256: str
+    claims: CaptureClaims
+    imported_at: str
+    has_thumbnail: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    id: ReportId
+    status: ReportStatus
+    title: str = ""
+    incident_date: IncidentDate | None = None
+    place: Place = field(default_factory=Place)
+    categories: tuple[str, ...] = ()
+    perpetrators: tuple[str, ...] = ()
+    people_affected: int | None = None
+    narrative: str = ""
+    monitor_notes: str = ""
+    language: str = "en"
+    witness_ids: tuple[WitnessId, ...] = ()
+    version: int = 1
+    amends: ReportId | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    sealed_at: str | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is ReportStatus.DRAFT
+
+    def with_changes(self, **changes: Any) -> Report:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CustodyEntry:
+    seq: int
+    event: str
+    report_id: ReportId | None
+    at: str
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str

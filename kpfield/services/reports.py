@@ -1,0 +1,498 @@
+"""Use cases on reports, witnesses and attachments, called by both the CLI and the GUI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from kpfield import media
+from kpfield.custody.canonical import canonical_json, sha256_hex
+from kpfield.custody.log import CustodyLog
+from kpfield.custody.seal import seal_signature
+from kpfield.domain.document import (
+    ReportFields,
+    WitnessFields,
+    completeness_problems,
+    parse_report_document,
+    report_doc,
+)
+from kpfield.domain.ids import (
+    AttachmentId,
+    ReportId,
+    WitnessId,
+    new_attachment_id,
+    new_report_id,
+    new_witness_id,
+)
+from kpfield.domain.models import (
+    Attachment,
+    AttachmentKind,
+    CaptureClaims,
+    CustodyEntry,
+    Report,
+    ReportStatus,
+    Witness,
+)
+from kpfield.domain.taxonomy import Taxonomy
+from kpfield.errors import N_, Cancelled, MediaError, StateError, UsageError, ValidationError
+from kpfield.services.clock import Clock, iso
+from kpfield.vault.db import transaction
+from kpfield.vault.records import BlobRef, RecordStore, ReportRow
+from kpfield.vault.vault import Vault
+
+log = logging.getLogger(__name__)
+
+MAX_ATTACHMENT_BYTES = media.DEFAULT_MAX_BYTES
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything a screen needs to show one report."""
+
+    report: Report
+    witnesses: list[Witness]
+    attachments: list[Attachment]
+
+
+class ReportService:
+    def __init__(self, vault: Vault, taxonomy: Taxonomy, clock: Clock) -> None:
+        self.vault = vault
+        self.taxonomy = taxonomy
+        self.clock = clock
+        self.store = RecordStore(vault.conn)
+        self.custody = CustodyLog(vault.conn)
+
+    def _now(self) -> str:
+        return iso(self.clock.now())
+
+    # ------------------------------------------------------------------ drafts
+    def new_draft(self, fields: ReportFields | None = None) -> Report:
+        f = fields or ReportFields()
+        now = self._now()
+        report = Report(
+            id=new_report_id(),
+            status=ReportStatus.DRAFT,
+            title=f.title,
+            incident_date=f.incident_date,
+            place=f.place,
+            categories=f.categories,
+            perpetrators=f.perpetrators,
+            people_affected=f.people_affected,
+            narrative=f.narrative,
+            monitor_notes=f.monitor_notes,
+            language=f.language,
+            created_at=now,
+            updated_at=now,
+        )
+        with transaction(self.vault.conn):
+            self.store.insert_report(report)
+            self.custody.append("created", report.id, now, {"version": 1})
+        log.info("draft created")
+        return report
+
+    def create_from_document(self, raw: Any) -> ReportId:
+        """Validate a ``kpfield.report/1`` document and store it, with its witnesses, as a draft."""
+        doc = parse_report_document(raw, self.taxonomy.category_ids, self.taxonomy.perpetrator_ids)
+        now = self._now()
+        rid = new_report_id()
+        f = doc.report
+        with transaction(self.vault.conn):
+            wids = [self._upsert_witness(w, now) for w in doc.witnesses]
+            report = Report(
+                id=rid,
+                status=ReportStatus.DRAFT,
+                title=f.title,
+                incident_date=f.incident_date,
+                place=f.place,
+                categories=f.categories,
+                perpetrators=f.perpetrators,
+                people_affected=f.people_affected,
+                narrative=f.narrative,
+                monitor_notes=f.monitor_notes,
+                language=f.language,
+                witness_ids=tuple(wids),
+                created_at=now,
+                updated_at=now,
+            )
+            self.store.insert_report(report)
+            self.custody.append("created", rid, now, {"version": 1})
+        return rid
+
+    def _upsert_witness(self, w: WitnessFields, now: str) -> WitnessId:
+        if w.id is not None:
+            existing = self.store.get_witness(w.id)
+            if not w.pseudonym:
+                return existing.id
+            updated = replace(
+                existing,
+                pseudonym=w.pseudonym,
+                age_group=w.age_group,
+                gender=w.gender,
+                role=w.role,
+                identifying=w.identifying,
+                consent=w.consent,
+                risk_notes=w.risk_notes,
+                updated_at=now,
+            )
+            self.store.save_witness(updated)
+            return existing.id
+        witness = Witness(
+            id=new_witness_id(),
+            pseudonym=w.pseudonym,
+            age_group=w.age_group,
+            gender=w.gender,
+            role=w.role,
+            identifying=w.identifying,
+            consent=w.consent,
+            risk_notes=w.risk_notes,
+            created_at=now,
+            updated_at=now,
+        )
+        self.store.save_witness(witness)
+        return witness.id
+
+    def save_draft(self, report: Report) -> Report:
+        """Save a draft's editable fields atomically. Saving the same draft twice is harmless."""
+        self._validate_terms(report.categories, report.perpetrators)
+        saved = replace(report, updated_at=self._now())
+        with transaction(self.vault.conn):
+            self.store.update_draft(saved)
+        return saved
+
+    def _validate_terms(self, categories: tuple[str, ...], perpetrators: tuple[str, ...]) -> None:
+        problems = [
+            ("incident.categories", f"'{c}' is not in the taxonomy")
+            for c in categories
+            if c not in self.taxonomy.category_ids
+        ] + [
+            ("incident.perpetrators", f"'{p}' is not in the taxonomy")
+            for p in perpetrators
+            if p not in self.taxonomy.perpetrator_ids
+        ]
+        if problems:
+            raise ValidationError(N_("The report is not valid."), problems)
+
+    def delete_draft(self, rid: ReportId) -> None:
+        report = self.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Sealed reports cannot be deleted."))
+        with transaction(self.vault.conn):
+            refs = [self.store.delete_attachment(a.id) for a in self.store.attachments_for(rid)]
+            self.vault.conn.execute("DELETE FROM report_search WHERE report_id = ?", (rid,))
+            self.vault.conn.execute("DELETE FROM reports WHERE id = ?", (rid,))
+        for blob, thumb in refs:
+            self.vault.blobs.delete(blob.name)
+            if thumb:
+                self.vault.blobs.delete(thumb.name)
+
+    # ------------------------------------------------------------------ reading
+    def resolve(self, rid: str) -> ReportId:
+        return self.store.resolve_report_id(rid)
+
+    def get(self, rid: str) -> Report:
+        return self.store.get_report(rid)
+
+    def view(self, rid: str) -> ReportView:
+        report = self.store.get_report(rid)
+        return ReportView(
+            report,
+            self.store.get_witnesses(report.witness_ids),
+            self.store.attachments_for(rid),
+        )
+
+    def document(self, rid: str) -> dict[str, Any]:
+        """The report as a ``kpfield.report/1`` document (sealed: exactly what was signed)."""
+        report = self.store.get_report(rid)
+        if not report.is_draft:
+            sealed, _, _ = self.store.sealed_record(report.id)
+            doc: dict[str, Any] = json.loads(sealed)
+            doc["status"] = report.status.value
+            return doc
+        v = self.view(rid)
+        return report_doc(v.report, v.witnesses, v.attachments)
+
+    def list_reports(
+        self, *, status: ReportStatus | None = None, category: str | None = None
+    ) -> list[ReportRow]:
+        return self.store.list_reports(status=status, category=category)
+
+    def search(self, query: str) -> list[ReportRow]:
+        ids = self.store.search(query)
+        if not ids:
+            return []
+        rows = {r.id: r for r in self.store.list_reports(ids=list(ids))}
+        return [rows[i] for i in ids if i in rows]
+
+    def custody_trail(self, rid: str) -> list[CustodyEntry]:
+        return self.custody.entries(report_id=rid)
+
+    def counts(self) -> dict[ReportStatus, int]:
+        return self.store.count_by_status()
+
+    # ------------------------------------------------------------------ witnesses
+    def list_witnesses(self) -> list[Witness]:
+        return self.store.list_witnesses()
+
+    def save_witness(self, witness: Witness) -> Witness:
+        """Create or update a witness (a blank id creates one)."""
+        if not witness.pseudonym.strip():
+            raise ValidationError(
+                N_("The witness needs a pseudonym."), [("pseudonym", "is required")]
+            )
+        now = self._now()
+        w = replace(
+            witness,
+            id=witness.id or new_witness_id(),
+            created_at=witness.created_at or now,
+            updated_at=now,
+        )
+        with transaction(self.vault.conn):
+            self.store.save_witness(w)
+            for rid in self.store.reports_citing(w.id):
+                report = self.store.get_report(rid)
+                if report.is_draft:
+                    self.store.index_report(report)
+        return w
+
+    def set_witnesses(self, rid: ReportId, wids: list[WitnessId]) -> Report:
+        report = self.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Only drafts can be changed; this report is sealed."))
+        for w in wids:
+            self.store.get_witness(w)
+        return self.save_draft(replace(report, witness_ids=tuple(dict.fromkeys(wids))))
+
+    # ------------------------------------------------------------------ attachments
+    def attach_file(
+        self,
+        rid: str,
+        path: Path,
+        *,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> Attachment:
+        """Import one file: original bytes encrypted as they are, SHA-256, claims, thumbnail."""
+        if not path.exists():
+            raise UsageError(N_("{name} does not exist."), name=path.name)
+        if not path.is_file():
+            raise UsageError(N_("{name} is not a file."), name=path.name)
+        try:
+            size = path.stat().st_size
+            if size > MAX_ATTACHMENT_BYTES:
+                raise MediaError(
+                    N_("{name} is too large ({mib} MiB; the limit is {limit} MiB)."),
+                    name=path.name,
+                    mib=size >> 20,
+                    limit=MAX_ATTACHMENT_BYTES >> 20,
+                )
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_ATTACHMENT_BYTES + 1)
+        except PermissionError:
+            raise UsageError(
+                N_("{name} cannot be read (permission denied)."), name=path.name
+            ) from None
+        except IsADirectoryError:
+            raise UsageError(N_("{name} is not a file."), name=path.name) from None
+        except OSError as exc:
+            raise UsageError(
+                N_("{name} cannot be read ({reason})."), name=path.name, reason=exc.strerror
+            ) from None
+        return self.attach_bytes(rid, data, path.name, progress=progress, cancel=cancel)
+
+    def attach_bytes(
+        self,
+        rid: str,
+        data: bytes,
+        name: str,
+        *,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> Attachment:
+        report = self.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Photos can only be added to drafts; amend the sealed report."))
+        if not data:
+            raise MediaError(N_("{name} is empty."), name=name)
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise MediaError(N_("{name} is too large."), name=name)
+        kind, mime = media.detect_kind(data, name)
+        claims = CaptureClaims()
+        thumb_bytes: bytes | None = None
+        if kind == AttachmentKind.PHOTO.value:
+            info = media.inspect_photo(data, name)
+            mime = info.mime
+            claims = CaptureClaims(
+                taken_at=info.taken_at,
+                gps_lat_micro=info.gps_lat_micro,
+                gps_lon_micro=info.gps_lon_micro,
+                camera_make=info.camera_make,
+                camera_model=info.camera_model,
+                width=info.width,
+                height=info.height,
+            )
+            thumb_bytes = media.make_thumbnail(data, name=name)
+        if cancel is not None and cancel():
+            raise Cancelled(N_("Cancelled."))
+        total = len(data)
+        sha = hashlib.sha256(data).hexdigest()
+        blob = self.vault.blobs.put_stream(
+            io.BytesIO(data),
+            progress=(lambda n: progress(min(n, total), total)) if progress else None,
+            cancel=cancel,
+        )
+        thumb = self.vault.blobs.put(thumb_bytes) if thumb_bytes is not None else None
+        if blob.sha256 != sha:  # the bytes we encrypted are the bytes we hashed
+            raise StateError(N_("The file changed while it was being imported."))
+        att = Attachment(
+            id=new_attachment_id(),
+            report_id=report.id,
+            kind=AttachmentKind(str(kind)),
+            original_name=os.path.basename(name)[:255],
+            size=total,
+            mime=mime,
+            sha256=sha,
+            claims=claims,
+            imported_at=self._now(),
+            has_thumbnail=thumb is not None,
+        )
+        try:
+            with transaction(self.vault.conn):
+                self.store.insert_attachment(
+                    att,
+                    BlobRef(blob.name, blob.key),
+                    BlobRef(thumb.name, thumb.key) if thumb else None,
+                    self.store.next_attachment_position(report.id),
+                )
+                self.store.update_draft(replace(report, updated_at=att.imported_at))
+        except BaseException:
+            self.vault.blobs.delete(blob.name)
+            if thumb:
+                self.vault.blobs.delete(thumb.name)
+            raise
+        log.info("attachment imported (%d bytes)", total)
+        return att
+
+    def remove_attachment(self, aid: AttachmentId) -> None:
+        att = self.store.get_attachment(aid)
+        if not self.get(att.report_id).is_draft:
+            raise StateError(N_("Photos of a sealed report cannot be removed."))
+        with transaction(self.vault.conn):
+            blob, thumb = self.store.delete_attachment(aid)
+        self.vault.blobs.delete(blob.name)
+        if thumb:
+            self.vault.blobs.delete(thumb.name)
+
+    def attachments(self, rid: str) -> list[Attachment]:
+        return self.store.attachments_for(rid)
+
+    def original_bytes(self, aid: str) -> bytes:
+        """The original file, verified against the SHA-256 recorded at import."""
+        att = self.store.get_attachment(aid)
+        blob, _ = self.store.blob_refs(aid)
+        data = self.vault.blobs.get(blob.name, blob.key)
+        if hashlib.sha256(data).hexdigest() != att.sha256:
+            from kpfield.errors import IntegrityError
+
+            raise IntegrityError(N_("A stored photo does not match its recorded fingerprint."))
+        return data
+
+    def thumbnail_bytes(self, aid: str) -> bytes | None:
+        _, thumb = self.store.blob_refs(aid)
+        return None if thumb is None else self.vault.blobs.get(thumb.name, thumb.key)
+
+    def stripped_copy(self, aid: str) -> bytes:
+        """A derivative with EXIF, XMP, GPS and comments removed and orientation applied."""
+        att = self.store.get_attachment(aid)
+        if att.kind is not AttachmentKind.PHOTO:
+            raise MediaError(N_("Only photos have a metadata-free copy."))
+        return media.strip_metadata(self.original_bytes(aid), name=att.original_name)
+
+    # ------------------------------------------------------------------ seal & amend
+    def missing_for_seal(self, rid: str) -> list[tuple[str, str]]:
+        v = self.view(rid)
+        return completeness_problems(v.report, v.witnesses)
+
+    def seal(self, rid: str, *, cancel: CancelCheck | None = None) -> Report:
+        """Check completeness, sign the canonical JSON, make immutable, append to custody log."""
+        v = self.view(rid)
+        if not v.report.is_draft:
+            raise StateError(N_("This report is already sealed."))
+        problems = completeness_problems(v.report, v.witnesses)
+        if problems:
+            raise ValidationError(N_("The report cannot be sealed yet. Missing:"), problems)
+        # Verify before use: every attachment still matches the hash recorded at import.
+        for att in v.attachments:
+            if cancel is not None and cancel():
+                raise Cancelled(N_("Cancelled."))
+            blob, _ = self.store.blob_refs(att.id)
+            if self.vault.blobs.sha256_of(blob.name, blob.key) != att.sha256:
+                from kpfield.errors import IntegrityError
+
+                raise IntegrityError(
+                    N_(
+                        "A photo of this report no longer matches its fingerprint; "
+                        "it was not sealed."
+                    )
+                )
+        now = self._now()
+        sealed = replace(v.report, status=ReportStatus.SEALED, sealed_at=now, updated_at=now)
+        doc = report_doc(sealed, v.witnesses, v.attachments)
+        doc["device"] = self.device_info()
+        data = canonical_json(doc)
+        digest = sha256_hex(data)
+        signature = seal_signature(self.vault, data, report_id=sealed.id, version=sealed.version)
+        with transaction(self.vault.conn):
+            self.store.set_sealed(sealed.id, now, data, digest, signature)
+            self.custody.append(
+                "sealed", sealed.id, now, {"version": sealed.version, "sha256": digest}
+            )
+        log.info("report sealed")
+        return self.get(sealed.id)
+
+    def device_info(self) -> dict[str, str]:
+        from kpfield.custody.seal import device_identity
+
+        ident = device_identity(self.vault)
+        return {"id": ident.device_id, "public_key": ident.public_key_b64}
+
+    def amend(self, rid: str) -> Report:
+        """Start a new draft version linked to a sealed report; photos are carried over."""
+        v = self.view(rid)
+        if v.report.is_draft:
+            raise StateError(N_("Drafts can be edited directly; only sealed reports are amended."))
+        now = self._now()
+        new = replace(
+            v.report,
+            id=new_report_id(),
+            status=ReportStatus.DRAFT,
+            version=v.report.version + 1,
+            amends=v.report.id,
+            created_at=now,
+            updated_at=now,
+            sealed_at=None,
+        )
+        copies: list[tuple[Attachment, BlobRef, BlobRef | None]] = []
+        for att in v.attachments:
+            blob, thumb = self.store.blob_refs(att.id)
+            new_blob = BlobRef(self.vault.blobs.copy(blob.name), blob.key)
+            new_thumb = BlobRef(self.vault.blobs.copy(thumb.name), thumb.key) if thumb else None
+            copies.append(
+                (replace(att, id=new_attachment_id(), report_id=new.id), new_blob, new_thumb)
+            )
+        with transaction(self.vault.conn):
+            self.store.insert_report(new)
+            for pos, (att, blob, thumb) in enumerate(copies):
+                self.store.insert_attachment(att, blob, thumb, pos)
+            self.custody.append(
+                "amended", new.id, now, {"version": new.version, "amends": v.report.id}
+            )
+        return new

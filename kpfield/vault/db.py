@@ -1,0 +1,192 @@
+"""SQLCipher connection with the vault's pragmas, and numbered schema migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from kpfield.errors import N_, VaultError
+
+log = logging.getLogger(__name__)
+
+Connection = Any  # sqlcipher3.dbapi2.Connection has no type stubs
+
+
+def _pragmas(raw_key: bytes) -> list[str]:
+    # Order matters: the key must come first; the rest as DESIGN.md §4 lists them.
+    return [
+        f"PRAGMA key = \"x'{raw_key.hex()}'\"",
+        "PRAGMA cipher_memory_security = ON",
+        "PRAGMA temp_store = MEMORY",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA cipher_log_level = NONE",
+    ]
+
+
+def connect(path: Path, raw_key: bytes, *, create: bool = False) -> Connection:
+    """Open (or create) the encrypted database and prove the key works before returning."""
+    if not create and not path.exists():
+        raise VaultError(N_("The vault database is missing."))
+    if not create and path.stat().st_size == 0:
+        raise VaultError(N_("The vault database is empty or truncated."))
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
+    try:
+        conn.execute(_pragmas(raw_key)[0])
+        # The first read after the key is where a wrong key, a foreign or a truncated file shows.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        for pragma in _pragmas(raw_key)[1:]:
+            conn.execute(pragma).fetchall()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise VaultError(N_("The vault database could not be opened in safe mode."))
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise VaultError(
+            N_("The vault database is damaged, truncated, or does not belong to this key file.")
+        ) from None
+    return conn
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL DEFAULT 1,
+    amends TEXT REFERENCES reports(id),
+    status TEXT NOT NULL CHECK (status IN ('draft','sealed','exported','sent','acknowledged')),
+    doc TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    incident_date TEXT,
+    country TEXT NOT NULL DEFAULT '',
+    categories TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sealed_at TEXT,
+    sealed_json BLOB,
+    seal_sha256 TEXT,
+    seal_signature TEXT
+);
+CREATE INDEX reports_status ON reports(status);
+CREATE INDEX reports_updated ON reports(updated_at);
+CREATE TRIGGER reports_sealed_are_immutable
+BEFORE UPDATE OF doc, sealed_json, seal_sha256, seal_signature, version, amends ON reports
+WHEN OLD.status != 'draft'
+BEGIN SELECT RAISE(ABORT, 'sealed reports cannot change'); END;
+CREATE TRIGGER reports_sealed_not_deleted
+BEFORE DELETE ON reports WHEN OLD.status != 'draft'
+BEGIN SELECT RAISE(ABORT, 'sealed reports cannot be deleted'); END;
+CREATE TABLE witnesses (
+    id TEXT PRIMARY KEY,
+    pseudonym TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE report_witnesses (
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    witness_id TEXT NOT NULL REFERENCES witnesses(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (report_id, witness_id)
+);
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    claims TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    blob_name TEXT NOT NULL UNIQUE,
+    blob_key BLOB NOT NULL,
+    thumb_name TEXT UNIQUE,
+    thumb_key BLOB
+);
+CREATE INDEX attachments_report ON attachments(report_id, position);
+CREATE TABLE custody_log (
+    seq INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    report_id TEXT,
+    at TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    entry_hash TEXT NOT NULL UNIQUE
+);
+CREATE TRIGGER custody_log_no_update BEFORE UPDATE ON custody_log
+BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+CREATE TRIGGER custody_log_no_delete BEFORE DELETE ON custody_log
+BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+CREATE VIRTUAL TABLE report_search USING fts5(
+    report_id UNINDEXED, title, narrative, notes, place, witnesses,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+Migration = Callable[[Connection], None]
+
+
+def run_script(conn: Connection, script: str) -> None:
+    """Run SQL statements one by one inside the caller's transaction.
+
+    (``executescript`` would commit first, breaking a migration's atomicity.)
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlcipher3.complete_statement(pending):
+            conn.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError("incomplete SQL statement at end of script")
+
+
+def _v1(conn: Connection) -> None:
+    run_script(conn, SCHEMA_V1)
+
+
+MIGRATIONS: list[Migration] = [_v1]
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, migrations: list[Migration] | None = None) -> int:
+    """Apply every migration above the stored ``user_version``, each in its own transaction."""
+    steps = MIGRATIONS if migrations is None else migrations
+    current = schema_version(conn)
+    if current > len(steps):
+        raise VaultError(N_("This vault was made by a newer version of KP Field."))
+    for number in range(current + 1, len(steps) + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            steps[number - 1](conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("vault schema migrated to version %d", number)
+    return len(steps)

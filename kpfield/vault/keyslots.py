@@ -1,0 +1,234 @@
+"""The ``keyslots`` file: Argon2id parameters and fixed-size slots wrapping the master key.
+
+Layout (all integers big-endian)::
+
+    magic        8   b"KPFKEYS1"
+    version      2   1
+    kdf          1   1 = Argon2id
+    lanes        1
+    memory_kib   4
+    iterations   4
+    salt        16
+    max_failed   2   0 = no limit on failed unlocks
+    failed       2   failed unlocks since the last success
+    slots   4 × 64   nonce(12) ‖ ChaCha20-Poly1305(kind(1) ‖ master(32) ‖ zero(3)) ‖ tag(16)
+
+Unused slots are random bytes, so a reader cannot tell how many passphrases (or whether a duress
+passphrase) exist. Each slot's associated data is the parameter block plus the slot index. The
+counters sit outside the authenticated block because a failed unlock must update them without a key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+import time
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from kpfield.errors import N_, VaultError, WrongPassphrase
+from kpfield.fsutil import atomic_write
+
+MAGIC = b"KPFKEYS1"
+VERSION = 1
+KDF_ARGON2ID = 1
+SLOT_COUNT = 4
+SLOT_SIZE = 64
+_PARAMS = struct.Struct(">8sHBBII16s")
+_COUNTERS = struct.Struct(">HH")
+HEADER_SIZE = _PARAMS.size + _COUNTERS.size
+FILE_SIZE = HEADER_SIZE + SLOT_COUNT * SLOT_SIZE
+MASTER_KEY_SIZE = 32
+
+# Floors that no parameter set read from disk may go below, except ones made explicitly for tests.
+MIN_MEMORY_KIB = 8 * 1024
+DEFAULT_MEMORY_KIB = 128 * 1024
+DEFAULT_LANES = 4
+TARGET_SECONDS = 1.0
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+
+
+class SlotKind(IntEnum):
+    MASTER = 1
+    DURESS = 2
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    memory_kib: int
+    iterations: int
+    lanes: int
+    salt: bytes
+
+    @classmethod
+    def cheap_for_tests(cls) -> KdfParams:
+        """Fast parameters that tests ask for explicitly; never used by default."""
+        return cls(memory_kib=MIN_MEMORY_KIB, iterations=1, lanes=1, salt=secrets.token_bytes(16))
+
+    def derive(self, passphrase: str) -> bytes:
+        return Argon2id(
+            salt=self.salt,
+            length=32,
+            iterations=self.iterations,
+            lanes=self.lanes,
+            memory_cost=self.memory_kib,
+        ).derive(passphrase.encode("utf-8"))
+
+
+def calibrate(
+    target_seconds: float = TARGET_SECONDS, memory_kib: int = DEFAULT_MEMORY_KIB
+) -> KdfParams:
+    """Pick Argon2id parameters so that one unlock takes about ``target_seconds`` here."""
+    probe = KdfParams(memory_kib, 1, DEFAULT_LANES, secrets.token_bytes(16))
+    start = time.perf_counter()
+    probe.derive("calibration")
+    one = max(time.perf_counter() - start, 1e-3)
+    iterations = max(2, min(MAX_ITERATIONS, round(target_seconds / one)))
+    return replace(probe, iterations=iterations, salt=secrets.token_bytes(16))
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    master_key: bytes
+    kind: SlotKind
+    slot: int
+
+
+@dataclass
+class KeySlots:
+    params: KdfParams
+    max_failed: int
+    failed: int
+    slots: list[bytes]
+
+    # -------------------------------------------------------------- encoding
+    def _param_block(self) -> bytes:
+        p = self.params
+        return _PARAMS.pack(
+            MAGIC, VERSION, KDF_ARGON2ID, p.lanes, p.memory_kib, p.iterations, p.salt
+        )
+
+    def to_bytes(self) -> bytes:
+        return (
+            self._param_block()
+            + _COUNTERS.pack(self.max_failed, self.failed)
+            + b"".join(self.slots)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> KeySlots:
+        if len(data) != FILE_SIZE:
+            raise VaultError(N_("The vault's key file is damaged (wrong size)."))
+        magic, version, kdf, lanes, memory_kib, iterations, salt = _PARAMS.unpack_from(data)
+        if magic != MAGIC:
+            raise VaultError(N_("This is not a KP Field key file, or it is damaged."))
+        if version != VERSION or kdf != KDF_ARGON2ID:
+            raise VaultError(N_("The vault's key file was made by a newer version of KP Field."))
+        if not (
+            MIN_MEMORY_KIB <= memory_kib <= MAX_MEMORY_KIB
+            and 1 <= iterations <= MAX_ITERATIONS
+            and 1 <= lanes <= 16
+        ):
+            raise VaultError(N_("The vault's key file is damaged (bad parameters)."))
+        max_failed, failed = _COUNTERS.unpack_from(data, _PARAMS.size)
+        slots = [
+            data[HEADER_SIZE + i * SLOT_SIZE : HEADER_SIZE + (i + 1) * SLOT_SIZE]
+            for i in range(SLOT_COUNT)
+        ]
+        return cls(KdfParams(memory_kib, iterations, lanes, salt), max_failed, failed, slots)
+
+    @classmethod
+    def new(cls, params: KdfParams) -> KeySlots:
+        return cls(params, 0, 0, [secrets.token_bytes(SLOT_SIZE) for _ in range(SLOT_COUNT)])
+
+    # -------------------------------------------------------------- slots
+    def _aad(self, index: int) -> bytes:
+        return self._param_block() + bytes([index])
+
+    def seal_slot(self, index: int, wrapping_key: bytes, kind: SlotKind, master_key: bytes) -> None:
+        nonce = secrets.token_bytes(12)
+        plain = bytes([kind]) + master_key + b"\x00\x00\x00"
+        self.slots[index] = nonce + ChaCha20Poly1305(wrapping_key).encrypt(
+            nonce, plain, self._aad(index)
+        )
+
+    def clear_slot(self, index: int) -> None:
+        self.slots[index] = secrets.token_bytes(SLOT_SIZE)
+
+    def try_unlock(self, wrapping_key: bytes) -> Unlocked | None:
+        """Try every slot (always all of them, so timing does not tell which one matched)."""
+        found: Unlocked | None = None
+        aead = ChaCha20Poly1305(wrapping_key)
+        for i, slot in enumerate(self.slots):
+            try:
+                plain = aead.decrypt(slot[:12], slot[12:], self._aad(i))
+            except InvalidTag:
+                continue
+            if found is None and plain[0] in (SlotKind.MASTER, SlotKind.DURESS):
+                found = Unlocked(plain[1 : 1 + MASTER_KEY_SIZE], SlotKind(plain[0]), i)
+        return found
+
+    def slot_of_kind(self, wrapping_keys: list[bytes], kind: SlotKind) -> int | None:
+        for key in wrapping_keys:
+            u = self.try_unlock(key)
+            if u is not None and u.kind is kind:
+                return u.slot
+        return None
+
+
+def read(path: Path) -> KeySlots:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise VaultError(N_("No vault was found here. Create one first.")) from None
+    except OSError as exc:
+        raise VaultError(
+            N_("The vault's key file cannot be read ({reason})."), reason=exc.strerror
+        ) from None
+    return KeySlots.from_bytes(data)
+
+
+def write(path: Path, slots: KeySlots) -> None:
+    atomic_write(path, slots.to_bytes())
+
+
+def unlock(path: Path, passphrase: str) -> Unlocked:
+    """Unlock with a passphrase, counting failures in the file. Raises WrongPassphrase."""
+    ks = read(path)
+    result = ks.try_unlock(ks.params.derive(passphrase))
+    if result is None:
+        ks.failed = min(ks.failed + 1, 0xFFFF)
+        write(path, ks)
+        raise WrongPassphrase(N_("That passphrase does not open this vault."))
+    if ks.failed:
+        ks.failed = 0
+        write(path, ks)
+    return result
+
+
+def remaining_attempts(path: Path) -> int | None:
+    """How many failed unlocks are left before the vault erases itself (None: no limit set)."""
+    ks = read(path)
+    if not ks.max_failed:
+        return None
+    return max(ks.max_failed - ks.failed, 0)
+
+
+def create(path: Path, passphrase: str, params: KdfParams) -> bytes:
+    """Write a new key file with one master slot; returns the new master key."""
+    master = secrets.token_bytes(MASTER_KEY_SIZE)
+    ks = KeySlots.new(params)
+    ks.seal_slot(0, params.derive(passphrase), SlotKind.MASTER, master)
+    write(path, ks)
+    return master
+
+
+def exists(path: Path) -> bool:
+    return os.path.exists(path)

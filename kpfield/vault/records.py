@@ -1,0 +1,473 @@
+"""Persistence of reports, witnesses and attachments in the encrypted database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kpfield.domain.document import (
+    ReportFields,
+    WitnessFields,
+    consent_doc,
+    parse_report_document,
+    place_doc,
+)
+from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
+from kpfield.domain.models import (
+    Attachment,
+    AttachmentKind,
+    CaptureClaims,
+    Report,
+    ReportStatus,
+    Witness,
+)
+from kpfield.errors import N_, NotFound, StateError
+from kpfield.vault.db import Connection
+
+
+def _fields_json(f: ReportFields) -> str:
+    d = f.incident_date
+    return json.dumps(
+        {
+            "title": f.title,
+            "incident": {
+                "date": None
+                if d is None
+                else {
+                    "date": d.value,
+                    "precision": d.precision.value,
+                    "approximate": d.approximate,
+                },
+                "categories": list(f.categories),
+                "perpetrators": list(f.perpetrators),
+                "people_affected": f.people_affected,
+            },
+            "place": place_doc(f.place),
+            "narrative": f.narrative,
+            "monitor_notes": f.monitor_notes,
+            "language": f.language,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _fields_from_json(text: str) -> ReportFields:
+    raw = json.loads(text)
+    raw["schema"] = "kpfield.report/1"
+    # Stored drafts were validated when saved; dates once valid stay valid (no future check issue
+    # arises for past dates), so re-parsing is a faithful decode.
+    return parse_report_document(raw).report
+
+
+def fields_of(report: Report) -> ReportFields:
+    return ReportFields(
+        title=report.title,
+        incident_date=report.incident_date,
+        place=report.place,
+        categories=report.categories,
+        perpetrators=report.perpetrators,
+        people_affected=report.people_affected,
+        narrative=report.narrative,
+        monitor_notes=report.monitor_notes,
+        language=report.language,
+    )
+
+
+_REPORT_COLS = "id, status, version, amends, doc, created_at, updated_at, sealed_at"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report as listed: enough to show and filter without decoding witnesses or attachments."""
+
+    id: ReportId
+    status: ReportStatus
+    title: str
+    incident_date: str | None
+    country: str
+    categories: tuple[str, ...]
+    updated_at: str
+    version: int
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    name: str
+    key: bytes
+
+
+class RecordStore:
+    """Reads and writes records on one connection. Callers own transactions."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # ---------------------------------------------------------------- reports
+    def _report_from_row(self, row: Any) -> Report:
+        rid, status, version, amends, doc, created, updated, sealed = row
+        f = _fields_from_json(doc)
+        wids = tuple(
+            WitnessId(r[0])
+            for r in self.conn.execute(
+                "SELECT witness_id FROM report_witnesses WHERE report_id = ? ORDER BY position",
+                (rid,),
+            )
+        )
+        return Report(
+            id=ReportId(rid),
+            status=ReportStatus(status),
+            title=f.title,
+            incident_date=f.incident_date,
+            place=f.place,
+            categories=f.categories,
+            perpetrators=f.perpetrators,
+            people_affected=f.people_affected,
+            narrative=f.narrative,
+            monitor_notes=f.monitor_notes,
+            language=f.language,
+            witness_ids=wids,
+            version=version,
+            amends=ReportId(amends) if amends else None,
+            created_at=created,
+            updated_at=updated,
+            sealed_at=sealed,
+        )
+
+    def get_report(self, rid: str) -> Report:
+        row = self.conn.execute(
+            f"SELECT {_REPORT_COLS} FROM reports WHERE id = ?",  # noqa: S608 - constant columns
+            (rid,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(N_("No report has the id {id}."), id=rid)
+        return self._report_from_row(row)
+
+    def resolve_report_id(self, prefix: str) -> ReportId:
+        """Accept a full id or an unambiguous prefix of at least 6 characters."""
+        if len(prefix) < 6:
+            raise NotFound(N_("No report has the id {id}."), id=prefix)
+        rows = self.conn.execute(
+            "SELECT id FROM reports WHERE id LIKE ? || '%' LIMIT 2", (prefix.lower(),)
+        ).fetchall()
+        if len(rows) != 1:
+            if rows:
+                raise NotFound(N_("The id {id} matches more than one report."), id=prefix)
+            raise NotFound(N_("No report has the id {id}."), id=prefix)
+        return ReportId(rows[0][0])
+
+    def insert_report(self, report: Report) -> None:
+        self.conn.execute(
+            "INSERT INTO reports(id, version, amends, status, doc, title, incident_date, country,"
+            " categories, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                report.id,
+                report.version,
+                report.amends,
+                report.status.value,
+                _fields_json(fields_of(report)),
+                report.title,
+                report.incident_date.value if report.incident_date else None,
+                report.place.country,
+                " ".join(report.categories),
+                report.created_at,
+                report.updated_at,
+            ),
+        )
+        self.set_report_witnesses(report.id, report.witness_ids)
+        self.index_report(report)
+
+    def update_draft(self, report: Report) -> None:
+        cur = self.conn.execute(
+            "UPDATE reports SET doc = ?, title = ?, incident_date = ?, country = ?, categories = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'draft'",
+            (
+                _fields_json(fields_of(report)),
+                report.title,
+                report.incident_date.value if report.incident_date else None,
+                report.place.country,
+                " ".join(report.categories),
+                report.updated_at,
+                report.id,
+            ),
+        )
+        if cur.rowcount != 1:
+            raise StateError(N_("Only drafts can be changed; this report is sealed."))
+        self.set_report_witnesses(report.id, report.witness_ids)
+        self.index_report(report)
+
+    def set_report_witnesses(self, rid: ReportId, wids: Iterable[WitnessId]) -> None:
+        self.conn.execute("DELETE FROM report_witnesses WHERE report_id = ?", (rid,))
+        self.conn.executemany(
+            "INSERT INTO report_witnesses(report_id, witness_id, position) VALUES (?,?,?)",
+            [(rid, w, i) for i, w in enumerate(wids)],
+        )
+
+    def set_sealed(
+        self, rid: ReportId, sealed_at: str, sealed_json: bytes, sha256: str, signature: str
+    ) -> None:
+        cur = self.conn.execute(
+            "UPDATE reports SET sealed_json = ?, seal_sha256 = ?, seal_signature = ?, "
+            "sealed_at = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+            (sealed_json, sha256, signature, sealed_at, sealed_at, rid),
+        )
+        if cur.rowcount != 1:
+            raise StateError(N_("Only drafts can be sealed."))
+        self.conn.execute("UPDATE reports SET status = 'sealed' WHERE id = ?", (rid,))
+
+    def set_status(self, rid: ReportId, status: ReportStatus, at: str) -> None:
+        self.conn.execute(
+            "UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (status.value, at, rid)
+        )
+
+    def sealed_record(self, rid: ReportId) -> tuple[bytes, str, str]:
+        """The signed canonical JSON of a sealed report, its SHA-256 and its signature."""
+        row = self.conn.execute(
+            "SELECT sealed_json, seal_sha256, seal_signature FROM reports WHERE id = ?", (rid,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise StateError(N_("This report has not been sealed."))
+        return bytes(row[0]), str(row[1]), str(row[2])
+
+    def list_reports(
+        self,
+        *,
+        status: ReportStatus | None = None,
+        category: str | None = None,
+        ids: list[str] | None = None,
+        limit: int | None = None,
+    ) -> list[ReportRow]:
+        sql = (
+            "SELECT id, status, title, incident_date, country, categories, updated_at, version "
+            "FROM reports WHERE 1=1"
+        )
+        args: list[Any] = []
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status.value)
+        if category:
+            sql += " AND (' ' || categories || ' ') LIKE ?"
+            args.append(f"% {category} %")
+        if ids is not None:
+            sql += f" AND id IN ({','.join('?' * len(ids))})"
+            args.extend(ids)
+        sql += " ORDER BY updated_at DESC, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            ReportRow(
+                id=ReportId(r[0]),
+                status=ReportStatus(r[1]),
+                title=r[2],
+                incident_date=r[3],
+                country=r[4],
+                categories=tuple(r[5].split()) if r[5] else (),
+                updated_at=r[6],
+                version=r[7],
+            )
+            for r in self.conn.execute(sql, args)
+        ]
+
+    def count_by_status(self) -> dict[ReportStatus, int]:
+        return {
+            ReportStatus(s): n
+            for s, n in self.conn.execute("SELECT status, count(*) FROM reports GROUP BY status")
+        }
+
+    # ---------------------------------------------------------------- search
+    def index_report(self, report: Report) -> None:
+        pseudonyms = " ".join(w.pseudonym for w in self.get_witnesses(report.witness_ids))
+        place = " ".join(filter(None, [report.place.site, report.place.area, report.place.country]))
+        self.conn.execute("DELETE FROM report_search WHERE report_id = ?", (report.id,))
+        self.conn.execute(
+            "INSERT INTO report_search(report_id, title, narrative, notes, place, witnesses)"
+            " VALUES (?,?,?,?,?,?)",
+            (report.id, report.title, report.narrative, report.monitor_notes, place, pseudonyms),
+        )
+
+    def search(self, query: str, limit: int = 500) -> list[ReportId]:
+        """Full-text search; every word must match (prefix match on each word)."""
+        words = [w for w in _tokenize(query) if w]
+        if not words:
+            return []
+        match = " AND ".join(f'"{w}"*' for w in words)
+        rows = self.conn.execute(
+            "SELECT report_id FROM report_search WHERE report_search MATCH ? ORDER BY rank LIMIT ?",
+            (match, limit),
+        ).fetchall()
+        return [ReportId(r[0]) for r in rows]
+
+    # ---------------------------------------------------------------- witnesses
+    def _witness_from_row(self, row: Any) -> Witness:
+        wid, doc, created, updated = row
+        raw = json.loads(doc)
+        wf = parse_report_document({"schema": "kpfield.report/1", "witnesses": [raw]}).witnesses[0]
+        return Witness(
+            id=WitnessId(wid),
+            pseudonym=wf.pseudonym,
+            age_group=wf.age_group,
+            gender=wf.gender,
+            role=wf.role,
+            identifying=wf.identifying,
+            consent=wf.consent,
+            risk_notes=wf.risk_notes,
+            created_at=created,
+            updated_at=updated,
+        )
+
+    def get_witness(self, wid: str) -> Witness:
+        row = self.conn.execute(
+            "SELECT id, doc, created_at, updated_at FROM witnesses WHERE id = ?", (wid,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(N_("No witness has the id {id}."), id=wid)
+        return self._witness_from_row(row)
+
+    def get_witnesses(self, wids: Iterable[str]) -> list[Witness]:
+        return [self.get_witness(w) for w in wids]
+
+    def list_witnesses(self) -> list[Witness]:
+        return [
+            self._witness_from_row(r)
+            for r in self.conn.execute(
+                "SELECT id, doc, created_at, updated_at FROM witnesses ORDER BY pseudonym"
+            )
+        ]
+
+    def save_witness(self, w: Witness) -> None:
+        doc = json.dumps(_witness_json(w), ensure_ascii=False, sort_keys=True)
+        self.conn.execute(
+            "INSERT INTO witnesses(id, pseudonym, doc, created_at, updated_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET pseudonym = excluded.pseudonym, doc = excluded.doc,"
+            " updated_at = excluded.updated_at",
+            (w.id, w.pseudonym, doc, w.created_at, w.updated_at),
+        )
+
+    def reports_citing(self, wid: WitnessId) -> list[ReportId]:
+        return [
+            ReportId(r[0])
+            for r in self.conn.execute(
+                "SELECT report_id FROM report_witnesses WHERE witness_id = ?", (wid,)
+            )
+        ]
+
+    # ---------------------------------------------------------------- attachments
+    def insert_attachment(
+        self, a: Attachment, blob: BlobRef, thumb: BlobRef | None, position: int
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO attachments(id, report_id, position, kind, original_name, size, mime,"
+            " sha256, claims, imported_at, blob_name, blob_key, thumb_name, thumb_key)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                a.id,
+                a.report_id,
+                position,
+                a.kind.value,
+                a.original_name,
+                a.size,
+                a.mime,
+                a.sha256,
+                json.dumps(_claims_json(a.claims), sort_keys=True),
+                a.imported_at,
+                blob.name,
+                blob.key,
+                thumb.name if thumb else None,
+                thumb.key if thumb else None,
+            ),
+        )
+
+    def next_attachment_position(self, rid: ReportId) -> int:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM attachments WHERE report_id = ?", (rid,)
+        ).fetchone()
+        return int(row[0])
+
+    def attachments_for(self, rid: str) -> list[Attachment]:
+        return [
+            _attachment_from_row(r)
+            for r in self.conn.execute(
+                "SELECT id, report_id, kind, original_name, size, mime, sha256, claims,"
+                " imported_at, thumb_name FROM attachments WHERE report_id = ? ORDER BY position",
+                (rid,),
+            )
+        ]
+
+    def get_attachment(self, aid: str) -> Attachment:
+        row = self.conn.execute(
+            "SELECT id, report_id, kind, original_name, size, mime, sha256, claims,"
+            " imported_at, thumb_name FROM attachments WHERE id = ?",
+            (aid,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(N_("No attachment has the id {id}."), id=aid)
+        return _attachment_from_row(row)
+
+    def blob_refs(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
+        row = self.conn.execute(
+            "SELECT blob_name, blob_key, thumb_name, thumb_key FROM attachments WHERE id = ?",
+            (aid,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(N_("No attachment has the id {id}."), id=aid)
+        thumb = BlobRef(row[2], bytes(row[3])) if row[2] else None
+        return BlobRef(row[0], bytes(row[1])), thumb
+
+    def delete_attachment(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
+        refs = self.blob_refs(aid)
+        self.conn.execute("DELETE FROM attachments WHERE id = ?", (aid,))
+        return refs
+
+
+def _tokenize(query: str) -> list[str]:
+    out = []
+    for raw in query.split():
+        word = "".join(ch for ch in raw if ch.isalnum() or ch in "-'")
+        word = word.replace('"', "")
+        if word:
+            out.append(word)
+    return out
+
+
+def _witness_json(w: Witness | WitnessFields) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "pseudonym": w.pseudonym,
+        "age_group": w.age_group.value,
+        "gender": w.gender.value,
+        "role": w.role.value,
+        "risk_notes": w.risk_notes,
+    }
+    if w.consent is not None:
+        doc["consent"] = consent_doc(w.consent)
+    if w.identifying is not None:
+        i = w.identifying
+        doc["identifying"] = {
+            "full_name": i.full_name,
+            "contact": i.contact,
+            "address": i.address,
+            "notes": i.notes,
+        }
+    return doc
+
+
+def _claims_json(c: CaptureClaims) -> dict[str, Any]:
+    return {k: v for k, v in c.__dict__.items() if v is not None}
+
+
+def _attachment_from_row(r: Any) -> Attachment:
+    claims = CaptureClaims(**json.loads(r[7]))
+    return Attachment(
+        id=AttachmentId(r[0]),
+        report_id=ReportId(r[1]),
+        kind=AttachmentKind(r[2]),
+        original_name=r[3],
+        size=r[4],
+        mime=r[5],
+        sha256=r[6],
+        claims=claims,
+        imported_at=r[8],
+        has_thumbnail=r[9] is not None,
+    )
