@@ -132,7 +132,9 @@ def test_palette_gif_with_transparency_becomes_rgba_png() -> None:
     img.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
     out = _open(strip_metadata(encode(img, "GIF", transparency=1)))
     assert (out.format, out.mode) == ("PNG", "RGBA")
-    assert out.getpixel((0, 0))[3] == 0
+    pixel = out.getpixel((0, 0))
+    assert isinstance(pixel, tuple)
+    assert pixel[3] == 0
 
 
 @pytest.mark.parametrize("fmt", ["WEBP", "TIFF"])
