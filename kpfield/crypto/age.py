@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -281,7 +281,8 @@ def format_identity_file(identity: X25519Identity, *, created: datetime | None =
     """An identity file in the layout ``age-keygen`` writes (secret: store it 0600)."""
     lines = []
     if created is not None:
-        lines.append(f"# created: {created.isoformat(timespec='seconds')}")
+        stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"# created: {stamp}")
     lines.append(f"# public key: {identity.recipient.to_string()}")
     lines.append(identity.to_string())
     return "\n".join(lines) + "\n"

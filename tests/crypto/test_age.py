@@ -162,7 +162,7 @@ def test_identity_file_round_trip_and_errors() -> None:
     from datetime import UTC, datetime
 
     text = age.format_identity_file(IDENTITY, created=datetime(2024, 1, 2, tzinfo=UTC))
-    assert text.startswith("# created: 2024-01-02T00:00:00+00:00\n# public key: age1")
+    assert text.startswith("# created: 2024-01-02T00:00:00Z\n# public key: age1")
     parsed = age.parse_identities(text + "\r\n# another\n" + OTHER.to_string() + "\n")
     assert [p.recipient for p in parsed] == [IDENTITY.recipient, OTHER.recipient]
     broken = IDENTITY.to_string()[:-1] + "X"
