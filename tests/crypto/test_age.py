@@ -172,3 +172,21 @@ def test_identity_file_round_trip_and_errors() -> None:
     assert caught.value.params["line"] == 2
     with pytest.raises(CryptoError):
         age.parse_identities("# only a comment\n")
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"age-encryption.org/v1\n" + b"-> a b\n\n" * 5000,
+        b"age-encryption.org/v1\n-> " + b"a" * 100_000 + b"\n",
+        b"age-encryption.org/v1\n-> a\n" + b"A" * 64 + b"\n" * 1,
+        b"age-encryption.org/v1\n" + (b"-> a\n" + (b"A" * 64 + b"\n") * 5000 + b"\n"),
+        b"age-encryption.org/v2\n",
+        b"",
+    ],
+    ids=["many-stanzas", "long-line", "unterminated-body", "huge-body", "version", "empty"],
+)
+def test_hostile_headers_are_rejected_early(blob: bytes) -> None:
+    with pytest.raises(CryptoError) as caught:
+        age.open_decryptor([IDENTITY], io.BytesIO(blob))
+    assert caught.value.params["stage"] == "header"
