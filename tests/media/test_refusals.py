@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Callable
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from kpfield.errors import MediaError
 from kpfield.media import inspect_photo, make_thumbnail, strip_metadata
@@ -138,3 +138,11 @@ def test_other_types_are_not_photos(data: bytes) -> None:
 def test_bmp_is_refused_even_when_valid() -> None:
     with pytest.raises(MediaError, match="not a photo we can read"):
         inspect_photo(encode(marked_image((8, 8)), "BMP"), "x.bmp")
+
+
+def test_refuses_when_pillow_is_told_to_accept_truncated_files(
+    monkeypatch: pytest.MonkeyPatch, noisy_jpeg: bytes
+) -> None:
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(MediaError, match="cannot be checked safely"):
+        inspect_photo(noisy_jpeg[: len(noisy_jpeg) // 2], "x.jpg")
