@@ -86,17 +86,21 @@ def open_photo(
     if looks_like_heif(data):
         raise heif_refused(name)
     img = _open_header(data, name)
-    mime = MIME_BY_FORMAT.get(img.format or "")
-    if mime is None:  # pragma: no cover - _OPEN_FORMATS and MIME_BY_FORMAT agree
-        raise MediaError(N_("{name} is not a photo we can read."), name=name)
-    width, height = img.size
-    if width <= 0 or height <= 0:
-        raise MediaError(N_("{name} is damaged or incomplete."), name=name)
-    if width * height > max_pixels:
-        raise _too_many_pixels(name, width * height, max_pixels)
-    if draft_size is not None and img.format in ("JPEG", "MPO"):
-        img.draft("RGB", draft_size)
-    _load(img, name, max_pixels)
+    try:
+        mime = MIME_BY_FORMAT.get(img.format or "")
+        if mime is None:  # pragma: no cover - _OPEN_FORMATS and MIME_BY_FORMAT agree
+            raise MediaError(N_("{name} is not a photo we can read."), name=name)
+        width, height = img.size
+        if width <= 0 or height <= 0:
+            raise MediaError(N_("{name} is damaged or incomplete."), name=name)
+        if width * height > max_pixels:
+            raise _too_many_pixels(name, width * height, max_pixels)
+        if draft_size is not None and img.format in ("JPEG", "MPO"):
+            img.draft("RGB", draft_size)
+        _load(img, name, max_pixels)
+    except MediaError:
+        img.close()
+        raise
     return img, mime
 
 
