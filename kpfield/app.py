@@ -74,6 +74,10 @@ def create_session(
     clock: Clock | None = None,
 ) -> Session:
     vault = Vault.create(data_dir, passphrase, role=role, params=params, device_name=device_name)
+    if role == "hq":
+        from kpfield.hq.keys import provision_hq_keys
+
+        provision_hq_keys(vault)
     return session_for(vault, clock)
 
 

@@ -484,6 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True)
 
     leaf(sub, "gui", cmd_gui, "start the desktop app (the default)")
+
+    from kpfield import cli_transfer
+
+    cli_transfer.register(sub, leaf)
     return p
 
 

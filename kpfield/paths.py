@@ -1,4 +1,4 @@
-"""Filesystem locations. Defaults come from platformdirs; every function takes explicit overrides."""
+"""Filesystem locations. Defaults come from platformdirs; environment overrides for tests."""
 
 from __future__ import annotations
 

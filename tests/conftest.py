@@ -1,0 +1,77 @@
+"""Shared fixtures: every test builds its own vault in tmp_path with cheap, explicit KDF params."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpfield.app import Session, create_session
+from kpfield.vault.keyslots import KdfParams
+
+REPO = Path(__file__).resolve().parent.parent
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def cheap_params() -> KdfParams:
+    return KdfParams.cheap_for_tests()
+
+
+@pytest.fixture
+def vault_dir(tmp_path: Path) -> Path:
+    return tmp_path / "vault"
+
+
+@pytest.fixture
+def session(vault_dir: Path, cheap_params: KdfParams) -> Iterator[Session]:
+    s = create_session(vault_dir, PASSPHRASE, params=cheap_params)
+    yield s
+    if s.vault.is_open:
+        s.close()
+
+
+@pytest.fixture
+def example_doc() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((REPO / "docs" / "example-report.json").read_text("utf-8"))
+    return doc
+
+
+def make_jpeg(width: int = 640, height: int = 480, seed: int = 0, comment: bytes = b"") -> bytes:
+    from PIL import Image
+
+    rng = random.Random(seed)
+    img = Image.new("RGB", (width, height), (rng.randrange(256), 90, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x0110] = "Model 1"
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, exif=exif.tobytes(), comment=comment)
+    return out.getvalue()
+
+
+@pytest.fixture
+def jpeg_file(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(10_000))
+
+    def _make(**kwargs: Any) -> Path:
+        p = tmp_path / "photos" / f"photo{next(counter)}.jpg"
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(make_jpeg(**kwargs))
+        return p
+
+    return _make
+
+
+@pytest.fixture
+def passphrase_file(tmp_path: Path) -> Path:
+    p = tmp_path / "pass.txt"
+    p.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    os.chmod(p, 0o600)
+    return p
