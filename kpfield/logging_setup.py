@@ -32,3 +32,9 @@ def install(level: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Library warnings (e.g. Pillow's decompression-bomb warning, which we turn into a clear
+    # refusal anyway) are for developers: route them to logging, shown only in verbose mode.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else logging.ERROR
+    )
