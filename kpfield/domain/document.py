@@ -78,8 +78,11 @@ class ReportDocument:
 class _Reader:
     """Collects every problem instead of stopping at the first, so one run fixes a whole file."""
 
-    def __init__(self) -> None:
+    def __init__(self, lenient: bool = False) -> None:
         self.problems: Problems = []
+        # Lenient mode decodes what the vault itself stored: it never drops or cuts data that
+        # a stricter rule (length, a date now "in the future" after a clock change) would refuse.
+        self.lenient = lenient
 
     def add(self, path: str, what: str) -> None:
         self.problems.append((path, what))
@@ -104,7 +107,7 @@ class _Reader:
             return ""
         if len(value) > limit:
             self.add(path, f"is too long ({len(value)} characters, at most {limit})")
-            return value[:limit]
+            return value if self.lenient else value[:limit]
         if "\x00" in value:
             self.add(path, "contains a NUL character")
             return value.replace("\x00", "")
@@ -193,7 +196,7 @@ def _incident_date(r: _Reader, raw: Any, path: str) -> IncidentDate | None:
     if parsed is None:
         r.add(f"{path}.date", "is not a real date")
         return None
-    if parsed > date.today():
+    if parsed > date.today() and not r.lenient:
         r.add(f"{path}.date", "is in the future")
     return IncidentDate(value=value, precision=precision, approximate=approximate)
 
@@ -330,10 +333,18 @@ OUTPUT_KEYS = {
 
 
 def parse_report_document(
-    raw: Any, categories: set[str] | None = None, perpetrators: set[str] | None = None
+    raw: Any,
+    categories: set[str] | None = None,
+    perpetrators: set[str] | None = None,
+    *,
+    lenient: bool = False,
 ) -> ReportDocument:
-    """Validate a decoded JSON document; raises ValidationError listing every problem."""
-    r = _Reader()
+    """Validate a decoded JSON document; raises ValidationError listing every problem.
+
+    ``lenient`` is for decoding the vault's own stored drafts: best effort, never raises for
+    problems of content, never shortens text.
+    """
+    r = _Reader(lenient)
     obj = r.obj(raw, "document")
     if r.problems:
         raise ValidationError(N_("The report document is not valid."), r.problems)
@@ -367,7 +378,7 @@ def parse_report_document(
         w = _witness(r, item, f"witnesses[{i}]")
         if w is not None:
             witnesses.append(w)
-    if r.problems:
+    if r.problems and not lenient:
         raise ValidationError(N_("The report document is not valid."), r.problems)
     return ReportDocument(report=fields, witnesses=tuple(witnesses))
 

@@ -161,25 +161,22 @@ class ReportService:
         return witness.id
 
     def save_draft(self, report: Report) -> Report:
-        """Save a draft's editable fields atomically. Saving the same draft twice is harmless."""
-        self._validate_terms(report.categories, report.perpetrators)
+        """Save a draft's editable fields atomically. Saving the same draft twice is harmless.
+
+        The fields are checked by the same rules as an imported document, so what is stored can
+        always be shown, sealed and exported.
+        """
+        doc = report_doc(report, [], [])
+        doc["witnesses"] = []
+        parse_report_document(
+            {k: v for k, v in doc.items() if k != "attachments"},
+            self.taxonomy.category_ids,
+            self.taxonomy.perpetrator_ids,
+        )
         saved = replace(report, updated_at=self._now())
         with transaction(self.vault.conn):
             self.store.update_draft(saved)
         return saved
-
-    def _validate_terms(self, categories: tuple[str, ...], perpetrators: tuple[str, ...]) -> None:
-        problems = [
-            ("incident.categories", f"'{c}' is not in the taxonomy")
-            for c in categories
-            if c not in self.taxonomy.category_ids
-        ] + [
-            ("incident.perpetrators", f"'{p}' is not in the taxonomy")
-            for p in perpetrators
-            if p not in self.taxonomy.perpetrator_ids
-        ]
-        if problems:
-            raise ValidationError(N_("The report is not valid."), problems)
 
     def delete_draft(self, rid: ReportId) -> None:
         report = self.get(rid)

@@ -57,9 +57,7 @@ def _fields_json(f: ReportFields) -> str:
 def _fields_from_json(text: str) -> ReportFields:
     raw = json.loads(text)
     raw["schema"] = "kpfield.report/1"
-    # Stored drafts were validated when saved; dates once valid stay valid (no future check issue
-    # arises for past dates), so re-parsing is a faithful decode.
-    return parse_report_document(raw).report
+    return parse_report_document(raw, lenient=True).report
 
 
 def fields_of(report: Report) -> ReportFields:
@@ -304,7 +302,9 @@ class RecordStore:
     def _witness_from_row(self, row: Any) -> Witness:
         wid, doc, created, updated = row
         raw = json.loads(doc)
-        wf = parse_report_document({"schema": "kpfield.report/1", "witnesses": [raw]}).witnesses[0]
+        wf = parse_report_document(
+            {"schema": "kpfield.report/1", "witnesses": [raw]}, lenient=True
+        ).witnesses[0]
         return Witness(
             id=WitnessId(wid),
             pseudonym=wf.pseudonym,

@@ -240,3 +240,34 @@ def test_everything_survives_reopen(
         assert verify_vault(s.vault).ok
     finally:
         s.close()
+
+
+def test_save_draft_uses_document_rules(session: Session) -> None:
+    from kpfield.domain.models import DatePrecision, IncidentDate, Place
+
+    r = session.reports.new_draft()
+    with pytest.raises(ValidationError) as info:
+        session.reports.save_draft(
+            replace(
+                r,
+                incident_date=IncidentDate("2999-01-01", DatePrecision.DAY),
+                place=Place(country="Congo"),
+            )
+        )
+    fields = {f for f, _ in info.value.problems}
+    assert {"incident.date.date", "place.country"} <= fields
+
+
+def test_stored_draft_always_readable_even_if_rules_tighten(session: Session) -> None:
+    """A draft whose stored date became 'future' (clock change) or is long still loads whole."""
+    r = session.reports.new_draft()
+    long_text = "x" * 250_000
+    doc = json.loads(
+        session.vault.conn.execute("SELECT doc FROM reports WHERE id = ?", (r.id,)).fetchone()[0]
+    )
+    doc["incident"]["date"] = {"date": "2999-01-01", "precision": "day", "approximate": False}
+    doc["narrative"] = long_text
+    session.vault.conn.execute("UPDATE reports SET doc = ? WHERE id = ?", (json.dumps(doc), r.id))
+    loaded = session.reports.get(r.id)
+    assert loaded.narrative == long_text
+    assert loaded.incident_date is not None
