@@ -14,6 +14,7 @@ below the filesystem).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import select
@@ -28,6 +29,7 @@ import pytest
 
 from kpfield.app import create_session, open_session
 from kpfield.domain.models import ReportStatus
+from kpfield.errors import KpfieldError
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.records import ReportRow
 from tests.support.cli import REPO, Sandbox, kpfield
@@ -249,3 +251,61 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path) ->
     assert promises.acks > ITERATIONS
     assert promises.attachments
     assert any(acks > 0 for _, acks, _ in kills)
+
+
+# ---------------------------------------------------------------- the checker can fail
+@pytest.fixture
+def small_vault(tmp_path: Path) -> tuple[Path, Promises]:
+    """A vault with one draft saved twice and one photo, and the promises for it."""
+    from dataclasses import replace
+
+    from tests.support.crash_worker import report_document
+    from tests.support.photos import small_photo
+
+    data = tmp_path / "vault"
+    s = create_session(data, PASSPHRASE, params=KdfParams.cheap_for_tests())
+    try:
+        promises = Promises()
+        rid = s.reports.create_from_document(report_document(1))
+        promises.record(f"created {rid} {sha256_text(draft_text(rid, 0))}")
+        for rev in (1, 2):
+            report = s.reports.get(rid)
+            s.reports.save_draft(replace(report, narrative=draft_text(rid, rev)))
+            promises.record(f"saved {rid} {sha256_text(draft_text(rid, rev))}")
+        photo = small_photo(3)
+        att = s.reports.attach_bytes(rid, photo, "p.jpg")
+        promises.record(f"attached {rid} {att.id} {hashlib.sha256(photo).hexdigest()}")
+    finally:
+        s.close()
+    return data, promises
+
+
+def test_checker_accepts_an_intact_vault(small_vault: tuple[Path, Promises]) -> None:
+    data, promises = small_vault
+    assert check_recovered(data, promises) == 0
+
+
+def test_checker_notices_a_lost_save(small_vault: tuple[Path, Promises]) -> None:
+    data, promises = small_vault
+    rid = next(iter(promises.narratives))
+    promises.narratives[rid] = sha256_text(draft_text(rid, 3))  # acked, but never stored
+    with pytest.raises(AssertionError, match="not the acknowledged one"):
+        check_recovered(data, promises)
+
+
+def test_checker_notices_a_lost_attachment(small_vault: tuple[Path, Promises]) -> None:
+    data, promises = small_vault
+    rid = next(iter(promises.narratives))
+    promises.attachments["00000000-0000-4000-8000-000000000000"] = (rid, "0" * 64)
+    with pytest.raises(AssertionError, match="lost or changed"):
+        check_recovered(data, promises)
+
+
+def test_checker_notices_a_damaged_blob(small_vault: tuple[Path, Promises]) -> None:
+    data, promises = small_vault
+    blob = next(p for p in (data / "blobs").glob("??/*") if p.stat().st_size > 1000)
+    raw = bytearray(blob.read_bytes())
+    raw[100] ^= 1
+    blob.write_bytes(bytes(raw))
+    with pytest.raises(KpfieldError):
+        check_recovered(data, promises)
