@@ -1,0 +1,296 @@
+"""Incident and place fields: title, date with precision, categories, place, position."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.domain.models import Coordinates, CoordinateSource, DatePrecision, IncidentDate, Place
+from kpfield.domain.models import Report as ReportRecord
+from kpfield.domain.taxonomy import Term
+from kpfield.gui.context import AppContext
+from kpfield.gui.labels import COORD_SOURCE, PRECISION
+
+_PATTERNS = {
+    DatePrecision.DAY: r"\d{4}-\d{2}-\d{2}",
+    DatePrecision.MONTH: r"\d{4}-\d{2}",
+    DatePrecision.YEAR: r"\d{4}",
+}
+
+
+def parse_date(text: str, approximate: bool) -> IncidentDate | None:
+    """``2026-10-03``, ``2026-10`` or ``2026`` (precision from the form); None if not a date."""
+    value = text.strip()
+    for precision, pattern in _PATTERNS.items():
+        if re.fullmatch(pattern, value):
+            padded = value + {"day": "", "month": "-01", "year": "-01-01"}[precision.value]
+            try:
+                date.fromisoformat(padded)
+            except ValueError:
+                return None
+            return IncidentDate(value, precision, approximate)
+    return None
+
+
+def parse_degrees(text: str, limit: int) -> int | None:
+    """Decimal degrees typed by a person -> integer micro-degrees (no floats)."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or abs(value) > limit:
+        return None
+    return int((value * 1_000_000).to_integral_value())
+
+
+def format_degrees(micro: int) -> str:
+    sign = "-" if micro < 0 else ""
+    whole, frac = divmod(abs(micro), 1_000_000)
+    return f"{sign}{whole}.{frac:06d}"
+
+
+class IncidentForm(QWidget):
+    edited = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        _ = ctx.gettext
+        outer = QHBoxLayout(self)
+
+        left = QGroupBox(_("Incident"))
+        form = QFormLayout(left)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.title = QLineEdit()
+        self.title.setObjectName("titleEdit")
+        self.title.setPlaceholderText(_("A short title: what, where"))
+        form.addRow(_("Title"), self.title)
+        self.date = QLineEdit()
+        self.date.setObjectName("dateEdit")
+        self.date.setPlaceholderText(_("YYYY-MM-DD, or YYYY-MM, or YYYY"))
+        self.approximate = QCheckBox(_("Approximate"))
+        self.date_hint = QLabel()
+        self.date_hint.setObjectName("dateHint")
+        row = QHBoxLayout()
+        row.addWidget(self.date, 1)
+        row.addWidget(self.approximate)
+        form.addRow(_("Date"), row)
+        form.addRow("", self.date_hint)
+        self.people = QSpinBox()
+        self.people.setObjectName("peopleAffected")
+        self.people.setRange(0, 1_000_000)
+        self.people.setSpecialValueText(_("Not known"))
+        form.addRow(_("People affected"), self.people)
+        self.categories = self._term_list(ctx.terms().categories, "categoryList")
+        form.addRow(_("What happened"), self.categories)
+        self.perpetrators = self._term_list(ctx.terms().perpetrators, "perpetratorList")
+        form.addRow(_("Who did it"), self.perpetrators)
+        outer.addWidget(left, 3)
+
+        right = QGroupBox(_("Place"))
+        pform = QFormLayout(right)
+        pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.site = QLineEdit()
+        self.site.setObjectName("siteEdit")
+        self.site.setPlaceholderText(_("Mine, digging site or village"))
+        self.area = QLineEdit()
+        self.area.setObjectName("areaEdit")
+        self.area.setPlaceholderText(_("District or region"))
+        self.country = QLineEdit()
+        self.country.setObjectName("countryEdit")
+        self.country.setMaxLength(2)
+        self.country.setMaximumWidth(60)
+        self.country.setPlaceholderText("SL")
+        self.country.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}", self.country))
+        pform.addRow(_("Site"), self.site)
+        pform.addRow(_("Area"), self.area)
+        pform.addRow(_("Country code"), self.country)
+        self.has_position = QCheckBox(_("I have coordinates"))
+        self.has_position.setObjectName("hasPosition")
+        pform.addRow(self.has_position)
+        self.lat = QLineEdit()
+        self.lat.setObjectName("latEdit")
+        self.lat.setPlaceholderText("8.643210")
+        self.lon = QLineEdit()
+        self.lon.setObjectName("lonEdit")
+        self.lon.setPlaceholderText("-10.971230")
+        self.source = QComboBox()
+        self.source.setObjectName("positionSource")
+        for src, label in COORD_SOURCE.items():
+            self.source.addItem(_(label), src.value)
+        pform.addRow(_("Latitude"), self.lat)
+        pform.addRow(_("Longitude"), self.lon)
+        pform.addRow(_("Source"), self.source)
+        self.position_hint = QLabel(_("Decimal degrees; south and west are negative."))
+        self.position_hint.setWordWrap(True)
+        pform.addRow(self.position_hint)
+        pv = QVBoxLayout()
+        pv.addWidget(right)
+        pv.addStretch(1)
+        outer.addLayout(pv, 2)
+
+        for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
+            line.textEdited.connect(self._changed)
+        self.country.textEdited.connect(self._upper_country)
+        self.approximate.toggled.connect(self._changed)
+        self.has_position.toggled.connect(self._changed)
+        self.has_position.toggled.connect(self._update_position_enabled)
+        self.source.currentIndexChanged.connect(self._changed)
+        self.people.valueChanged.connect(self._changed)
+        self.categories.itemChanged.connect(self._changed)
+        self.perpetrators.itemChanged.connect(self._changed)
+        self.date.textChanged.connect(self._update_date_hint)
+        self._loading = False
+        self._read_only = False
+        self._update_position_enabled()
+
+    def _term_list(self, terms: tuple[Term, ...], name: str) -> QListWidget:
+        lst = QListWidget()
+        lst.setObjectName(name)
+        for term in terms:
+            item = QListWidgetItem(self.ctx.gettext(term.label))
+            item.setData(Qt.ItemDataRole.UserRole, term.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            lst.addItem(item)
+        lst.setMinimumHeight(120)
+        return lst
+
+    def _changed(self, *_args: object) -> None:
+        if not self._loading:
+            self.edited.emit()
+
+    def _upper_country(self, text: str) -> None:
+        if text != text.upper():
+            pos = self.country.cursorPosition()
+            self.country.setText(text.upper())
+            self.country.setCursorPosition(pos)
+
+    def _update_position_enabled(self) -> None:
+        on = self.has_position.isChecked() and not self._read_only
+        for w in (self.lat, self.lon, self.source):
+            w.setEnabled(on)
+
+    def _update_date_hint(self) -> None:
+        _ = self.ctx.gettext
+        text = self.date.text().strip()
+        parsed = parse_date(text, False)
+        if not text:
+            self.date_hint.setText(_("No date yet"))
+        elif parsed is None:
+            self.date_hint.setText(_("Not a date yet: use YYYY-MM-DD, YYYY-MM or YYYY"))
+        else:
+            self.date_hint.setText(_("Known to the {precision}").format(
+                precision=_(PRECISION[parsed.precision])
+            ))
+
+    # ---------------------------------------------------------------- load / collect
+    def load(self, report: ReportRecord) -> None:
+        self._loading = True
+        try:
+            self.title.setText(report.title)
+            d = report.incident_date
+            self.date.setText(d.value if d else "")
+            self.approximate.setChecked(bool(d and d.approximate))
+            self.people.setValue(report.people_affected or 0)
+            self._check(self.categories, set(report.categories))
+            self._check(self.perpetrators, set(report.perpetrators))
+            p = report.place
+            self.site.setText(p.site)
+            self.area.setText(p.area)
+            self.country.setText(p.country)
+            c = p.coordinates
+            self.has_position.setChecked(c is not None)
+            self.lat.setText(format_degrees(c.lat_micro) if c else "")
+            self.lon.setText(format_degrees(c.lon_micro) if c else "")
+            if c:
+                self.source.setCurrentIndex(max(self.source.findData(c.source.value), 0))
+            self._update_date_hint()
+        finally:
+            self._loading = False
+
+    @staticmethod
+    def _check(lst: QListWidget, ids: set[str]) -> None:
+        for i in range(lst.count()):
+            item = lst.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in ids
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    @staticmethod
+    def _checked(lst: QListWidget) -> tuple[str, ...]:
+        return tuple(
+            str(lst.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(lst.count())
+            if lst.item(i).checkState() == Qt.CheckState.Checked
+        )
+
+    def apply_to(self, report: ReportRecord) -> ReportRecord:
+        """The report with this form's values; unparseable date or position keep the old one."""
+        date_value = parse_date(self.date.text(), self.approximate.isChecked())
+        if date_value is None and self.date.text().strip():
+            date_value = report.incident_date
+        coords = None
+        if self.has_position.isChecked():
+            lat = parse_degrees(self.lat.text(), 90)
+            lon = parse_degrees(self.lon.text(), 180)
+            if lat is not None and lon is not None:
+                coords = Coordinates(lat, lon, CoordinateSource(str(self.source.currentData())))
+            else:
+                coords = report.place.coordinates
+        people = self.people.value() or None
+        return replace(
+            report,
+            title=self.title.text().strip()[:300],
+            incident_date=date_value,
+            people_affected=people,
+            categories=self._checked(self.categories),
+            perpetrators=self._checked(self.perpetrators),
+            place=Place(
+                site=self.site.text().strip()[:300],
+                area=self.area.text().strip()[:300],
+                country=self._country(report.place.country),
+                coordinates=coords,
+            ),
+        )
+
+    def _country(self, previous: str) -> str:
+        text = self.country.text().strip().upper()
+        if len(text) == 2 or not text:
+            return text
+        return previous  # half-typed: keep what was there
+
+    def set_read_only(self, read_only: bool) -> None:
+        self._read_only = read_only
+        for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
+            line.setReadOnly(read_only)
+        for w in (self.approximate, self.has_position, self.source, self.people):
+            w.setEnabled(not read_only)
+        for lst in (self.categories, self.perpetrators):
+            for i in range(lst.count()):
+                item = lst.item(i)
+                flags = item.flags()
+                if read_only:
+                    flags &= ~Qt.ItemFlag.ItemIsUserCheckable
+                else:
+                    flags |= Qt.ItemFlag.ItemIsUserCheckable
+                item.setFlags(flags)
+        self._update_position_enabled()

@@ -1,0 +1,107 @@
+"""Words shown for stored values (enums, field paths, problems), marked for translation.
+
+Stored values stay English identifiers; only these labels are translated, at display time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kpfield.domain.models import (
+    AgeGroup,
+    ConsentMethod,
+    CoordinateSource,
+    DatePrecision,
+    Gender,
+    ReportStatus,
+    WitnessRole,
+)
+from kpfield.errors import N_
+
+Gettext = Callable[[str], str]
+
+STATUS = {
+    ReportStatus.DRAFT: N_("Draft"),
+    ReportStatus.SEALED: N_("Sealed"),
+    ReportStatus.EXPORTED: N_("Exported"),
+    ReportStatus.SENT: N_("Sent"),
+    ReportStatus.ACKNOWLEDGED: N_("Received by HQ"),
+}
+PRECISION = {
+    DatePrecision.DAY: N_("exact day"),
+    DatePrecision.MONTH: N_("month only"),
+    DatePrecision.YEAR: N_("year only"),
+}
+COORD_SOURCE = {
+    CoordinateSource.GPS_DEVICE: N_("GPS device"),
+    CoordinateSource.PHOTO_EXIF: N_("Photo location data"),
+    CoordinateSource.MAP: N_("Read from a map"),
+    CoordinateSource.ESTIMATED: N_("Estimated"),
+}
+CONSENT_METHOD = {
+    ConsentMethod.WRITTEN: N_("Written and signed"),
+    ConsentMethod.VERBAL_RECORDED: N_("Spoken, audio recorded"),
+    ConsentMethod.VERBAL_WITNESSED: N_("Spoken, in front of a witness"),
+    ConsentMethod.THUMBPRINT: N_("Thumbprint"),
+}
+AGE_GROUP = {
+    AgeGroup.UNKNOWN: N_("Not known"),
+    AgeGroup.CHILD: N_("Under 18"),
+    AgeGroup.YOUNG: N_("18 to 29"),
+    AgeGroup.ADULT: N_("30 to 49"),
+    AgeGroup.OLDER: N_("50 or older"),
+}
+GENDER = {
+    Gender.UNDISCLOSED: N_("Not disclosed"),
+    Gender.FEMALE: N_("Woman"),
+    Gender.MALE: N_("Man"),
+    Gender.OTHER: N_("Other"),
+}
+ROLE = {
+    WitnessRole.VICTIM: N_("Victim"),
+    WitnessRole.EYEWITNESS: N_("Eyewitness"),
+    WitnessRole.FAMILY: N_("Family member"),
+    WitnessRole.COMMUNITY: N_("Community member"),
+    WitnessRole.OFFICIAL: N_("Official"),
+    WitnessRole.OTHER: N_("Other role"),
+}
+FIELD = {
+    "title": N_("Title"),
+    "incident.date": N_("Date of the incident"),
+    "incident.categories": N_("What happened (categories)"),
+    "place.country": N_("Country"),
+    "place.site": N_("Site or area"),
+    "narrative": N_("Narrative"),
+}
+PROBLEM = {
+    "is required": N_("is required"),
+    "choose at least one category": N_("choose at least one category"),
+    "give the site or the area": N_("give the site or the area"),
+    "consent has not been recorded": N_("consent has not been recorded"),
+    "declined consent: remove them from this report": N_(
+        "declined consent: remove them from this report"
+    ),
+    "the date consent was given is missing": N_("the date consent was given is missing"),
+}
+CUSTODY_EVENT = {
+    "created": N_("Created"),
+    "sealed": N_("Sealed"),
+    "amended": N_("Amended (new version)"),
+    "exported": N_("Exported"),
+    "sent": N_("Sent"),
+    "receipt": N_("Receipt from the relay"),
+    "acknowledged": N_("Received by HQ"),
+    "purged": N_("Content removed after delivery"),
+}
+
+
+def problem_text(path: str, what: str, _: Gettext) -> str:
+    """One line of the 'what is missing' list, in the user's language."""
+    if path.startswith("witness '"):
+        name = path[len("witness '") : -1]
+        return _("Witness {pseudonym}: {problem}").format(
+            pseudonym=name, problem=_(PROBLEM.get(what, what))
+        )
+    return _("{field}: {problem}").format(
+        field=_(FIELD.get(path, path)), problem=_(PROBLEM.get(what, what))
+    )

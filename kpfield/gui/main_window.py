@@ -1,0 +1,397 @@
+"""The main window: first-run setup, lock screen or workspace; menus, toolbar, status bar.
+
+Locking flushes the open draft (queued before the close on the store thread), destroys every
+widget that showed content, clears our clipboard and closes the vault.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmapCache
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from kpfield.app import Session
+from kpfield.domain.models import ReportStatus
+from kpfield.domain.taxonomy import Taxonomy
+from kpfield.gui.context import AppContext
+from kpfield.gui.idle_watch import IdleWatch
+from kpfield.gui.settings import GuiSettings, load_settings, save_settings
+from kpfield.gui.settings_dialog import SettingsDialog
+from kpfield.gui.setup_screen import SetupScreen
+from kpfield.gui.style import STYLE
+from kpfield.gui.tasks import Job, TaskRunner, user_message
+from kpfield.gui.unlock_screen import UnlockScreen
+from kpfield.gui.wipe_dialog import WipeDialog
+from kpfield.gui.workspace import Workspace
+from kpfield.i18n import I18n
+from kpfield.vault.keyslots import KdfParams
+from kpfield.vault.vault import VaultPaths, wipe
+
+log = logging.getLogger(__name__)
+
+QT_CATALOGS = {"fr": ["qtbase_fr"], "pt": ["qtbase_pt", "qtbase_pt_BR"]}
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        kdf_params: KdfParams | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        settings = load_settings(data_dir)
+        self.runner = TaskRunner(self)
+        self.ctx = AppContext(
+            data_dir=data_dir,
+            runner=self.runner,
+            i18n=I18n(settings.language),
+            settings=settings,
+            kdf_params=kdf_params,
+        )
+        self.setObjectName("mainWindow")
+        self.setStyleSheet(STYLE)
+        self.resize(1366, 768)
+        self.setMinimumSize(900, 600)
+        self.qt_translator: QTranslator | None = None
+        self.install_qt_translation()
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.setup: SetupScreen | None = None
+        self.unlock_screen: UnlockScreen | None = None
+        self.workspace: Workspace | None = None
+        self.idle = IdleWatch(settings.idle_minutes, self)
+        self.idle.idle.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.runner.error.connect(self._unhandled)
+        self.runner.busy_changed.connect(self._busy)
+        self._build_chrome()
+        self._show_start()
+
+    # ---------------------------------------------------------------- chrome
+    def _build_chrome(self) -> None:
+        _ = self.ctx.gettext
+        self.setWindowTitle("KP Field")
+        self.menuBar().clear()
+        for tb in self.findChildren(QToolBar):
+            self.removeToolBar(tb)
+            tb.deleteLater()
+
+        def action(text: str, shortcut: str | QKeySequence.StandardKey | None, slot: object,
+                   name: str) -> QAction:
+            a = QAction(text, self)
+            a.setObjectName(name)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.new_action = action(_("New report"), "Ctrl+N", self.new_report, "newReport")
+        self.save_action = action(_("Save now"), "Ctrl+S", self.save_now, "saveNow")
+        self.find_action = action(_("Find"), "Ctrl+F", self.focus_search, "find")
+        self.seal_action = action(_("Seal…"), "Ctrl+Shift+S", self.seal_current, "seal")
+        self.lock_action = action(_("Lock"), "Ctrl+L", self.lock, "lock")
+        self.settings_action = action(_("Settings…"), "Ctrl+,", self.open_settings, "settings")
+        self.wipe_action = action(
+            _("Erase everything…"), "Ctrl+Shift+Del", self.ask_wipe, "wipe"
+        )
+        self.quit_action = action(_("Quit"), "Ctrl+Q", self.close, "quit")
+        vault_menu = self.menuBar().addMenu(_("&Vault"))
+        for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
+            vault_menu.addAction(a)
+        vault_menu.addSeparator()
+        vault_menu.addAction(self.wipe_action)
+        vault_menu.addSeparator()
+        vault_menu.addAction(self.quit_action)
+        report_menu = self.menuBar().addMenu(_("&Report"))
+        report_menu.addAction(self.find_action)
+        report_menu.addAction(self.seal_action)
+        toolbar = QToolBar(_("Main"))
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.new_action, self.seal_action, self.lock_action, self.settings_action):
+            toolbar.addAction(a)
+        self.addToolBar(toolbar)
+
+        bar = self.statusBar()
+        for w in bar.findChildren(QWidget):
+            if w.objectName().startswith("status"):
+                bar.removeWidget(w)
+                w.deleteLater()
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("statusLock")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("statusPending")
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("statusSync")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("statusBusy")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(80)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.hide()
+        bar.addWidget(self.lock_label)
+        bar.addWidget(self.pending_label)
+        bar.addWidget(self.sync_label, 1)
+        bar.addPermanentWidget(self.busy_bar)
+        self._update_chrome()
+
+    def _update_chrome(self) -> None:
+        _ = self.ctx.gettext
+        unlocked = self.workspace is not None
+        for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
+                  self.lock_action, self.settings_action):
+            a.setEnabled(unlocked)
+        self.lock_label.setText(_("Unlocked") if unlocked else _("Locked"))
+        self.lock_label.setProperty("locked", not unlocked)
+        self.lock_label.setStyleSheet(
+            "color: #2e6b30; font-weight: 600;" if unlocked else "color: #a32020; font-weight: 600;"
+        )
+        if not unlocked:
+            self.pending_label.setText("")
+            self.sync_label.setText("")
+
+    def _busy(self, pending: int) -> None:
+        self.busy_bar.setVisible(pending > 0 and self.workspace is not None)
+
+    def install_qt_translation(self) -> None:
+        """Qt's own strings (standard buttons, file dialog) from the catalogs PySide6 ships."""
+        app = QApplication.instance()
+        if app is None:
+            return
+        if self.qt_translator is not None:
+            app.removeTranslator(self.qt_translator)
+            self.qt_translator = None
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name in QT_CATALOGS.get(self.ctx.i18n.language, []):
+            translator = QTranslator(self)
+            if translator.load(name, folder):
+                app.installTranslator(translator)
+                self.qt_translator = translator
+                return
+
+    # ---------------------------------------------------------------- screens
+    def _set_screen(self, widget: QWidget) -> None:
+        old = self.stack.currentWidget()
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+
+    def _show_start(self) -> None:
+        if VaultPaths(self.ctx.data_dir).exists():
+            self.show_unlock()
+        else:
+            self.show_setup()
+
+    def show_setup(self, page: int = 0) -> None:
+        self.workspace = None
+        self.unlock_screen = None
+        self.setup = SetupScreen(self.ctx, start_page=page)
+        self.setup.language_chosen.connect(self._setup_language)
+        self.setup.created.connect(self._unlocked)
+        self._set_screen(self.setup)
+        self._update_chrome()
+
+    def show_unlock(self) -> None:
+        self.workspace = None
+        self.setup = None
+        self.unlock_screen = UnlockScreen(self.ctx)
+        self.unlock_screen.unlocked.connect(self._unlocked)
+        self.unlock_screen.vault_gone.connect(self.show_setup)
+        self._set_screen(self.unlock_screen)
+        self._update_chrome()
+
+    def _unlocked(self) -> None:
+        self.runner.call(lambda s: s.reports.taxonomy).success(self._enter)
+
+    def _enter(self, taxonomy: Taxonomy, reopen: str | None = None) -> None:
+        self.ctx.taxonomy = taxonomy
+        self.setup = None
+        self.unlock_screen = None
+        self.workspace = Workspace(self.ctx)
+        self.workspace.counts_changed.connect(self.refresh_status)
+        self.workspace.editor.saved.connect(lambda _r: self.refresh_status())
+        self._set_screen(self.workspace)
+        self._update_chrome()
+        self.workspace.list.reload(select=reopen)
+        if reopen:
+            self.workspace.editor.open_report(reopen)
+        self.refresh_status()
+        self.idle.start()
+
+    def refresh_status(self) -> None:
+        def read(s: Session) -> tuple[int, str]:
+            counts = s.reports.counts()
+            pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
+            last = max(s.vault.meta("last_export_at"), s.vault.meta("last_sync_at"))
+            return pending, last
+
+        def show(value: tuple[int, str]) -> None:
+            if self.workspace is None:
+                return
+            _ = self.ctx.gettext
+            pending, last = value
+            self.pending_label.setText(
+                self.ctx.i18n.ngettext(
+                    "{n} sealed report waiting to be sent",
+                    "{n} sealed reports waiting to be sent",
+                    pending,
+                ).format(n=pending)
+            )
+            self.sync_label.setText(
+                _("Last export or sync: {when}").format(when=last[:16].replace("T", " "))
+                if last
+                else _("Last export or sync: never")
+            )
+
+        self.runner.call(read).success(show).failure(lambda _e: None)
+
+    # ---------------------------------------------------------------- actions
+    def new_report(self) -> None:
+        if self.workspace is not None:
+            self.workspace.new_report()
+
+    def save_now(self) -> None:
+        if self.workspace is not None:
+            self.workspace.flush()
+
+    def focus_search(self) -> None:
+        if self.workspace is not None:
+            self.workspace.list.search.setFocus()
+            self.workspace.list.search.selectAll()
+
+    def seal_current(self) -> None:
+        if self.workspace is not None and self.workspace.editor.report is not None:
+            report = self.workspace.editor.report
+            if report.is_draft:
+                self.workspace.editor.flush()
+                self.workspace.seal(report.id)
+
+    def lock(self) -> None:
+        """Save, forget everything shown, close the vault, show the lock screen."""
+        self.idle.stop()
+        if self.workspace is None:
+            return
+        self.workspace.flush()
+        self._forget_content()
+        self.runner.lock().failure(self._unhandled)
+        self.show_unlock()
+
+    def _forget_content(self) -> None:
+        for dialog in self.findChildren(QWidget):
+            if dialog.isWindow() and dialog is not self and dialog.isVisible():
+                dialog.close()
+        if self.workspace is not None:
+            self.workspace.editor.clear()
+            self.workspace.list.clear()
+        QPixmapCache.clear()
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.ownsClipboard():  # the text came from one of our fields
+            clipboard.clear()
+
+    def open_settings(self) -> None:
+        if self.workspace is None:
+            return
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.preferences_changed.connect(self.apply_preferences)
+        dialog.open()
+
+    def apply_preferences(self, settings: GuiSettings) -> None:
+        language_changed = settings.language != self.ctx.i18n.language
+        self.ctx.settings = settings
+        save_settings(self.ctx.data_dir, settings)
+        self.idle.set_minutes(settings.idle_minutes)
+        if language_changed:
+            self.switch_language(settings.language)
+
+    def switch_language(self, language: str) -> None:
+        """Rebuild every screen in ``language``; the open report is saved first and reopened."""
+        self.ctx.i18n = I18n(language)
+        self.install_qt_translation()
+        reopen: str | None = None
+        if self.workspace is not None:
+            self.workspace.flush()
+            editor_report = self.workspace.editor.report
+            reopen = editor_report.id if editor_report else None
+        self._build_chrome()
+        if self.workspace is not None and self.ctx.taxonomy is not None:
+            self._enter(self.ctx.taxonomy, reopen)
+        elif self.setup is not None:
+            self.show_setup(page=self.setup.pages.currentIndex())
+        else:
+            self.show_unlock()
+
+    def _setup_language(self, language: str) -> None:
+        settings = GuiSettings(language, self.ctx.settings.idle_minutes)
+        self.ctx.settings = settings
+        save_settings(self.ctx.data_dir, settings)
+        self.ctx.i18n = I18n(language)
+        self.install_qt_translation()
+        self._build_chrome()
+        self.show_setup(page=1)
+
+    def ask_wipe(self) -> None:
+        dialog = WipeDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.wipe_now)
+        dialog.open()
+
+    def wipe_now(self) -> None:
+        """Panic wipe: no save first; keys go first, then everything else."""
+        self.idle.stop()
+        self._forget_content()
+        root = self.ctx.data_dir
+        self.workspace = None
+        placeholder = QLabel(self.ctx.gettext("Erasing…"))
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._set_screen(placeholder)
+        self._update_chrome()
+
+        def work(job: Job) -> list[str]:
+            self.runner.close_session()
+            return wipe(root)
+
+        self.runner.run(work).finally_(self.show_setup)
+
+    # ---------------------------------------------------------------- errors and exit
+    def _unhandled(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "KP Field", user_message(exc, self.ctx.gettext),
+            QMessageBox.StandardButton.Ok, self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        """Closing never loses text: the last save is queued, then the vault is closed."""
+        self.idle.stop()
+        if self.workspace is not None:
+            self.workspace.flush()
+        self._forget_content()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        self.runner.shutdown()
+        event.accept()

@@ -1,0 +1,291 @@
+"""Photos of a report: import (dialog or drag and drop, read in place), thumbnails, viewer, remove.
+
+Thumbnails exist only as in-memory pixmaps made from ``thumbnail_bytes``; dropped files are read
+where they are (never copied to a temporary file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap, QPixmapCache
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.app import Session
+from kpfield.domain.ids import AttachmentId, ReportId
+from kpfield.domain.models import Attachment, Report
+from kpfield.errors import Cancelled, KpfieldError
+from kpfield.gui.context import AppContext
+from kpfield.gui.photo_viewer import PhotoViewer, decode_scaled
+from kpfield.gui.tasks import Job, Op, user_message
+
+THUMB = 160
+ImportResult = tuple[list[tuple[Attachment, QImage | None]], list[str]]
+
+
+def load_thumbnails(s: Session, atts: list[Attachment]) -> list[tuple[Attachment, QImage | None]]:
+    """On the store thread: decrypt and decode thumbnails into QImages (memory only)."""
+    out: list[tuple[Attachment, QImage | None]] = []
+    for a in atts:
+        data = s.reports.thumbnail_bytes(a.id) if a.has_thumbnail else None
+        out.append((a, decode_scaled(data, THUMB) if data else None))
+    return out
+
+
+class PhotoPanel(QWidget):
+    changed = Signal()
+    import_finished = Signal(int)  # how many photos were added
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        _ = ctx.gettext
+        self.report_id: ReportId | None = None
+        self.read_only = False
+        self.attachments: list[Attachment] = []
+        self.current_import: Op[ImportResult] | None = None
+        self.setAcceptDrops(True)
+        v = QVBoxLayout(self)
+        self.hint = QLabel(
+            _(
+                "Photos are kept exactly as imported, encrypted, with their SHA-256 fingerprint. "
+                "Drag photos here or use Import. Double-click a photo to see it and what it says "
+                "about itself."
+            )
+        )
+        self.hint.setWordWrap(True)
+        v.addWidget(self.hint)
+        self.list = QListWidget()
+        self.list.setObjectName("photoList")
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setIconSize(QSize(THUMB, THUMB))
+        self.list.setGridSize(QSize(THUMB + 24, THUMB + 40))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setWordWrap(True)
+        v.addWidget(self.list, 1)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("importProgress")
+        self.progress.setRange(0, 1000)
+        self.cancel_button = QPushButton(_("Cancel import"))
+        self.cancel_button.setObjectName("cancelImport")
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        v.addLayout(progress_row)
+        row = QHBoxLayout()
+        self.import_button = QPushButton(_("Import photos…"))
+        self.import_button.setObjectName("importPhotos")
+        self.view_button = QPushButton(_("View…"))
+        self.view_button.setObjectName("viewPhoto")
+        self.remove_button = QPushButton(_("Remove photo"))
+        self.remove_button.setObjectName("removePhoto")
+        row.addWidget(self.import_button)
+        row.addWidget(self.view_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        self.status = QLabel()
+        self.status.setObjectName("photoStatus")
+        row.addWidget(self.status)
+        v.addLayout(row)
+        self.import_button.clicked.connect(self.choose_files)
+        self.view_button.clicked.connect(self.view_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.cancel_button.clicked.connect(self.cancel_import)
+        self.list.itemActivated.connect(lambda _i: self.view_selected())
+        self.list.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self._show_progress(False)
+
+    # ---------------------------------------------------------------- loading
+    def load(self, report: Report, attachments: list[Attachment]) -> None:
+        self.clear()
+        self.report_id = report.id
+        self.read_only = not report.is_draft
+        rid = report.id
+        self._update_buttons()
+
+        def show(items: list[tuple[Attachment, QImage | None]]) -> None:
+            if self.report_id == rid:
+                for att, image in items:
+                    self._add_item(att, image)
+                self._update_buttons()
+
+        self.ctx.runner.call(lambda s: load_thumbnails(s, attachments)).success(show)
+
+    def clear(self) -> None:
+        """Forget every thumbnail (at lock and when another report opens)."""
+        self.report_id = None
+        self.attachments = []
+        self.list.clear()
+        QPixmapCache.clear()
+        self.status.setText("")
+
+    def _add_item(self, att: Attachment, image: QImage | None) -> None:
+        item = QListWidgetItem(att.original_name)
+        item.setData(Qt.ItemDataRole.UserRole, att.id)
+        item.setToolTip(f"{att.original_name}\nSHA-256 {att.sha256}")
+        if image is not None and not image.isNull():
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
+        self.attachments.append(att)
+        self.list.addItem(item)
+
+    def _update_buttons(self) -> None:
+        importing = self.current_import is not None
+        editable = self.report_id is not None and not self.read_only and not importing
+        self.import_button.setEnabled(editable)
+        self.setAcceptDrops(editable)
+        selected = self.list.currentRow() >= 0
+        self.view_button.setEnabled(selected)
+        self.remove_button.setEnabled(editable and selected)
+
+    def _show_progress(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+
+    # ---------------------------------------------------------------- import
+    def choose_files(self) -> None:
+        _ = self.ctx.gettext
+        dialog = QFileDialog(self, _("Import photos"))
+        # Qt's own dialog: no OS "recent files" list records what was imported.
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setNameFilters(
+            [_("Photos (*.jpg *.jpeg *.png *.webp *.tif *.tiff)"), _("All files (*)")]
+        )
+        dialog.filesSelected.connect(lambda files: self.import_files([Path(f) for f in files]))
+        dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+        if self.import_button.isEnabled() and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    def import_files(self, paths: list[Path]) -> Op[ImportResult] | None:
+        """Import on the store thread with progress; each file is all-or-nothing."""
+        rid = self.report_id
+        if rid is None or self.read_only or self.current_import is not None or not paths:
+            return None
+        total = len(paths)
+
+        def work(s: Session, job: Job) -> ImportResult:
+            added: list[tuple[Attachment, QImage | None]] = []
+            problems: list[str] = []
+            for i, path in enumerate(paths):
+                if job.cancelled():
+                    break
+
+                def step(done: int, size: int, i: int = i) -> None:
+                    job.progress(i * 1000 + (done * 1000 // max(size, 1)), total * 1000)
+
+                try:
+                    att = s.reports.attach_file(rid, path, progress=step, cancel=job.cancelled)
+                except Cancelled:
+                    break
+                except KpfieldError as exc:
+                    problems.append(exc.translated(self.ctx.gettext))
+                    continue
+                job.progress((i + 1) * 1000, total * 1000)
+                added.extend(load_thumbnails(s, [att]))
+            return added, problems
+
+        op = self.ctx.runner.job(work)
+        self.current_import = op
+        self.progress.setValue(0)
+        self._show_progress(True)
+        self._update_buttons()
+        self.status.setText(self.ctx.gettext("Importing…"))
+        op.progress(lambda done, size: self.progress.setValue(done * 1000 // max(size, 1)))
+        op.success(lambda result: self._imported(rid, result))
+        op.failure(self._failed)
+        op.finally_(self._import_done)
+        return op
+
+    def cancel_import(self) -> None:
+        if self.current_import is not None:
+            self.current_import.cancel()
+            self.status.setText(self.ctx.gettext("Cancelling…"))
+
+    def _import_done(self) -> None:
+        self.current_import = None
+        self._show_progress(False)
+        self._update_buttons()
+
+    def _imported(self, rid: ReportId, result: ImportResult) -> None:
+        _ = self.ctx.gettext
+        added, problems = result
+        if rid == self.report_id:
+            for att, image in added:
+                self._add_item(att, image)
+        self.status.setText(
+            self.ctx.i18n.ngettext("{n} photo added", "{n} photos added", len(added)).format(
+                n=len(added)
+            )
+        )
+        self.changed.emit()
+        self.import_finished.emit(len(added))
+        if problems:
+            QMessageBox.warning(
+                self, _("Some files were not imported"), "\n".join(problems[:20])
+            )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText("")
+        QMessageBox.warning(self, self.ctx.gettext("Photos"), user_message(exc, self.ctx.gettext))
+
+    # ---------------------------------------------------------------- view / remove
+    def _selected(self) -> Attachment | None:
+        row = self.list.currentRow()
+        return self.attachments[row] if 0 <= row < len(self.attachments) else None
+
+    def view_selected(self) -> None:
+        att = self._selected()
+        if att is not None:
+            viewer = PhotoViewer(self.ctx, att, self)
+            viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            viewer.open()
+
+    def remove_selected(self) -> None:
+        _ = self.ctx.gettext
+        att = self._selected()
+        if att is None or self.read_only:
+            return
+        answer = QMessageBox.question(
+            self,
+            _("Remove photo"),
+            _("Remove {name} from this draft? The encrypted copy is deleted.").format(
+                name=att.original_name
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        aid = AttachmentId(att.id)
+
+        def removed(_r: None) -> None:
+            row = self.attachments.index(att) if att in self.attachments else -1
+            if row >= 0:
+                self.attachments.pop(row)
+                self.list.takeItem(row)
+            self._update_buttons()
+            self.changed.emit()
+
+        self.ctx.runner.call(lambda s: s.reports.remove_attachment(aid)).success(removed).failure(
+            self._failed
+        )

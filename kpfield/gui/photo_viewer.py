@@ -1,0 +1,127 @@
+"""One photo: the image (decoded off the GUI thread), its capture claims and SHA-256."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.app import Session
+from kpfield.domain.models import Attachment
+from kpfield.gui.context import AppContext
+from kpfield.gui.incident_form import format_degrees
+from kpfield.gui.tasks import user_message
+
+MAX_SIDE = 1400
+
+
+def decode_scaled(data: bytes, max_side: int = MAX_SIDE) -> QImage:
+    """Decode in the calling (store) thread; QImage, unlike QPixmap, is safe off the GUI thread."""
+    image = QImage.fromData(data)
+    if image.isNull():
+        return image
+    if max(image.width(), image.height()) > max_side:
+        image = image.scaled(
+            max_side,
+            max_side,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return image
+
+
+def human_size(size: int) -> str:
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MiB"
+    if size >= 1 << 10:
+        return f"{size / (1 << 10):.0f} KiB"
+    return f"{size} B"
+
+
+class PhotoViewer(QDialog):
+    def __init__(self, ctx: AppContext, att: Attachment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        _ = ctx.gettext
+        self.setObjectName("photoViewer")
+        self.setWindowTitle(att.original_name)
+        self.resize(1100, 680)
+        h = QHBoxLayout(self)
+        self.image = QLabel(_("Opening the photo…"))
+        self.image.setObjectName("photoImage")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(480, 360)
+        h.addWidget(self.image, 3)
+        side = QVBoxLayout()
+        note = QLabel(
+            _(
+                "What the file says about itself. These are claims, not facts: a camera's clock "
+                "and position can be wrong or changed."
+            )
+        )
+        note.setWordWrap(True)
+        side.addWidget(note)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        c = att.claims
+        unknown = _("not in the file")
+        form.addRow(_("File"), self._value(att.original_name))
+        form.addRow(_("Size"), self._value(human_size(att.size)))
+        if c.width and c.height:
+            form.addRow(_("Pixels"), self._value(f"{c.width} × {c.height}"))
+        form.addRow(_("Taken (camera clock)"), self._value(c.taken_at or unknown))
+        position = unknown
+        if c.gps_lat_micro is not None and c.gps_lon_micro is not None:
+            position = f"{format_degrees(c.gps_lat_micro)}, {format_degrees(c.gps_lon_micro)}"
+        form.addRow(_("Position (GPS)"), self._value(position))
+        camera = " ".join(x for x in (c.camera_make, c.camera_model) if x) or unknown
+        form.addRow(_("Camera"), self._value(camera))
+        form.addRow(_("Imported"), self._value(att.imported_at[:19].replace("T", " ")))
+        sha = self._value(att.sha256)
+        sha.setObjectName("photoSha256")
+        sha.setStyleSheet("font-family: monospace;")
+        form.addRow(_("SHA-256 of the original"), sha)
+        side.addLayout(form)
+        side.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        side.addWidget(buttons)
+        h.addLayout(side, 2)
+
+        def load(s: Session) -> QImage:
+            return decode_scaled(s.reports.original_bytes(att.id))
+
+        ctx.runner.call(load).success(self._show).failure(self._failed)
+
+    def _value(self, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _show(self, image: QImage) -> None:
+        if image.isNull():
+            self.image.setText(self.ctx.gettext("This file cannot be shown as an image."))
+            return
+        pixmap = QPixmap.fromImage(image)
+        size = self.image.size()
+        self.image.setPixmap(
+            pixmap.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.image.setText(user_message(exc, self.ctx.gettext))
+
+    def done(self, result: int) -> None:
+        self.image.clear()  # drop the decoded photo from memory as soon as the viewer closes
+        super().done(result)

@@ -1,0 +1,266 @@
+"""One report: tabs for incident and place, narrative, witnesses, photos, notes; autosave.
+
+Autosave runs two seconds after typing stops and on every navigation (``flush``). Saves are queued
+on the store thread, so a lock or close queued after a flush always runs after the save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.app import Session
+from kpfield.domain.ids import ReportId
+from kpfield.domain.models import Report, ReportStatus
+from kpfield.gui.context import AppContext
+from kpfield.gui.incident_form import IncidentForm
+from kpfield.gui.labels import STATUS
+from kpfield.gui.photo_panel import PhotoPanel
+from kpfield.gui.tasks import Op, user_message
+from kpfield.gui.witness_panel import WitnessPanel
+from kpfield.services.reports import ReportView
+
+AUTOSAVE_MS = 2000
+
+
+class ReportEditor(QWidget):
+    saved = Signal(object)  # the saved Report
+    seal_requested = Signal(str)
+    amend_requested = Signal(str)
+    trail_requested = Signal(str)
+    loaded = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        _ = ctx.gettext
+        self.setObjectName("reportEditor")
+        self.report: Report | None = None
+        self.save_state = "idle"  # idle | dirty | saving | saved | failed
+        self._edits = 0
+        self._loading = False
+        v = QVBoxLayout(self)
+        v.setContentsMargins(6, 0, 0, 0)
+
+        header = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setObjectName("editorHeading")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        header.addWidget(self.heading, 1)
+        self.indicator = QLabel()
+        self.indicator.setObjectName("savedIndicator")
+        header.addWidget(self.indicator)
+        self.trail_button = QPushButton(_("Custody trail"))
+        self.trail_button.setObjectName("trailButton")
+        self.seal_button = QPushButton(_("Seal…"))
+        self.seal_button.setObjectName("sealButton")
+        self.amend_button = QPushButton(_("Amend"))
+        self.amend_button.setObjectName("amendButton")
+        for b in (self.trail_button, self.seal_button, self.amend_button):
+            header.addWidget(b)
+        v.addLayout(header)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("sealedBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        v.addWidget(self.banner)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("editorTabs")
+        self.incident = IncidentForm(ctx)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.incident)
+        self.tabs.addTab(scroll, _("Incident and place"))
+        self.narrative = self._text("narrativeEdit", _("What happened, in the witnesses' words…"))
+        self.tabs.addTab(self.narrative, _("Narrative"))
+        self.witnesses = WitnessPanel(ctx)
+        self.tabs.addTab(self.witnesses, _("Witnesses"))
+        self.photos = PhotoPanel(ctx)
+        self.tabs.addTab(self.photos, _("Photos"))
+        self.notes = self._text("notesEdit", _("Your own notes: sources checked, follow-up…"))
+        self.tabs.addTab(self.notes, _("My notes"))
+        v.addWidget(self.tabs, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(AUTOSAVE_MS)
+        self.timer.timeout.connect(self.flush)
+        self.incident.edited.connect(self._edited)
+        self.narrative.textChanged.connect(self._edited)
+        self.notes.textChanged.connect(self._edited)
+        self.witnesses.report_changed.connect(self._witnesses_changed)
+        self.photos.changed.connect(lambda: self.saved.emit(self.report))
+        self.seal_button.clicked.connect(self._request_seal)
+        self.amend_button.clicked.connect(lambda: self._emit_id(self.amend_requested))
+        self.trail_button.clicked.connect(lambda: self._emit_id(self.trail_requested))
+        self.show_report(None)
+
+    def _text(self, name: str, placeholder: str) -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        font = QFont(edit.font())
+        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.2)
+        edit.setFont(font)
+        edit.document().setDocumentMargin(12)
+        edit.setTabChangesFocus(True)
+        return edit
+
+    # ---------------------------------------------------------------- open / show
+    def open_report(self, report_id: str) -> Op[ReportView]:
+        """Save what is being edited, then load ``report_id`` from the store."""
+        self.flush()
+        op = self.ctx.runner.call(lambda s: s.reports.view(report_id))
+        op.success(self._loaded)
+        return op
+
+    def _loaded(self, view: ReportView) -> None:
+        self.show_report(view.report)
+        self.witnesses.load(view.report, view.witnesses)
+        self.photos.load(view.report, view.attachments)
+        self.loaded.emit(view.report.id)
+
+    def show_report(self, report: Report | None) -> None:
+        _ = self.ctx.gettext
+        self.timer.stop()
+        self.report = report
+        self._loading = True
+        try:
+            if report is None:
+                self.incident.load(Report(id=ReportId(""), status=ReportStatus.DRAFT))
+                self.narrative.clear()
+                self.notes.clear()
+                self.witnesses.clear()
+                self.photos.clear()
+            else:
+                self.incident.load(report)
+                self.narrative.setPlainText(report.narrative)
+                self.notes.setPlainText(report.monitor_notes)
+        finally:
+            self._loading = False
+        self._set_state("idle")
+        draft = report is not None and report.is_draft
+        self.tabs.setEnabled(report is not None)
+        self.incident.set_read_only(not draft)
+        self.narrative.setReadOnly(not draft)
+        self.notes.setReadOnly(not draft)
+        self.seal_button.setVisible(draft)
+        self.amend_button.setVisible(report is not None and not draft)
+        self.trail_button.setEnabled(report is not None)
+        if report is None:
+            self.heading.setText(_("No report open. Choose one on the left or press Ctrl+N."))
+            self.banner.hide()
+            return
+        version = _("version {n}").format(n=report.version)
+        self.heading.setText(f"{_(STATUS[report.status])} · {version}")
+        if draft:
+            self.banner.setVisible(report.amends is not None)
+            self.banner.setText(
+                _("This draft corrects an earlier sealed version. Seal it when it is ready.")
+            )
+        else:
+            self.banner.show()
+            self.banner.setText(
+                _(
+                    "Sealed on {when}. A sealed report can no longer change. To correct it, use "
+                    "Amend: a new version is made and the sealed one stays as it was."
+                ).format(when=(report.sealed_at or "")[:16].replace("T", " "))
+            )
+
+    def clear(self) -> None:
+        """Forget everything shown (at lock). Call ``flush`` first."""
+        self.show_report(None)
+
+    # ---------------------------------------------------------------- autosave
+    def _edited(self) -> None:
+        if self._loading or self.report is None or not self.report.is_draft:
+            return
+        self._edits += 1
+        self._set_state("dirty")
+        self.timer.start()
+
+    def has_unsaved(self) -> bool:
+        return self.save_state in ("dirty", "failed")
+
+    def flush(self) -> Op[Report] | None:
+        """Queue a save now if anything changed; returns the op (None when nothing to save)."""
+        self.timer.stop()
+        report = self.report
+        if report is None or not report.is_draft or not self.has_unsaved():
+            return None
+        edits = self._edits
+        collected = replace(
+            self.incident.apply_to(report),
+            narrative=self.narrative.toPlainText(),
+            monitor_notes=self.notes.toPlainText(),
+        )
+
+        def save(s: Session) -> Report:
+            # Witness links are changed only through set_witnesses: keep the stored ones.
+            current = s.reports.get(collected.id)
+            return s.reports.save_draft(replace(collected, witness_ids=current.witness_ids))
+
+        self._set_state("saving")
+        op = self.ctx.runner.call(save)
+        op.success(lambda saved: self._saved(saved, edits))
+        op.failure(lambda exc: self._save_failed(collected.id, exc))
+        return op
+
+    def _saved(self, saved: Report, edits: int) -> None:
+        if self.report is not None and self.report.id == saved.id:
+            self.report = saved
+            if edits == self._edits:
+                self._set_state("saved")
+            else:
+                self._set_state("dirty")
+        self.saved.emit(saved)
+
+    def _save_failed(self, report_id: str, exc: BaseException) -> None:
+        if self.report is not None and self.report.id == report_id:
+            self._set_state("failed", user_message(exc, self.ctx.gettext))
+            self.timer.start()  # try again; the text is still here
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        _ = self.ctx.gettext
+        self.save_state = state
+        text = {
+            "idle": "",
+            "dirty": _("Unsaved changes…"),
+            "saving": _("Saving…"),
+            "saved": _("Saved at {time}").format(time=datetime.now().strftime("%H:%M:%S")),
+            "failed": _("Not saved yet"),
+        }[state]
+        self.indicator.setText(text)
+        self.indicator.setToolTip(detail)
+        self.indicator.setProperty("state", state)
+
+    def _witnesses_changed(self, report: Report) -> None:
+        if self.report is not None and self.report.id == report.id:
+            self.report = replace(self.report, witness_ids=report.witness_ids)
+            self.saved.emit(self.report)
+
+    # ---------------------------------------------------------------- actions
+    def _emit_id(self, signal: SignalInstance) -> None:
+        if self.report is not None:
+            self.flush()
+            signal.emit(self.report.id)
+
+    def _request_seal(self) -> None:
+        self._emit_id(self.seal_requested)

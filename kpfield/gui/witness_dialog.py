@@ -1,0 +1,264 @@
+"""Add or edit one witness: pseudonym and profile, identifying details apart, informed consent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.domain.ids import WitnessId
+from kpfield.domain.models import (
+    AgeGroup,
+    Consent,
+    ConsentMethod,
+    ConsentScope,
+    Gender,
+    IdentifyingDetails,
+    Witness,
+    WitnessRole,
+)
+from kpfield.gui.context import AppContext
+from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE
+
+CONSENT_UNKNOWN, CONSENT_GIVEN, CONSENT_DECLINED = 0, 1, 2
+
+
+class WitnessDialog(QDialog):
+    def __init__(
+        self,
+        ctx: AppContext,
+        witness: Witness | None = None,
+        *,
+        read_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        _ = ctx.gettext
+        self.setObjectName("witnessDialog")
+        self.setWindowTitle(_("Witness"))
+        self.original = witness
+        grid = QGridLayout(self)
+
+        profile = QGroupBox(_("Witness (pseudonymous)"))
+        pf = QFormLayout(profile)
+        self.pseudonym = QLineEdit()
+        self.pseudonym.setObjectName("pseudonymEdit")
+        self.pseudonym.setPlaceholderText(_("A code name, never the real name"))
+        pf.addRow(_("Pseudonym"), self.pseudonym)
+        self.age = self._combo(AGE_GROUP, "ageCombo")
+        self.gender = self._combo(GENDER, "genderCombo")
+        self.role = self._combo(ROLE, "roleCombo")
+        pf.addRow(_("Age"), self.age)
+        pf.addRow(_("Gender"), self.gender)
+        pf.addRow(_("Role"), self.role)
+        self.risk = QPlainTextEdit()
+        self.risk.setObjectName("riskEdit")
+        self.risk.setPlaceholderText(_("Risks to this person, and how to keep them safe"))
+        self.risk.setMaximumHeight(90)
+        pf.addRow(_("Risk notes"), self.risk)
+        grid.addWidget(profile, 0, 0)
+
+        ident = QGroupBox(_("Identifying details — sensitive"))
+        ident.setObjectName("identifyingBox")
+        idf = QFormLayout(ident)
+        warning = QLabel(
+            _(
+                "Optional. Only fill these in if you must be able to find this person again. "
+                "They stay in this vault and are never printed in briefs."
+            )
+        )
+        warning.setWordWrap(True)
+        warning.setObjectName("identifyingWarning")
+        idf.addRow(warning)
+        self.full_name = QLineEdit()
+        self.full_name.setObjectName("fullNameEdit")
+        self.contact = QLineEdit()
+        self.contact.setObjectName("contactEdit")
+        self.address = QLineEdit()
+        self.ident_notes = QLineEdit()
+        idf.addRow(_("Full name"), self.full_name)
+        idf.addRow(_("How to reach them"), self.contact)
+        idf.addRow(_("Address"), self.address)
+        idf.addRow(_("Notes"), self.ident_notes)
+        grid.addWidget(ident, 1, 0)
+
+        consent = QGroupBox(_("Informed consent"))
+        cv = QVBoxLayout(consent)
+        self.consent_group = QButtonGroup(self)
+        row = QHBoxLayout()
+        for value, text, name in (
+            (CONSENT_UNKNOWN, _("Not recorded yet"), "consentUnknown"),
+            (CONSENT_GIVEN, _("Given"), "consentGiven"),
+            (CONSENT_DECLINED, _("Declined"), "consentDeclined"),
+        ):
+            button = QRadioButton(text)
+            button.setObjectName(name)
+            self.consent_group.addButton(button, value)
+            row.addWidget(button)
+        cv.addLayout(row)
+        cf = QFormLayout()
+        self.method = self._combo(CONSENT_METHOD, "consentMethod")
+        cf.addRow(_("How it was recorded"), self.method)
+        self.consent_date = QLineEdit(date.today().isoformat())
+        self.consent_date.setObjectName("consentDate")
+        self.consent_date.setPlaceholderText("YYYY-MM-DD")
+        cf.addRow(_("Date"), self.consent_date)
+        cv.addLayout(cf)
+        cv.addWidget(QLabel(_("The witness agrees that the coalition may:")))
+        self.scope_coalition = QCheckBox(_("use this testimony in its own work"))
+        self.scope_coalition.setObjectName("scopeCoalition")
+        self.scope_kp = QCheckBox(_("share it with Kimberley Process bodies"))
+        self.scope_kp.setObjectName("scopeKp")
+        self.scope_publish = QCheckBox(_("publish it with names and places removed"))
+        self.scope_publish.setObjectName("scopePublish")
+        self.scope_recontact = QCheckBox(_("contact them again"))
+        self.scope_recontact.setObjectName("scopeRecontact")
+        for box in (self.scope_coalition, self.scope_kp, self.scope_publish, self.scope_recontact):
+            cv.addWidget(box)
+        self.consent_notes = QLineEdit()
+        self.consent_notes.setPlaceholderText(_("Anything the witness asked for"))
+        cv.addWidget(self.consent_notes)
+        cv.addStretch(1)
+        grid.addWidget(consent, 0, 1, 2, 1)
+        self.consent_group.idToggled.connect(lambda _i, _c: self._update_consent_enabled())
+
+        self.error = QLabel()
+        self.error.setObjectName("errorLabel")
+        grid.addWidget(self.error, 2, 0, 1, 2)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Close
+            if read_only
+            else QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        grid.addWidget(buttons, 3, 0, 1, 2)
+        self._load(witness)
+        if read_only:
+            for w in self.findChildren(QWidget):
+                if isinstance(w, QLineEdit | QPlainTextEdit):
+                    w.setReadOnly(True)
+                elif isinstance(w, QCheckBox | QRadioButton | QComboBox):
+                    w.setEnabled(False)
+        self.pseudonym.setFocus()
+
+    def _combo(self, labels: Mapping[Any, str], name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        for value, label in labels.items():
+            combo.addItem(self.ctx.gettext(label), str(value))
+        return combo
+
+    @staticmethod
+    def _pick(combo: QComboBox, value: str) -> None:
+        combo.setCurrentIndex(max(combo.findData(value), 0))
+
+    def _load(self, w: Witness | None) -> None:
+        if w is None:
+            self.consent_group.button(CONSENT_UNKNOWN).setChecked(True)
+            self._update_consent_enabled()
+            return
+        self.pseudonym.setText(w.pseudonym)
+        self._pick(self.age, w.age_group.value)
+        self._pick(self.gender, w.gender.value)
+        self._pick(self.role, w.role.value)
+        self.risk.setPlainText(w.risk_notes)
+        i = w.identifying or IdentifyingDetails()
+        self.full_name.setText(i.full_name)
+        self.contact.setText(i.contact)
+        self.address.setText(i.address)
+        self.ident_notes.setText(i.notes)
+        c = w.consent
+        if c is None:
+            self.consent_group.button(CONSENT_UNKNOWN).setChecked(True)
+        else:
+            self.consent_group.button(CONSENT_GIVEN if c.given else CONSENT_DECLINED).setChecked(
+                True
+            )
+            self._pick(self.method, c.method.value)
+            self.consent_date.setText(c.recorded_on)
+            self.scope_coalition.setChecked(c.scope.coalition_use)
+            self.scope_kp.setChecked(c.scope.share_with_kp)
+            self.scope_publish.setChecked(c.scope.publish_anonymised)
+            self.scope_recontact.setChecked(c.scope.recontact)
+            self.consent_notes.setText(c.notes)
+        self._update_consent_enabled()
+
+    def _update_consent_enabled(self) -> None:
+        given = self.consent_group.checkedId() == CONSENT_GIVEN
+        recorded = self.consent_group.checkedId() != CONSENT_UNKNOWN
+        for w in (self.method, self.consent_date, self.consent_notes):
+            w.setEnabled(recorded)
+        for box in (self.scope_coalition, self.scope_kp, self.scope_publish, self.scope_recontact):
+            box.setEnabled(given)
+
+    def witness(self) -> Witness:
+        """The witness as filled in (id blank for a new one; the service assigns it)."""
+        choice = self.consent_group.checkedId()
+        consent = None
+        if choice != CONSENT_UNKNOWN:
+            given = choice == CONSENT_GIVEN
+            consent = Consent(
+                given=given,
+                method=ConsentMethod(str(self.method.currentData())),
+                recorded_on=self.consent_date.text().strip(),
+                scope=ConsentScope(
+                    coalition_use=given and self.scope_coalition.isChecked(),
+                    share_with_kp=given and self.scope_kp.isChecked(),
+                    publish_anonymised=given and self.scope_publish.isChecked(),
+                    recontact=given and self.scope_recontact.isChecked(),
+                ),
+                notes=self.consent_notes.text().strip(),
+            )
+        identifying = IdentifyingDetails(
+            full_name=self.full_name.text().strip(),
+            contact=self.contact.text().strip(),
+            address=self.address.text().strip(),
+            notes=self.ident_notes.text().strip(),
+        )
+        base = self.original or Witness(id=WitnessId(""), pseudonym="")
+        return replace(
+            base,
+            pseudonym=self.pseudonym.text().strip(),
+            age_group=AgeGroup(str(self.age.currentData())),
+            gender=Gender(str(self.gender.currentData())),
+            role=WitnessRole(str(self.role.currentData())),
+            risk_notes=self.risk.toPlainText(),
+            identifying=None if identifying.is_empty() else identifying,
+            consent=consent,
+        )
+
+    def _accept(self) -> None:
+        _ = self.ctx.gettext
+        if not self.pseudonym.text().strip():
+            self.error.setText(_("Give the witness a pseudonym."))
+            self.pseudonym.setFocus()
+            return
+        if self.consent_group.checkedId() != CONSENT_UNKNOWN:
+            try:
+                date.fromisoformat(self.consent_date.text().strip())
+            except ValueError:
+                self.error.setText(_("Write the date consent was given as YYYY-MM-DD."))
+                self.consent_date.setFocus()
+                return
+        self.accept()

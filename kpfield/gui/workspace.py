@@ -1,0 +1,100 @@
+"""The unlocked app: report list on the left, the open report on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QWidget
+
+from kpfield.domain.models import Report
+from kpfield.gui.context import AppContext
+from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.report_editor import ReportEditor
+from kpfield.gui.report_list import ReportList
+from kpfield.gui.report_table_model import row_of_report
+from kpfield.gui.seal_dialog import SealDialog
+from kpfield.gui.tasks import Op, user_message
+
+
+class Workspace(QWidget):
+    counts_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("workspace")
+        h = QHBoxLayout(self)
+        h.setContentsMargins(6, 6, 6, 6)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.list = ReportList(ctx)
+        self.editor = ReportEditor(ctx)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setSizes([430, 920])
+        h.addWidget(self.splitter)
+        self.list.report_activated.connect(self.open_report)
+        self.editor.saved.connect(self._saved)
+        self.editor.seal_requested.connect(self.seal)
+        self.editor.amend_requested.connect(self.amend)
+        self.editor.trail_requested.connect(self.show_trail)
+
+    def start(self) -> None:
+        self.list.reload()
+
+    def open_report(self, report_id: str) -> None:
+        if self.editor.report is not None and self.editor.report.id == report_id:
+            return
+        self.editor.open_report(report_id)
+
+    def flush(self) -> Op[Report] | None:
+        return self.editor.flush()
+
+    def new_report(self) -> None:
+        self.flush()
+
+        def created(report: Report) -> None:
+            self.list.reload(select=report.id)
+            self.editor.open_report(report.id).success(
+                lambda _v: self.editor.incident.title.setFocus()
+            )
+            self.editor.tabs.setCurrentIndex(0)
+            self.counts_changed.emit()
+
+        self.ctx.runner.call(lambda s: s.reports.new_draft()).success(created)
+
+    def _saved(self, report: Report | None) -> None:
+        if report is not None and not self.list.model.update_report(row_of_report(report)):
+            self.list.reload()
+
+    # ---------------------------------------------------------------- seal / amend / trail
+    def seal(self, report_id: str) -> None:
+        def ask(problems: list[tuple[str, str]]) -> None:
+            dialog = SealDialog(self.ctx, report_id, problems, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.sealed.connect(self._sealed)
+            dialog.open()
+
+        self.ctx.runner.call(lambda s: s.reports.missing_for_seal(report_id)).success(ask)
+
+    def _sealed(self, report: Report) -> None:
+        self.list.reload(select=report.id)
+        self.editor.open_report(report.id)
+        self.counts_changed.emit()
+
+    def amend(self, report_id: str) -> None:
+        def made(report: Report) -> None:
+            self.list.reload(select=report.id)
+            self.editor.open_report(report.id)
+            self.counts_changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            _ = self.ctx.gettext
+            QMessageBox.warning(self, _("Amend"), user_message(exc, _))
+
+        self.ctx.runner.call(lambda s: s.reports.amend(report_id)).success(made).failure(failed)
+
+    def show_trail(self, report_id: str) -> None:
+        dialog = CustodyDialog(self.ctx, report_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
