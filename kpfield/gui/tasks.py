@@ -99,6 +99,9 @@ class TaskRunner(QObject):
     def run(self, fn: Callable[[Job], T]) -> Op[T]:
         """Run ``fn(job)`` on the store thread."""
         op: Op[T] = Op(self)
+        if self._closed:  # the window is closing: nothing new starts, nothing is delivered
+            log.info("task refused after shutdown")
+            return op
         self._pending += 1
         self.busy_changed.emit(self._pending)
 
@@ -175,8 +178,10 @@ class TaskRunner(QObject):
     # ---------------------------------------------------------------- delivery (GUI thread)
     def _deliver(self, op: Op[Any], result: Any, exc: BaseException | None) -> None:
         self._pending -= 1
-        self.busy_changed.emit(self._pending)
         op.done = True
+        if self._closed:
+            return
+        self.busy_changed.emit(self._pending)
         try:
             if exc is None:
                 for cb in op._success:
