@@ -193,3 +193,101 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> int:
         conn.execute("COMMIT")
         log.info("vault schema migrated to version %d", number)
     return len(steps)
+
+
+# Migration 2: bundles, receipts, HQ enrollment and imports, and purging acknowledged reports.
+# The sealed-report trigger is recreated so that exactly one change to a sealed report's content
+# is allowed: the purge of an acknowledged report, which empties ``doc`` and ``sealed_json`` while
+# the hash, the signature, the version and the link to the amended report stay as they were.
+SCHEMA_V2 = """
+ALTER TABLE reports ADD COLUMN purged_at TEXT;
+DROP TRIGGER reports_sealed_are_immutable;
+CREATE TRIGGER reports_sealed_are_immutable
+BEFORE UPDATE OF doc, sealed_json, seal_sha256, seal_signature, version, amends ON reports
+WHEN OLD.status != 'draft' AND NOT (
+    OLD.status = 'acknowledged' AND OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL
+    AND NEW.sealed_json IS NULL
+    AND NEW.seal_sha256 IS OLD.seal_sha256 AND NEW.seal_signature IS OLD.seal_signature
+    AND NEW.version = OLD.version AND NEW.amends IS OLD.amends
+)
+BEGIN SELECT RAISE(ABORT, 'sealed reports cannot change'); END;
+CREATE TRIGGER reports_purge_is_final
+BEFORE UPDATE OF purged_at ON reports WHEN OLD.purged_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a purge cannot be undone'); END;
+CREATE TABLE bundles_out (
+    sequence INTEGER PRIMARY KEY,
+    bundle_id TEXT NOT NULL UNIQUE,
+    manifest_sha256 TEXT NOT NULL UNIQUE,
+    ciphertext_sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    report_ids TEXT NOT NULL
+);
+CREATE TABLE receipts_in (
+    receipt_sha256 TEXT PRIMARY KEY,
+    manifest_sha256 TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    receipt TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TABLE hq_devices (
+    device_id TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL UNIQUE,
+    age_recipient TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE hq_bundles (
+    manifest_sha256 TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES hq_devices(device_id),
+    sequence INTEGER NOT NULL,
+    bundle_id TEXT NOT NULL,
+    previous_manifest_sha256 TEXT,
+    custody_head_seq INTEGER NOT NULL,
+    custody_head_hash TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (device_id, sequence)
+);
+CREATE TABLE hq_reports (
+    report_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES hq_devices(device_id),
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    sealed_json BLOB NOT NULL,
+    signature TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL REFERENCES hq_bundles(manifest_sha256),
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE hq_attachments (
+    attachment_id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES hq_reports(report_id),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    blob_name TEXT NOT NULL UNIQUE,
+    blob_key BLOB NOT NULL
+);
+CREATE TABLE hq_custody (
+    device_id TEXT NOT NULL REFERENCES hq_devices(device_id),
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    entry_hash TEXT NOT NULL,
+    PRIMARY KEY (device_id, seq)
+);
+CREATE TRIGGER hq_reports_immutable BEFORE UPDATE ON hq_reports
+BEGIN SELECT RAISE(ABORT, 'imported reports cannot change'); END;
+CREATE TRIGGER hq_custody_immutable BEFORE UPDATE ON hq_custody
+BEGIN SELECT RAISE(ABORT, 'imported custody entries cannot change'); END;
+"""
+
+
+def _v2(conn: Connection) -> None:
+    run_script(conn, SCHEMA_V2)
+
+
+MIGRATIONS.append(_v2)

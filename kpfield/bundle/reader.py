@@ -1,0 +1,303 @@
+"""Read and verify one bundle, strictly, before the caller commits anything.
+
+Order: the age header (is it for us?), the manifest and its signature (is the device enrolled, is
+this HQ an intended recipient, is the sequence acceptable?) before any member data is read; then
+every member in manifest order with its exact size and SHA-256; then the end of the archive and the
+end of the age stream (truncation and trailing data show here); then every report's seal, its
+attachment list and the custody chain. Attachments stream into a caller-supplied sink (the HQ's
+encrypted blob store); everything else is small and capped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from kpfield.bundle import manifest as mf
+from kpfield.bundle import tarstream
+from kpfield.crypto import age, minisign
+from kpfield.custody.canonical import canonical_json, sha256_hex
+from kpfield.custody.log import GENESIS, verify_chain
+from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+CustodyRow = tuple[int, str, str, str]
+
+
+class AttachmentSink(Protocol):
+    def put(self, entry: mf.AttachmentEntry, chunks: Iterator[bytes]) -> None:
+        """Store one attachment's bytes (they are verified after the iterator ends)."""
+
+
+# Returns the enrolled Ed25519 key for the manifest's device, or raises BundleError.
+Admission = Callable[[mf.Manifest], bytes]
+# Raises if a manifest with a valid signature is not wanted (sequence, replay).
+Acceptance = Callable[[mf.Manifest, str], None]
+
+
+@dataclass(frozen=True)
+class VerifiedReport:
+    entry: mf.ReportEntry
+    sealed_json: bytes
+    signature: str
+    doc: dict[str, Any]
+
+
+@dataclass
+class VerifiedBundle:
+    manifest: mf.Manifest
+    manifest_bytes: bytes
+    manifest_sha256: str
+    manifest_signature: str
+    reports: list[VerifiedReport] = field(default_factory=list)
+    custody_rows: list[CustodyRow] = field(default_factory=list)
+
+
+def rejected(reason: str) -> BundleError:
+    return BundleError(N_("{reason}"), reason=reason)
+
+
+class NotABundle(Exception):
+    """The file opened with our key but holds a receipt, not a bundle."""
+
+
+class _CountingReader(io.RawIOBase):
+    """Reports ciphertext progress and honours cancellation while the file is read."""
+
+    def __init__(
+        self, src: BinaryIO, total: int, progress: Progress | None, cancel: CancelCheck | None
+    ) -> None:
+        super().__init__()
+        self._src = src
+        self._total = total
+        self._done = 0
+        self._progress = progress
+        self._cancel = cancel
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if self._cancel is not None and self._cancel():
+            raise Cancelled(N_("Cancelled."))
+        view = memoryview(buffer).cast("B")
+        data = self._src.read(len(view))
+        view[: len(data)] = data
+        self._done += len(data)
+        if self._progress is not None and data:
+            self._progress(min(self._done, self._total), self._total)
+        return len(data)
+
+
+def _crypto_reason(exc: CryptoError) -> BundleError:
+    stage = exc.params.get("stage")
+    if stage == "no_match":
+        return rejected("it is not addressed to this HQ (none of this vault's keys can open it)")
+    if stage in ("header", "armor"):
+        return rejected("it is not a KP Field bundle, or its envelope is damaged")
+    if stage == "hmac":
+        return rejected("its envelope has been altered")
+    return rejected("it is damaged, truncated or has been altered (decryption failed)")
+
+
+def read_bundle(
+    src: BinaryIO,
+    identities: Sequence[age.Identity],
+    *,
+    our_recipients: set[str],
+    admit: Admission,
+    accept: Acceptance,
+    sink: AttachmentSink,
+    total_size: int = 0,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> VerifiedBundle:
+    """Decrypt and verify a whole bundle; raises BundleError naming the first problem."""
+    counted = io.BufferedReader(_CountingReader(src, total_size, progress, cancel), 64 * 1024)
+    try:
+        dec = age.open_decryptor(identities, counted)
+        reader = tarstream.StreamReader(dec.iter_decrypt())
+        if reader.peek(11) == b'{"receipt":':
+            raise NotABundle
+        return _read(reader, our_recipients, admit, accept, sink)
+    except CryptoError as exc:
+        raise _crypto_reason(exc) from None
+
+
+def _next_member(reader: tarstream.StreamReader, expected: str, cap: int) -> int:
+    parsed = tarstream.parse_header(reader.read_exact(tarstream.BLOCK))
+    if parsed is None:
+        raise rejected(f"the member {expected} is missing (the archive ends early)")
+    name, size = parsed
+    if name != expected:
+        raise rejected(
+            f"it holds a member ({name}) where the manifest expects {expected}: a member is"
+            " missing, extra or out of order"
+        )
+    if size > cap:
+        raise rejected(f"the member {name} is larger than allowed")
+    return size
+
+
+def _small(reader: tarstream.StreamReader, name: str, cap: int, exact: int | None = None) -> bytes:
+    size = _next_member(reader, name, cap)
+    if exact is not None and size != exact:
+        raise rejected(f"the member {name} has a different size than its manifest says")
+    return b"".join(reader.iter_member(size))
+
+
+def _read(
+    reader: tarstream.StreamReader,
+    our_recipients: set[str],
+    admit: Admission,
+    accept: Acceptance,
+    sink: AttachmentSink,
+) -> VerifiedBundle:
+    manifest_bytes = _small(reader, mf.MANIFEST, mf.MAX_MANIFEST_BYTES)
+    manifest = mf.parse(manifest_bytes)
+    manifest_sha = sha256_hex(manifest_bytes)
+    sig_text = _text(_small(reader, mf.MANIFEST_SIG, mf.MAX_SIGNATURE_BYTES), "manifest signature")
+    public_key = admit(manifest)
+    if public_key != manifest.device_public_key:
+        raise rejected("the manifest names a different key than the one enrolled for its device")
+    signer = minisign.MinisignPublicKey(minisign.key_id_for(public_key), public_key)
+    try:
+        comment = minisign.verify(signer, sig_text, manifest_bytes)
+    except CryptoError:
+        raise rejected(
+            "the manifest signature does not verify with the enrolled device key"
+        ) from None
+    if comment != manifest.trusted_comment():
+        raise rejected("the manifest signature's trusted comment does not match the manifest")
+    if not our_recipients & set(manifest.recipients):
+        raise rejected("this HQ is not among the recipients its manifest names")
+    accept(manifest, manifest_sha)
+    sums = _small(reader, mf.SUMS, mf.MAX_SUMS_BYTES)
+    if sums != manifest.sums_text():
+        raise rejected("its SHA256SUMS does not match its manifest")
+    sums_sig = _text(_small(reader, mf.SUMS_SIG, mf.MAX_SIGNATURE_BYTES), "checksum signature")
+    try:
+        minisign.verify(signer, sums_sig, sums)
+    except CryptoError:
+        raise rejected("the SHA256SUMS signature does not verify with the device key") from None
+
+    small: dict[str, bytes] = {}
+    attachments = {a.member: a for r in manifest.reports for a in r.attachments}
+    for member in manifest.members:
+        size = _next_member(reader, member.name, member.size)
+        if size != member.size:
+            raise rejected(f"the member {member.name} is smaller than its manifest says")
+        sha = hashlib.sha256()
+
+        def hashed(size: int = size, sha: Any = sha) -> Iterator[bytes]:
+            for piece in reader.iter_member(size):
+                sha.update(piece)
+                yield piece
+
+        if member.name in attachments:
+            pieces = hashed()
+            sink.put(attachments[member.name], pieces)
+            for _ in pieces:  # a sink that stopped early still gets the member checked
+                pass
+        else:
+            small[member.name] = b"".join(hashed())
+        if sha.hexdigest() != member.sha256:
+            raise rejected(f"the member {member.name} does not match its SHA-256")
+    reader.expect_end()
+
+    result = VerifiedBundle(manifest, manifest_bytes, manifest_sha, sig_text)
+    result.custody_rows = _custody(small[mf.CUSTODY], manifest)
+    sealed = {
+        (row_body["report_id"], row_body["details"].get("sha256"))
+        for row_body in (json.loads(r[1]) for r in result.custody_rows)
+        if row_body["event"] == "sealed" and isinstance(row_body.get("details"), dict)
+    }
+    for entry in manifest.reports:
+        data = small[entry.member]
+        signature = _text(small[entry.signature_member], "report signature")
+        try:
+            minisign.verify(signer, signature, data)
+        except CryptoError:
+            raise rejected(f"the seal of report {entry.id[:8]} does not verify") from None
+        doc = _report_doc(data, entry, manifest)
+        if (entry.id, entry.sha256) not in sealed:
+            raise rejected(f"no custody entry records the seal of report {entry.id[:8]}")
+        result.reports.append(VerifiedReport(entry, data, signature, doc))
+    return result
+
+
+def _text(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise rejected(f"its {what} is not text") from None
+
+
+def _report_doc(data: bytes, entry: mf.ReportEntry, manifest: mf.Manifest) -> dict[str, Any]:
+    short = entry.id[:8]
+    try:
+        doc = json.loads(data)
+        ok = isinstance(doc, dict) and canonical_json(doc) == data
+    except (ValueError, KpfieldError):
+        ok = False
+    if not ok:
+        raise rejected(f"report {short} is not canonical JSON")
+    device = doc.get("device")
+    if (
+        doc.get("id") != entry.id
+        or doc.get("version") != entry.version
+        or not isinstance(device, dict)
+        or device.get("id") != manifest.device_id
+    ):
+        raise rejected(f"report {short} does not match its manifest entry")
+    listed = doc.get("attachments")
+    if not isinstance(listed, list):
+        raise rejected(f"report {short} has no attachment list")
+    try:
+        in_doc = sorted((a["id"], a["sha256"], a["size"]) for a in listed)
+    except (KeyError, TypeError):
+        raise rejected(f"report {short} has a malformed attachment list") from None
+    in_manifest = sorted((a.id, a.sha256, a.size) for a in entry.attachments)
+    if in_doc != in_manifest:
+        raise rejected(f"report {short}'s photos do not match the bundle's manifest")
+    return dict(doc)
+
+
+def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
+    rows: list[CustodyRow] = []
+    lines = data.split(b"\n")
+    if lines[-1] != b"":
+        raise rejected("its custody log does not end with a newline")
+    for line in lines[:-1]:
+        try:
+            raw = json.loads(line)
+            if canonical_json(raw) != line or set(raw) != {"entry", "prev_hash", "entry_hash"}:
+                raise ValueError
+            body = raw["entry"]
+            rows.append(
+                (
+                    int(body["seq"]),
+                    canonical_json(body).decode("utf-8"),
+                    str(raw["prev_hash"]),
+                    str(raw["entry_hash"]),
+                )
+            )
+        except (ValueError, KeyError, TypeError, KpfieldError):
+            raise rejected("its custody log is malformed") from None
+    if rows and rows[0][0] != 1:
+        raise rejected("its custody log does not start at the first entry")
+    problem = verify_chain(rows, GENESIS)
+    if problem is not None:
+        raise rejected(f"its custody log is broken at entry {problem.seq}: {problem.what}")
+    head = (rows[-1][0], rows[-1][3]) if rows else (0, GENESIS)
+    if head != (manifest.custody_head_seq, manifest.custody_head_hash):
+        raise rejected("its custody log does not end at the head its manifest names")
+    return rows

@@ -1,0 +1,153 @@
+"""Files on removable media: durable writes under random names, read-back checks, folder scans.
+
+A file is written under a temporary hidden name, flushed and fsynced, renamed to a random name
+(32 hex digits: it reveals nothing), the folder is fsynced, and the file is read back from the
+medium and its SHA-256 compared with what was written. Full, read-only or vanished media give a
+clear :class:`BundleError` and leave no partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from kpfield.errors import N_, BundleError, UsageError
+from kpfield.fsutil import fsync_dir
+
+T = TypeVar("T")
+AGE_MAGIC = b"age-encryption.org/v1\n"
+MAX_SCAN_DEPTH = 3
+MAX_SCAN_FILES = 10_000
+
+
+def media_error(exc: OSError, where: Path) -> BundleError:
+    """A monitor-readable reason for a failed write to ``where``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return BundleError(
+            N_(
+                "The stick at {path} is full (or the file is too large for it). Nothing was"
+                " marked as exported; free some space or use another stick."
+            ),
+            path=str(where),
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return BundleError(
+            N_(
+                "The stick at {path} is read-only or cannot be written. Nothing was marked as"
+                " exported; check its lock switch or use another stick."
+            ),
+            path=str(where),
+        )
+    return BundleError(
+        N_("Writing to {path} failed ({reason}). Nothing was marked as exported."),
+        path=str(where),
+        reason=exc.strerror or type(exc).__name__,
+    )
+
+
+def check_writable_dir(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(N_("The folder {path} does not exist."), path=str(path))
+    if not path.is_dir():
+        raise UsageError(N_("{path} is not a folder."), path=str(path))
+
+
+def random_name() -> str:
+    return secrets.token_hex(16)
+
+
+def write_durably(
+    folder: Path, write: Callable[[BinaryIO], T], *, verify_sha256: Callable[[T], str]
+) -> tuple[Path, T]:
+    """Write a new file in ``folder`` via ``write`` (temp, fsync, rename, read back)."""
+    check_writable_dir(folder)
+    name = random_name()
+    tmp = folder / f".{name}.tmp"
+    final = folder / name
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise media_error(exc, folder) from None
+    try:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                result = write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            fsync_dir(folder)
+        except OSError as exc:
+            raise media_error(exc, folder) from None
+        expected = verify_sha256(result)
+        if sha256_from_medium(final) != expected:
+            raise BundleError(
+                N_(
+                    "The copy on {path} does not read back correctly; the stick may be failing."
+                    " Nothing was marked as exported; use another stick."
+                ),
+                path=str(folder),
+            )
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        with contextlib.suppress(OSError):
+            final.unlink()
+        raise
+    return final, result
+
+
+def sha256_from_medium(path: Path) -> str:
+    """SHA-256 of a file, asking the OS to drop its cached pages first (best effort)."""
+    sha = hashlib.sha256()
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise media_error(exc, path.parent) from None
+    with os.fdopen(fd, "rb") as fh:
+        if hasattr(os, "posix_fadvise"):
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        while data := fh.read(1 << 20):
+            sha.update(data)
+    return sha.hexdigest()
+
+
+def is_age_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(AGE_MAGIC)) == AGE_MAGIC
+    except OSError:
+        return False
+
+
+def scan(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """(file, given explicitly) for each file named, and each age file found in folders.
+
+    Folders are searched a few levels deep without following links; hidden names (our
+    temporary files) are skipped.
+    """
+    count = 0
+    for path in paths:
+        if path.is_dir():
+            base_depth = len(path.parts)
+            for dirpath, dirs, names in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if len(Path(dirpath).parts) - base_depth >= MAX_SCAN_DEPTH:
+                    dirs[:] = []
+                for name in sorted(names):
+                    p = Path(dirpath) / name
+                    if name.startswith(".") or p.is_symlink() or not p.is_file():
+                        continue
+                    count += 1
+                    if count > MAX_SCAN_FILES:
+                        return
+                    if is_age_file(p):
+                        yield p, False
+        else:
+            yield path, True

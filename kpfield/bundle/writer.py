@@ -1,0 +1,294 @@
+"""Write one bundle: hash, sign, then tar and age-encrypt in a single streaming pass.
+
+The manifest must come first in the archive, so it is built from hashes known before streaming
+(sealed reports' recorded SHA-256, attachments' SHA-256 recorded at import). While streaming, every
+attachment is hashed again and a mismatch aborts the write: the bundle never vouches for bytes it
+did not see. Memory is bounded by one 64 KiB piece whatever the bundle size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, BinaryIO, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kpfield.bundle import manifest as mf
+from kpfield.bundle import tarstream
+from kpfield.crypto import age, minisign
+from kpfield.crypto import stream as age_stream
+from kpfield.custody.canonical import canonical_json, sha256_hex
+from kpfield.errors import N_, Cancelled, IntegrityError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class AttachmentSource:
+    id: str
+    sha256: str
+    size: int
+    mime: str
+    chunks: Callable[[], Iterator[bytes]]  # the original bytes, freshly decrypted from the vault
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    id: str
+    version: int
+    sealed_json: bytes
+    sha256: str
+    signature: str
+    attachments: tuple[AttachmentSource, ...]
+
+    @property
+    def payload_size(self) -> int:
+        """Plaintext bytes this report adds to a bundle's archive."""
+        sizes = [len(self.sealed_json), len(self.signature.encode())]
+        sizes += [a.size for a in self.attachments]
+        return sum(tarstream.member_span(s) for s in sizes)
+
+
+@dataclass(frozen=True)
+class BundleKeys:
+    device_key: Ed25519PrivateKey
+    device_name: str
+    recipients: tuple[age.X25519Recipient, ...]
+    hq_signing_key_id: str | None
+
+
+@dataclass(frozen=True)
+class BundleState:
+    """Where this bundle sits in the device's series."""
+
+    sequence: int
+    previous_manifest_sha256: str | None
+    last_receipt_sha256: str | None
+    custody_rows: tuple[tuple[int, str, str, str], ...]  # (seq, entry, prev_hash, entry_hash)
+
+
+@dataclass(frozen=True)
+class WrittenBundle:
+    manifest: mf.Manifest
+    manifest_sha256: str
+    ciphertext_sha256: str
+    size: int
+
+
+def custody_text(rows: Sequence[tuple[int, str, str, str]]) -> bytes:
+    """``custody.jsonl``: one canonical JSON line per custody entry, oldest first."""
+    out = bytearray()
+    for _seq, entry, prev, h in rows:
+        out += canonical_json({"entry": json.loads(entry), "prev_hash": prev, "entry_hash": h})
+        out += b"\n"
+    return bytes(out)
+
+
+def envelope_overhead(recipients: int) -> int:
+    """An upper bound on the age header and nonce for ``recipients`` X25519 stanzas."""
+    return 22 + 1 + recipients * 128 + 48 + age.NONCE_SIZE
+
+
+def ciphertext_size(plain: int, recipients: int) -> int:
+    """An upper bound on the bundle file size for ``plain`` bytes of archive."""
+    return envelope_overhead(recipients) + age_stream.encrypted_size(plain)
+
+
+def archive_size(reports: Sequence[ReportSource], custody: int, manifest: int = 0) -> int:
+    """Plaintext archive size (pass the manifest size when known; the head is estimated)."""
+    head = (
+        tarstream.member_span(manifest or mf.MAX_MANIFEST_BYTES // 16)
+        + tarstream.member_span(mf.MAX_SIGNATURE_BYTES)
+        + tarstream.member_span(100 * (1 + 3 * len(reports)))
+        + tarstream.member_span(mf.MAX_SIGNATURE_BYTES)
+    )
+    return (
+        head
+        + sum(r.payload_size for r in reports)
+        + tarstream.member_span(custody)
+        + len(tarstream.END_OF_ARCHIVE)
+    )
+
+
+def build_manifest(
+    keys: BundleKeys,
+    state: BundleState,
+    reports: Sequence[ReportSource],
+    custody: bytes,
+    created_at: datetime,
+) -> mf.Manifest:
+    public_key = keys.device_key.public_key().public_bytes_raw()
+    device_id = minisign.key_id_for(public_key).hex()
+    members: list[mf.Member] = []
+    entries: list[mf.ReportEntry] = []
+    for r in reports:
+        member = mf.report_member(r.id)
+        sig = r.signature.encode("utf-8")
+        members.append(mf.Member(member, len(r.sealed_json), r.sha256))
+        members.append(mf.Member(member + ".minisig", len(sig), sha256_hex(sig)))
+        atts = []
+        for a in r.attachments:
+            name = mf.attachment_member(a.id, a.mime)
+            atts.append(mf.AttachmentEntry(a.id, a.sha256, a.size, name))
+            members.append(mf.Member(name, a.size, a.sha256))
+        entries.append(
+            mf.ReportEntry(r.id, r.version, r.sha256, member, member + ".minisig", tuple(atts))
+        )
+    members.append(mf.Member(mf.CUSTODY, len(custody), sha256_hex(custody)))
+    head_seq, head_hash = (
+        (state.custody_rows[-1][0], state.custody_rows[-1][3])
+        if state.custody_rows
+        else (0, "0" * 64)
+    )
+    return mf.Manifest(
+        bundle_id=str(uuid.uuid4()),
+        created_at=created_at.isoformat(timespec="seconds"),
+        device_id=device_id,
+        device_public_key=public_key,
+        device_name=keys.device_name,
+        sequence=state.sequence,
+        previous_manifest_sha256=state.previous_manifest_sha256,
+        custody_head_seq=head_seq,
+        custody_head_hash=head_hash,
+        last_receipt_sha256=state.last_receipt_sha256,
+        hq_signing_key_id=keys.hq_signing_key_id,
+        recipients=tuple(r.to_string() for r in keys.recipients),
+        reports=tuple(entries),
+        members=tuple(members),
+    )
+
+
+class _IterReader(io.RawIOBase):
+    """A readable stream over an iterator of byte pieces."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        super().__init__()
+        self._pieces = pieces
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._buf:
+            nxt = next(self._pieces, None)
+            if nxt is None:
+                return 0
+            self._buf = nxt
+        n = min(len(view), len(self._buf))
+        view[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+class _HashingWriter:
+    def __init__(self, dst: BinaryIO) -> None:
+        self.dst = dst
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.dst.write(data)
+        self.sha.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def write_bundle(
+    dst: BinaryIO,
+    keys: BundleKeys,
+    state: BundleState,
+    reports: Sequence[ReportSource],
+    *,
+    created_at: datetime,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> WrittenBundle:
+    """Stream one bundle into ``dst``; returns its manifest and the ciphertext's SHA-256."""
+    custody = custody_text(state.custody_rows)
+    manifest = build_manifest(keys, state, reports, custody, created_at)
+    manifest_bytes = manifest.to_bytes()
+    ident_key_id = bytes.fromhex(manifest.device_id)
+    manifest_sig = minisign.sign(
+        keys.device_key,
+        ident_key_id,
+        manifest_bytes,
+        trusted_comment=manifest.trusted_comment(),
+        untrusted_comment=f"KP Field bundle manifest, device {manifest.device_id}",
+    ).encode("utf-8")
+    sums = manifest.sums_text()
+    sums_sig = minisign.sign(
+        keys.device_key,
+        ident_key_id,
+        sums,
+        trusted_comment=manifest.trusted_comment() + " SHA256SUMS",
+        untrusted_comment=f"KP Field bundle checksums, device {manifest.device_id}",
+    ).encode("utf-8")
+    mtime = int(created_at.timestamp())
+    total = archive_size(reports, len(custody), len(manifest_bytes))
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if cancel is not None and cancel():
+            raise Cancelled(N_("Cancelled."))
+        if progress is not None:
+            progress(min(done, total), total)
+
+    def small(name: str, data: bytes) -> Iterator[bytes]:
+        yield tarstream.header(name, len(data), mtime) + data + bytes(tarstream.padding(len(data)))
+        tick(tarstream.member_span(len(data)))
+
+    def pieces() -> Iterator[bytes]:
+        yield from small(mf.MANIFEST, manifest_bytes)
+        yield from small(mf.MANIFEST_SIG, manifest_sig)
+        yield from small(mf.SUMS, sums)
+        yield from small(mf.SUMS_SIG, sums_sig)
+        for r, entry in zip(reports, manifest.reports, strict=True):
+            if sha256_hex(r.sealed_json) != r.sha256:
+                raise IntegrityError(N_("A sealed report no longer matches its recorded hash."))
+            yield from small(entry.member, r.sealed_json)
+            yield from small(entry.signature_member, r.signature.encode("utf-8"))
+            for a, a_entry in zip(r.attachments, entry.attachments, strict=True):
+                yield from _attachment(a, a_entry.member)
+        yield from small(mf.CUSTODY, custody)
+        yield tarstream.END_OF_ARCHIVE
+
+    def _attachment(a: AttachmentSource, name: str) -> Iterator[bytes]:
+        yield tarstream.header(name, a.size, mtime)
+        tick(tarstream.BLOCK)
+        sha = hashlib.sha256()
+        seen = 0
+        for chunk in a.chunks():
+            seen += len(chunk)
+            if seen > a.size:
+                break
+            sha.update(chunk)
+            yield chunk
+            tick(len(chunk))
+        if seen != a.size or sha.hexdigest() != a.sha256:
+            raise IntegrityError(
+                N_("A stored photo no longer matches its fingerprint; the bundle was not written.")
+            )
+        yield bytes(tarstream.padding(a.size))
+
+    out = _HashingWriter(dst)
+    age.encrypt(keys.recipients, cast(BinaryIO, _IterReader(pieces())), cast(BinaryIO, out))
+    return WrittenBundle(
+        manifest=manifest,
+        manifest_sha256=sha256_hex(manifest_bytes),
+        ciphertext_sha256=out.sha.hexdigest(),
+        size=out.size,
+    )

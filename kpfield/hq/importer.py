@@ -1,0 +1,338 @@
+"""HQ import: verify a bundle completely, then commit its reports in one transaction.
+
+Attachments stream into the HQ vault's encrypted blob store (random names, per-blob keys) while the
+bundle is read; if anything fails they are deleted again and no row is written. Duplicates (the
+same signed manifest) change nothing. Gaps are the sequence numbers missing per device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from kpfield.bundle import manifest as mf
+from kpfield.bundle.reader import VerifiedBundle, read_bundle, rejected
+from kpfield.errors import N_, BundleError, KpfieldError
+from kpfield.hq import keys as hq_keys
+from kpfield.hq.enrollment import find_device
+from kpfield.vault.blobs import BlobStore, StoredBlob
+from kpfield.vault.db import transaction
+from kpfield.vault.vault import Vault
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+IMPORTED = "imported"
+DUPLICATE = "already imported"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class BundleOutcome:
+    source: str
+    status: str
+    reason: str = ""
+    device_id: str | None = None
+    sequence: int | None = None
+    new_reports: int = 0
+    manifest_sha256: str | None = None
+
+    def line(self) -> str:
+        where = f"{self.source}: "
+        if self.status == IMPORTED:
+            return (
+                f"{where}imported: device {self.device_id} bundle {self.sequence},"
+                f" {self.new_reports} new report(s)"
+            )
+        if self.status == DUPLICATE:
+            return (
+                f"{where}already imported: device {self.device_id} bundle {self.sequence}"
+                " (a replay or a second copy; nothing changed)"
+            )
+        return f"{where}rejected: {self.reason}"
+
+
+class Duplicate(Exception):
+    """The bundle's manifest was imported before."""
+
+    def __init__(self, device_id: str, sequence: int) -> None:
+        super().__init__("duplicate")
+        self.device_id = device_id
+        self.sequence = sequence
+
+
+def hq_blobs(vault: Vault) -> BlobStore:
+    """HQ's store for imported originals (inside ``blobs/``, so a wipe removes it too)."""
+    store = BlobStore(vault.paths.blobs / "imported")
+    store.ensure()
+    return store
+
+
+def sweep_orphans(vault: Vault) -> int:
+    """Remove imported blob files that no row names (left by a crash mid-import)."""
+    rows = vault.conn.execute("SELECT blob_name FROM hq_attachments").fetchall()
+    return hq_blobs(vault).sweep({r[0] for r in rows})
+
+
+class _Sink:
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+        self.stored: dict[str, StoredBlob] = {}
+
+    def put(self, entry: mf.AttachmentEntry, chunks: Iterator[bytes]) -> None:
+        self.stored[entry.id] = self.store.put_stream(cast(BinaryIO, _ChunkStream(chunks)))
+
+    def discard(self, keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        for aid, blob in self.stored.items():
+            if aid not in keep:
+                self.store.delete(blob.name)
+
+
+class _ChunkStream:
+    """``read(n)`` over an iterator of pieces (what BlobStore.put_stream reads from)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while (n < 0 or len(self._buf) < n) and (nxt := next(self._chunks, None)) is not None:
+            self._buf += nxt
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def _admit(vault: Vault) -> Callable[[mf.Manifest], bytes]:
+    def admit(manifest: mf.Manifest) -> bytes:
+        dev = find_device(vault, manifest.device_id, missing_ok=True)
+        if dev is None or dev.device_id != manifest.device_id:
+            raise rejected(
+                f"it is signed by device {manifest.device_id}, which is not enrolled at this HQ"
+            )
+        if dev.revoked_at:
+            raise rejected(f"it is signed by device {dev.device_id}, which was revoked")
+        return dev.public_key
+
+    return admit
+
+
+def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
+    def accept(manifest: mf.Manifest, manifest_sha256: str) -> None:
+        if vault.conn.execute(
+            "SELECT 1 FROM hq_bundles WHERE manifest_sha256 = ?", (manifest_sha256,)
+        ).fetchone():
+            raise Duplicate(manifest.device_id, manifest.sequence)
+        row = vault.conn.execute(
+            "SELECT manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
+            (manifest.device_id, manifest.sequence),
+        ).fetchone()
+        if row is not None:
+            raise rejected(
+                f"device {manifest.device_id} already sent a different bundle with sequence"
+                f" {manifest.sequence} (same number, different content)"
+            )
+        _check_neighbours(vault, manifest, manifest_sha256)
+
+    return accept
+
+
+def _check_neighbours(vault: Vault, manifest: mf.Manifest, manifest_sha256: str) -> None:
+    if manifest.sequence == 1 and manifest.previous_manifest_sha256 is not None:
+        raise rejected("its first bundle names a previous bundle")
+    prev = vault.conn.execute(
+        "SELECT manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
+        (manifest.device_id, manifest.sequence - 1),
+    ).fetchone()
+    if prev is not None and prev[0] != manifest.previous_manifest_sha256:
+        raise rejected("it does not follow the device's previous bundle (the chain is broken)")
+    nxt = vault.conn.execute(
+        "SELECT previous_manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
+        (manifest.device_id, manifest.sequence + 1),
+    ).fetchone()
+    if nxt is not None and nxt[0] != manifest_sha256:
+        raise rejected("the device's next bundle names a different bundle before it")
+
+
+def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
+    """The bundle's custody log must agree with every entry HQ already holds for the device."""
+    device = bundle.manifest.device_id
+    row = vault.conn.execute(
+        "SELECT max(seq) FROM hq_custody WHERE device_id = ?", (device,)
+    ).fetchone()
+    known = int(row[0] or 0)
+    common = min(known, bundle.manifest.custody_head_seq)
+    if common == 0:
+        return
+    stored = vault.conn.execute(
+        "SELECT entry_hash FROM hq_custody WHERE device_id = ? AND seq = ?", (device, common)
+    ).fetchone()
+    if stored is None or stored[0] != bundle.custody_rows[common - 1][3]:
+        raise rejected(
+            "its custody log disagrees with the one HQ already holds for this device"
+            " (history was rewritten)"
+        )
+
+
+def import_file(
+    vault: Vault,
+    path: Path,
+    *,
+    at: str,
+    label: str | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> BundleOutcome:
+    """Verify one bundle file and commit it; never raises for a bad bundle (only Cancelled)."""
+    hq_keys.require_hq(vault)
+    source = label or path.name
+    sink = _Sink(hq_blobs(vault))
+    try:
+        with open(path, "rb") as fh:
+            size = path.stat().st_size
+            bundle = read_bundle(
+                fh,
+                hq_keys.identities(vault),
+                our_recipients=set(hq_keys.recipients(vault)),
+                admit=_admit(vault),
+                accept=_accept(vault),
+                sink=sink,
+                total_size=size,
+                progress=progress,
+                cancel=cancel,
+            )
+        _check_custody(vault, bundle)
+        new = _commit(vault, bundle, sink, at)
+    except Duplicate as dup:
+        sink.discard()
+        return BundleOutcome(source, DUPLICATE, "", dup.device_id, dup.sequence)
+    except BundleError as exc:
+        sink.discard()
+        log.info("bundle rejected")
+        return BundleOutcome(source, REJECTED, exc.message)
+    except OSError as exc:
+        sink.discard()
+        return BundleOutcome(source, REJECTED, f"it cannot be read ({exc.strerror})")
+    except BaseException:
+        sink.discard()
+        raise
+    log.info("bundle imported (%d new reports)", new)
+    m = bundle.manifest
+    return BundleOutcome(source, IMPORTED, "", m.device_id, m.sequence, new, bundle.manifest_sha256)
+
+
+def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
+    m = bundle.manifest
+    new_reports = []
+    for rep in bundle.reports:
+        row = vault.conn.execute(
+            "SELECT sha256 FROM hq_reports WHERE report_id = ?", (rep.entry.id,)
+        ).fetchone()
+        if row is None:
+            new_reports.append(rep)
+        elif row[0] != rep.entry.sha256:
+            raise rejected(f"report {rep.entry.id[:8]} was imported before with different content")
+    keep = {a.id for rep in new_reports for a in rep.entry.attachments}
+    with transaction(vault.conn):
+        vault.conn.execute(
+            "INSERT INTO hq_bundles(manifest_sha256, device_id, sequence, bundle_id,"
+            " previous_manifest_sha256, custody_head_seq, custody_head_hash, manifest, signature,"
+            " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                bundle.manifest_sha256,
+                m.device_id,
+                m.sequence,
+                m.bundle_id,
+                m.previous_manifest_sha256,
+                m.custody_head_seq,
+                m.custody_head_hash,
+                bundle.manifest_bytes.decode("utf-8"),
+                bundle.manifest_signature,
+                at,
+            ),
+        )
+        vault.conn.executemany(
+            "INSERT OR IGNORE INTO hq_custody(device_id, seq, entry, prev_hash, entry_hash)"
+            " VALUES (?,?,?,?,?)",
+            [(m.device_id, *r) for r in bundle.custody_rows],
+        )
+        for rep in new_reports:
+            vault.conn.execute(
+                "INSERT INTO hq_reports(report_id, device_id, version, sha256, sealed_json,"
+                " signature, manifest_sha256, imported_at) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    rep.entry.id,
+                    m.device_id,
+                    rep.entry.version,
+                    rep.entry.sha256,
+                    rep.sealed_json,
+                    rep.signature,
+                    bundle.manifest_sha256,
+                    at,
+                ),
+            )
+            for a in rep.entry.attachments:
+                blob = sink.stored[a.id]
+                vault.conn.execute(
+                    "INSERT INTO hq_attachments(attachment_id, report_id, sha256, size,"
+                    " blob_name, blob_key) VALUES (?,?,?,?,?,?)",
+                    (a.id, rep.entry.id, a.sha256, a.size, blob.name, blob.key),
+                )
+    sink.discard(keep)
+    return len(new_reports)
+
+
+def gaps(vault: Vault) -> dict[str, list[int]]:
+    """Missing bundle sequence numbers per enrolled device (1 … highest seen)."""
+    out: dict[str, list[int]] = {}
+    rows = vault.conn.execute(
+        "SELECT device_id, sequence FROM hq_bundles ORDER BY device_id, sequence"
+    ).fetchall()
+    seen: dict[str, set[int]] = {}
+    for dev, seq in rows:
+        seen.setdefault(dev, set()).add(int(seq))
+    for dev, seqs in seen.items():
+        missing = sorted(set(range(1, max(seqs) + 1)) - seqs)
+        if missing:
+            out[dev] = missing
+    return out
+
+
+def original_bytes(vault: Vault, attachment_id: str) -> Iterator[bytes]:
+    """An imported attachment's original bytes (decrypted from HQ's blob store)."""
+    row = vault.conn.execute(
+        "SELECT blob_name, blob_key FROM hq_attachments WHERE attachment_id = ?", (attachment_id,)
+    ).fetchone()
+    if row is None:
+        raise KpfieldError(N_("No imported attachment has the id {id}."), id=attachment_id)
+    return hq_blobs(vault).iter_chunks(row[0], bytes(row[1]))
+
+
+@dataclass
+class Counter:
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    outcomes: list[BundleOutcome] = field(default_factory=list)
+
+    def add(self, outcome: BundleOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == IMPORTED:
+            self.imported += 1
+        elif outcome.status == DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.rejected += 1
+
+
+def cleanup(vault: Vault) -> None:
+    with contextlib.suppress(OSError):
+        sweep_orphans(vault)
