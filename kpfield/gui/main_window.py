@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
+        self._clipboard_ours = False
+        self._closing = False
+        QGuiApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
         self._build_chrome()
@@ -305,8 +308,16 @@ class MainWindow(QMainWindow):
             self.workspace.list.clear()
         QPixmapCache.clear()
         clipboard = QGuiApplication.clipboard()
-        if clipboard.ownsClipboard():  # the text came from one of our fields
+        if self._clipboard_ours or clipboard.ownsClipboard():
             clipboard.clear()
+        self._clipboard_ours = False
+
+    def _clipboard_changed(self) -> None:
+        # A copy made while our window is active came from one of our fields: vault text.
+        if QGuiApplication.clipboard().text():
+            self._clipboard_ours = self.isActiveWindow() and self.workspace is not None
+        else:
+            self._clipboard_ours = False
 
     def open_settings(self) -> None:
         if self.workspace is None:
@@ -386,6 +397,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
         """Closing never loses text: the last save is queued, then the vault is closed."""
+        if self._closing:
+            event.accept()
+            return
+        self._closing = True
         self.idle.stop()
         if self.workspace is not None:
             self.workspace.flush()
@@ -393,5 +408,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
+        QGuiApplication.clipboard().dataChanged.disconnect(self._clipboard_changed)
         self.runner.shutdown()
         event.accept()

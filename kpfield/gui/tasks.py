@@ -185,19 +185,29 @@ class TaskRunner(QObject):
         try:
             if exc is None:
                 for cb in op._success:
-                    cb(result)
+                    _safely(cb, result)
             elif op._failure:
                 for fcb in op._failure:
-                    fcb(exc)
+                    _safely(fcb, exc)
             elif not isinstance(exc, Cancelled):
                 self.error.emit(exc)
         finally:
             for fin in op._finally:
-                fin()
+                _safely(lambda _none: fin(), None)
 
     def _deliver_progress(self, op: Op[Any], done: int, total: int) -> None:
         for cb in op._progress:
             cb(done, total)
+
+
+def _safely(cb: Callable[[Any], None], value: Any) -> None:
+    """Call a GUI callback whose widget may have been deleted meanwhile (e.g. by a lock)."""
+    try:
+        cb(value)
+    except RuntimeError as exc:
+        if "deleted" not in str(exc):
+            raise
+        log.debug("result for a closed screen dropped")
 
 
 def user_message(exc: BaseException, gettext: Callable[[str], str]) -> str:

@@ -1,0 +1,73 @@
+"""Seal: missing list or plain-words confirmation; sealed reports read-only; Amend; custody trail."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from kpfield.domain.models import ReportStatus
+from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.main_window import MainWindow
+from kpfield.gui.seal_dialog import SealDialog
+from tests.gui.conftest import fill_complete, idle, new_report
+
+
+def open_seal(qtbot: QtBot, window: MainWindow) -> SealDialog:
+    qtbot.keyClick(window, Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.workspace is not None
+                    and window.workspace.findChild(SealDialog) is not None)
+    dialog = window.workspace.findChild(SealDialog)  # type: ignore[union-attr]
+    assert dialog is not None
+    return dialog
+
+
+def test_an_incomplete_report_shows_what_is_missing(qtbot: QtBot, unlocked: MainWindow) -> None:
+    new_report(qtbot, unlocked)
+    dialog = open_seal(qtbot, unlocked)
+    lines = [dialog.missing.item(i).text() for i in range(dialog.missing.count())]
+    assert "Title: is required" in lines
+    assert "What happened (categories): choose at least one category" in lines
+    assert dialog.seal_button is None
+    dialog.reject()
+
+
+def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWindow) -> None:
+    rid = new_report(qtbot, unlocked)
+    fill_complete(qtbot, unlocked)
+    editor = unlocked.workspace.editor  # type: ignore[union-attr]
+    dialog = open_seal(qtbot, unlocked)
+    assert "can never be changed" in dialog.findChildren(type(editor.heading))[0].text()
+    assert dialog.seal_button is not None
+    qtbot.mouseClick(dialog.seal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.report is not None and editor.report.status
+                    is ReportStatus.SEALED, timeout=10_000)
+    idle(qtbot, unlocked)
+    assert editor.narrative.isReadOnly() and editor.incident.title.isReadOnly()
+    assert editor.banner.isVisible() and "Amend" in editor.banner.text()
+    assert not editor.seal_button.isVisible() and editor.amend_button.isVisible()
+    assert not editor.witnesses.add_button.isEnabled()
+    assert not editor.photos.import_button.isEnabled()
+    assert unlocked.pending_label.text() == "1 sealed report waiting to be sent"
+    # typing into a sealed report changes nothing
+    qtbot.keyClicks(editor.narrative, "tamper")
+    assert "tamper" not in editor.narrative.toPlainText()
+
+    qtbot.mouseClick(editor.trail_button, Qt.MouseButton.LeftButton)
+    trail = unlocked.workspace.findChild(CustodyDialog)  # type: ignore[union-attr]
+    assert trail is not None
+    qtbot.waitUntil(lambda: trail.table.rowCount() == 2)
+    assert trail.table.item(0, 1).text() == "Created · v1"
+    assert trail.table.item(1, 1).text() == "Sealed · v1"
+    assert len(trail.table.item(1, 3).text()) == 64
+    trail.reject()
+
+    qtbot.mouseClick(editor.amend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.report is not None and editor.report.id != rid
+                    and editor.report.is_draft, timeout=10_000)
+    idle(qtbot, unlocked)
+    assert editor.report is not None and editor.report.version == 2
+    assert editor.report.amends == rid
+    assert not editor.narrative.isReadOnly()
+    assert "corrects an earlier sealed version" in editor.banner.text()
+    assert unlocked.workspace.list.model.rowCount() == 2  # type: ignore[union-attr]
