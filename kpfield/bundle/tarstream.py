@@ -94,12 +94,12 @@ def parse_header(block: bytes) -> tuple[str, int] | None:
         raise BundleError(N_("The bundle's archive is truncated."))
     if block == bytes(BLOCK):
         return None
+    if block[257:263] != b"ustar\x00" or block[263:265] != b"00":
+        raise BundleError(N_("A bundle member header is not POSIX ustar."))
     stored = _octal(block[148:156], "checksum")
     computed = sum(block[:148]) + 8 * 0x20 + sum(block[156:])
     if stored != computed:
         raise BundleError(N_("A bundle member header is damaged (checksum)."))
-    if block[257:263] != b"ustar\x00" or block[263:265] != b"00":
-        raise BundleError(N_("A bundle member header is not POSIX ustar."))
     kind = block[156:157]
     if kind not in (b"0", b"\x00"):
         what = _TYPE_REASON.get(kind, "an unknown member type")

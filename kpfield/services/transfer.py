@@ -192,7 +192,7 @@ def _export_one(
 ) -> ExportedBundle:
     vault = session.vault
     state = BundleState(
-        sequence=int(vault.meta("bundle_sequence", "0")) + 1,
+        sequence=_next_sequence(session),
         previous_manifest_sha256=vault.meta("bundle_last_manifest_sha256") or None,
         last_receipt_sha256=_last_receipt(session),
         custody_rows=tuple(CustodyLog(vault.conn).raw_entries()),
@@ -235,6 +235,11 @@ def _export_one(
             )
     log.info("bundle %d exported (%d reports)", state.sequence, len(group))
     return ExportedBundle(path, state.sequence, len(group), written.size)
+
+
+def _next_sequence(session: Session) -> int:
+    row = session.vault.conn.execute("SELECT max(sequence) FROM bundles_out").fetchone()
+    return max(int(session.vault.meta("bundle_sequence", "0")), int(row[0] or 0)) + 1
 
 
 def _last_receipt(session: Session) -> str | None:
