@@ -1,0 +1,175 @@
+"""Attaching photos: ``kpfield attach`` vs ``sha256sum`` + ``age -e`` on the same files.
+
+Each side runs as one child process over all the files, so wall time and peak RSS (``wait4``)
+are measured the same way. Files are read once beforehand so both sides start from a warm page
+cache. Our side also makes a thumbnail, checks the photo decodes, and fsyncs every blob, its
+folder and the database; ``age`` does none of that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.bench.measure import Measured, python_module, run_measured
+
+PASSPHRASE = "benchmark passphrase"
+
+
+@dataclass
+class AttachResult:
+    files: int
+    total_bytes: int
+    ours: list[Measured] = field(default_factory=list)
+    baseline: list[Measured] = field(default_factory=list)
+    baseline_missing: str | None = None
+    phases_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ours_best(self) -> Measured:
+        return min(self.ours, key=lambda m: m.seconds)
+
+    @property
+    def baseline_best(self) -> Measured | None:
+        return min(self.baseline, key=lambda m: m.seconds) if self.baseline else None
+
+
+def _kpfield(work: Path, *args: str) -> str:
+    out = subprocess.run(
+        [
+            *python_module("kpfield"),
+            *args,
+            "--data-dir",
+            str(work / "vault"),
+            "--passphrase-file",
+            str(work / "passphrase"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout
+
+
+def _warm(files: list[Path]) -> None:
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+
+
+def run_ours(work: Path, files: list[Path], repo: Path) -> Measured:
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    (work / "passphrase").write_text(PASSPHRASE + "\n")
+    _kpfield(work, "init", "--kdf-memory-mib", "8", "--kdf-iterations", "1")
+    rid = _kpfield(work, "report", "new", "--from", str(repo / "docs" / "example-report.json"))
+    _warm(files)
+    m = run_measured(
+        [
+            *python_module("kpfield"),
+            "attach",
+            rid.strip(),
+            *map(str, files),
+            "--data-dir",
+            str(work / "vault"),
+            "--passphrase-file",
+            str(work / "passphrase"),
+        ]
+    )
+    lines = [ln for ln in m.stdout.splitlines() if ln.strip()]
+    if len(lines) != len(files):
+        raise RuntimeError(f"kpfield attach stored {len(lines)} of {len(files)} files")
+    shutil.rmtree(work)
+    return m
+
+
+def age_missing() -> str | None:
+    for tool in ("age", "age-keygen", "sha256sum"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed"
+    return None
+
+
+def run_baseline(work: Path, files: list[Path]) -> Measured:
+    if work.exists():
+        shutil.rmtree(work)
+    (work / "out").mkdir(parents=True)
+    subprocess.run(["age-keygen", "-o", str(work / "identity")], capture_output=True, check=True)
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(work / "identity")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    script = (
+        'for f in "$@"; do sha256sum "$f" >>"$OUT/sums" && '
+        'age -e -r "$R" -o "$OUT/$(basename "$f").age" "$f" || exit 1; done'
+    )
+    env = {**os.environ, "R": recipient, "OUT": str(work / "out")}
+    _warm(files)
+    m = run_measured(["bash", "-c", script, "bench", *map(str, files)], env=env)
+    shutil.rmtree(work)
+    return m
+
+
+def phase_breakdown(files: list[Path], work: Path) -> dict[str, float]:
+    """Mean milliseconds per photo of each step ``attach_bytes`` takes, timed one by one."""
+    from kpfield import media
+    from kpfield.media.decode import open_photo
+    from kpfield.vault.blobs import BlobStore
+
+    if work.exists():
+        shutil.rmtree(work)
+    store = BlobStore(work / "blobs")
+    store.ensure()
+    steps: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: object) -> object:
+        t = time.perf_counter()
+        result = fn()  # type: ignore[operator]
+        steps.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return result
+
+    for f in files:
+        data = timed("read file", f.read_bytes)
+        assert isinstance(data, bytes)
+        timed("detect kind", lambda d=data, n=f.name: media.detect_kind(d, n))
+        timed("inspect_photo (full decode + EXIF)", lambda d=data: media.inspect_photo(d, "p"))
+        thumb = timed("make_thumbnail (draft decode + resize + encode)", lambda d=data: media.make_thumbnail(d, name="p"))
+        assert isinstance(thumb, bytes)
+        timed("sha256", lambda d=data: hashlib.sha256(d).hexdigest())
+        timed(
+            "encrypt + write + fsync original blob",
+            lambda d=data: store.put_stream(io.BytesIO(d)),
+        )
+        timed("encrypt + write + fsync thumbnail blob", lambda t=thumb: store.put(t))
+
+        def draft_decode(d: bytes = data) -> None:
+            img, _ = open_photo(d, "p", draft_size=(320, 320))
+            img.close()
+
+        timed("(for comparison) draft decode alone", draft_decode)
+    shutil.rmtree(work)
+    return {k: statistics.mean(v) for k, v in steps.items()}
+
+
+def run(files: list[Path], scratch: Path, repo: Path, rounds: int = 2) -> AttachResult:
+    result = AttachResult(len(files), sum(f.stat().st_size for f in files))
+    result.baseline_missing = age_missing()
+    for r in range(rounds):
+        print(f"  attach round {r + 1}/{rounds}: kpfield attach…", flush=True)
+        result.ours.append(run_ours(scratch / "attach-ours", files, repo))
+        print(f"    {result.ours[-1].seconds:.1f} s", flush=True)
+        if result.baseline_missing is None:
+            print(f"  attach round {r + 1}/{rounds}: sha256sum + age -e…", flush=True)
+            result.baseline.append(run_baseline(scratch / "attach-age", files))
+            print(f"    {result.baseline[-1].seconds:.1f} s", flush=True)
+    print("  attach: timing each step on 20 photos…", flush=True)
+    result.phases_ms = phase_breakdown(files[:20], scratch / "attach-phases")
+    return result
