@@ -213,7 +213,7 @@ def test_member_content_altered_under_valid_signature(
         (raw_header("pax", 5, b"x"), "pax"),
     ],
 )
-def test_hostile_tar_members(
+def test_hostile_tar_members(  # noqa: PLR0917 - fixtures and parameters
     hq: Session, field_s: Session, bundle: Path, tmp_path: Path, header: bytes, words: str
 ) -> None:
     m, body = parts(hq, bundle)

@@ -1,0 +1,136 @@
+"""USB writes: full or read-only media and bad read-backs give clear errors, mark nothing exported."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpfield.app import Session
+from kpfield.bundle import usb
+from kpfield.domain.models import ReportStatus
+from kpfield.errors import BundleError
+from kpfield.services import transfer
+from tests.bundle.world import seal_report, stick
+
+
+def assert_nothing_exported(s: Session, rid: str, folder: Path) -> None:
+    assert s.reports.get(rid).status is ReportStatus.SEALED
+    assert s.vault.conn.execute("SELECT count(*) FROM bundles_out").fetchone()[0] == 0
+    assert s.vault.meta("bundle_sequence", "0") == "0"
+    events = [e.event for e in s.reports.custody_trail(rid)]
+    assert "exported" not in events
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.EROFS, "read-only"), (errno.EACCES, "read-only"), (errno.ENOSPC, "full")],
+)
+def test_cannot_create_file(
+    tmp_path: Path,
+    field_s: Session,
+    example_doc: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    code: int,
+    words: str,
+) -> None:
+    rid = seal_report(field_s, example_doc, photos=1)
+    folder = stick(tmp_path)
+    real_open = os.open
+
+    def refuse(path: Any, flags: int, *args: Any, **kw: Any) -> int:
+        if flags & os.O_CREAT and Path(path).parent == folder:
+            raise OSError(code, os.strerror(code))
+        return real_open(path, flags, *args, **kw)
+
+    monkeypatch.setattr(usb.os, "open", refuse)
+    with pytest.raises(BundleError, match=words) as info:
+        transfer.export_to_dir(field_s, folder)
+    assert "Nothing was marked as exported" in info.value.message
+    monkeypatch.undo()
+    assert_nothing_exported(field_s, rid, folder)
+
+
+def test_medium_fills_up_mid_write(
+    tmp_path: Path, field_s: Session, example_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = seal_report(field_s, example_doc, photos=2)
+    folder = stick(tmp_path)
+    real_fdopen = os.fdopen
+
+    class Filling:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+            self.written = 0
+
+        def write(self, data: bytes) -> int:
+            self.written += len(data)
+            if self.written > 20_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return int(self.fh.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.fh, name)
+
+        def __enter__(self) -> Filling:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(usb.os, "fdopen", lambda fd, mode: Filling(real_fdopen(fd, mode)))
+    with pytest.raises(BundleError, match="full"):
+        transfer.export_to_dir(field_s, folder)
+    monkeypatch.undo()
+    assert_nothing_exported(field_s, rid, folder)
+
+
+def test_bad_read_back(
+    tmp_path: Path, field_s: Session, example_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = seal_report(field_s, example_doc, photos=1)
+    folder = stick(tmp_path)
+    monkeypatch.setattr(usb, "sha256_from_medium", lambda path: "0" * 64)
+    with pytest.raises(BundleError, match="does not read back"):
+        transfer.export_to_dir(field_s, folder)
+    monkeypatch.undo()
+    assert_nothing_exported(field_s, rid, folder)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_folder_for_real(
+    tmp_path: Path, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    rid = seal_report(field_s, example_doc, photos=1)
+    folder = stick(tmp_path)
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(BundleError, match="read-only"):
+            transfer.export_to_dir(field_s, folder)
+    finally:
+        folder.chmod(0o700)
+    assert_nothing_exported(field_s, rid, folder)
+
+
+def test_missing_folder(tmp_path: Path, field_s: Session, example_doc: dict[str, Any]) -> None:
+    from kpfield.errors import UsageError
+
+    seal_report(field_s, example_doc, photos=0)
+    with pytest.raises(UsageError, match="does not exist"):
+        transfer.export_to_dir(field_s, tmp_path / "unplugged")
+
+
+def test_scan_skips_hidden_and_non_age_files(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(usb.AGE_MAGIC + b"x")
+    (tmp_path / ".tmp").write_bytes(usb.AGE_MAGIC + b"x")
+    (tmp_path / "notes.txt").write_bytes(b"hello")
+    deep = tmp_path / "d1" / "d2"
+    deep.mkdir(parents=True)
+    (deep / "b").write_bytes(usb.AGE_MAGIC)
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    found = [p.relative_to(tmp_path).as_posix() for p, _ in usb.scan([tmp_path])]
+    assert found == ["a", "d1/d2/b"]
