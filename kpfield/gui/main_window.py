@@ -313,11 +313,12 @@ class MainWindow(QMainWindow):
         self._clipboard_ours = False
 
     def _clipboard_changed(self) -> None:
-        # A copy made while our window is active came from one of our fields: vault text.
-        if QGuiApplication.clipboard().text():
-            self._clipboard_ours = self.isActiveWindow() and self.workspace is not None
-        else:
-            self._clipboard_ours = False
+        # Anything copied while the vault is open may be vault text. We cannot always tell our
+        # copies from other programs' (ownsClipboard is not supported everywhere), so at lock we
+        # clear whatever was copied while unlocked: losing a stray copy is the safe mistake.
+        self._clipboard_ours = self.workspace is not None and bool(
+            QGuiApplication.clipboard().text() or QGuiApplication.clipboard().mimeData().formats()
+        )
 
     def open_settings(self) -> None:
         if self.workspace is None:
