@@ -22,7 +22,9 @@ def test_export_import_round_trip(
     tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
 ) -> None:
     rid = seal_report(field_s, example_doc, photos=3)
-    originals = {a.id: field_s.reports.original_bytes(a.id) for a in field_s.reports.attachments(rid)}
+    originals = {
+        a.id: field_s.reports.original_bytes(a.id) for a in field_s.reports.attachments(rid)
+    }
     folder = stick(tmp_path)
     paths = export(field_s, folder)
     assert len(paths) == 1

@@ -30,7 +30,7 @@ def assert_nothing_exported(s: Session, rid: str, folder: Path) -> None:
     ("code", "words"),
     [(errno.EROFS, "read-only"), (errno.EACCES, "read-only"), (errno.ENOSPC, "full")],
 )
-def test_cannot_create_file(
+def test_cannot_create_file(  # noqa: PLR0917 - fixtures and parameters
     tmp_path: Path,
     field_s: Session,
     example_doc: dict[str, Any],

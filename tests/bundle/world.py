@@ -175,7 +175,9 @@ def resigned(
     return seal_to(recipients, tar_of([*forger.head(manifest), *body]))  # type: ignore[list-item]
 
 
-def with_members(manifest: mf.Manifest, members: Sequence[mf.Member], **changes: Any) -> mf.Manifest:
+def with_members(
+    manifest: mf.Manifest, members: Sequence[mf.Member], **changes: Any
+) -> mf.Manifest:
     return replace(manifest, members=tuple(members), **changes)
 
 
