@@ -172,6 +172,8 @@ class SetupScreen(QWidget):
         self.back.clicked.connect(lambda: self._go(self.pages.currentIndex() - 1))
         self.next.clicked.connect(self._next)
         self.create_button.clicked.connect(self._create)
+        for field in (self.pass1, self.pass2, self.duress1, self.duress2):
+            field.returnPressed.connect(self._next)  # Enter moves on, as in a wizard
         self._go(start_page)
 
     # ---------------------------------------------------------------- helpers
