@@ -1,0 +1,97 @@
+"""HQ keys, the signed coalition profile and device enrollment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kpfield.app import Session
+from kpfield.crypto import age
+from kpfield.errors import IntegrityError, StateError, UsageError
+from kpfield.hq import enrollment, keys, profile
+from kpfield.vault.keyslots import KdfParams
+from tests.bundle.world import new_field, new_hq
+
+
+def test_hq_vault_holds_three_keys(hq: Session) -> None:
+    assert len(keys.identities(hq.vault)) == 2
+    recips = keys.recipients(hq.vault)
+    assert [i.recipient.to_string() for i in keys.identities(hq.vault)] == recips
+    ident = age.parse_identities(keys.identity_file(hq.vault, keys.PRIMARY))
+    assert ident[0].recipient.to_string() == recips[0]
+    assert keys.hq_signer(hq.vault).fingerprint.count(" ") == 7
+
+
+def test_backup_removed_only_after_export(hq: Session) -> None:
+    with pytest.raises(StateError, match="Export the backup key first"):
+        keys.remove_backup_identity(hq.vault)
+    keys.identity_file(hq.vault, keys.BACKUP)
+    keys.mark_backup_exported(hq.vault, "now")
+    keys.remove_backup_identity(hq.vault)
+    assert len(keys.identities(hq.vault)) == 1
+    assert len(keys.recipients(hq.vault)) == 2  # devices still encrypt to it
+    with pytest.raises(StateError):
+        keys.identity_file(hq.vault, keys.BACKUP)
+
+
+def test_field_vault_refuses_hq_commands(field_s: Session) -> None:
+    with pytest.raises(UsageError, match="field vault"):
+        keys.hq_signer(field_s.vault)
+
+
+def test_profile_install_pins_the_hq_key(
+    tmp_path: Path, hq: Session, field_s: Session, cheap_params: KdfParams
+) -> None:
+    installed = profile.installed_profile(field_s.vault)
+    assert installed is not None and installed.serial == 1
+    newer = profile.export_profile(hq.vault, issued_at="x", relay_url="https://relay.example")
+    assert profile.install_profile(field_s.vault, newer).serial == 2
+    older = json.loads(newer)
+    older["profile"]["relay_url"] = "https://evil.example"
+    with pytest.raises(IntegrityError, match="altered"):
+        profile.install_profile(field_s.vault, json.dumps(older).encode())
+    other = new_hq(tmp_path / "other", cheap_params)
+    try:
+        for _ in range(3):  # a higher serial does not help a foreign key
+            foreign = profile.export_profile(other.vault, issued_at="x")
+    finally:
+        other.close()
+    with pytest.raises(IntegrityError, match="different HQ key"):
+        profile.install_profile(field_s.vault, foreign)
+
+
+def test_profile_rollback_refused(hq: Session, field_s: Session) -> None:
+    p2 = profile.export_profile(hq.vault, issued_at="x")
+    p3 = profile.export_profile(hq.vault, issued_at="x")
+    profile.install_profile(field_s.vault, p3)
+    with pytest.raises(IntegrityError, match="older"):
+        profile.install_profile(field_s.vault, p2)
+
+
+def test_profile_garbage(field_s: Session) -> None:
+    with pytest.raises(IntegrityError, match="not a valid"):
+        profile.install_profile(field_s.vault, b"{}")
+
+
+def test_enrollment_request_tamper_and_revoke(
+    tmp_path: Path, hq: Session, cheap_params: KdfParams
+) -> None:
+    laptop = new_field(tmp_path / "l", cheap_params, hq, enroll=False)
+    try:
+        data = enrollment.make_request(laptop.vault, "t")
+    finally:
+        laptop.close()
+    req = enrollment.parse_request(data)
+    raw = json.loads(data)
+    raw["request"]["name"] = "mallory"
+    with pytest.raises(IntegrityError, match="altered"):
+        enrollment.parse_request(json.dumps(raw).encode())
+    dev = enrollment.approve(hq.vault, req, "t")
+    assert dev.fingerprint == req.fingerprint
+    assert enrollment.approve(hq.vault, req, "t") == dev  # idempotent
+    revoked = enrollment.revoke(hq.vault, dev.device_id[:8], "t2")
+    assert revoked.revoked_at == "t2"
+    with pytest.raises(StateError, match="revoked"):
+        enrollment.approve(hq.vault, req, "t3")
