@@ -1,0 +1,174 @@
+"""Export to USB / Import bundles: a progress bar, Cancel, and the result in plain words.
+
+The work runs on the task runner's store thread (the one that owns the SQLCipher session); this
+dialog only paints. ``export_dialog`` and ``import_dialog`` build it for the two menu actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.app import Session
+from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
+
+Gettext = Callable[[str], str]
+Work = Callable[[Session, Job], Any]
+Summary = Callable[[Any], str]
+
+
+class TransferDialog(QDialog):
+    """Runs one transfer job with progress and Cancel; shows what happened."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        gettext: Gettext,
+        title: str,
+        work: Work,
+        summary: Summary,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ = gettext
+        self.setObjectName("transferDialog")
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self.result: Any = None
+        self.error: BaseException | None = None
+        v = QVBoxLayout(self)
+        self.status = QLabel(gettext("Working… you can cancel at any time."))
+        self.status.setWordWrap(True)
+        v.addWidget(self.status)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("transferProgress")
+        self.bar.setRange(0, 0)
+        v.addWidget(self.bar)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("transferResult")
+        self.text.setReadOnly(True)
+        self.text.hide()
+        v.addWidget(self.text)
+        buttons = QDialogButtonBox()
+        self.cancel_button = QPushButton(gettext("Cancel"))
+        self.close_button = QPushButton(gettext("Close"))
+        self.close_button.setEnabled(False)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        v.addWidget(buttons)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.close_button.clicked.connect(self.accept)
+        self._summary = summary
+        self.op: Op[Any] = (
+            runner.job(work).progress(self._progress).success(self._done).failure(self._failed)
+        )
+
+    @property
+    def finished_work(self) -> bool:
+        return self.op.done
+
+    def _progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        # QProgressBar holds an int: scale byte counts to per-mille.
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(min(1000, done * 1000 // total))
+
+    def _cancel(self) -> None:
+        self.op.cancel()
+        self.cancel_button.setEnabled(False)
+        self.status.setText(self._("Cancelling… nothing half-done will be kept."))
+
+    def _finish(self, message: str, details: str) -> None:
+        self.status.setText(message)
+        self.bar.setRange(0, 1000)
+        self.cancel_button.setEnabled(False)
+        self.close_button.setEnabled(True)
+        self.close_button.setFocus()
+        if details:
+            self.text.setPlainText(details)
+            self.text.show()
+
+    def _done(self, result: Any) -> None:
+        self.result = result
+        self.bar.setValue(1000)
+        self._finish(self._("Done."), self._summary(result))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error = exc
+        self._finish(user_message(exc, self._), "")
+
+    def reject(self) -> None:
+        """Escape or closing the window cancels a running job first."""
+        if not self.op.done:
+            self._cancel()
+            return
+        super().reject()
+
+
+def export_dialog(
+    runner: TaskRunner, gettext: Gettext, folder: Path, parent: QWidget | None = None
+) -> TransferDialog:
+    """File → Export to USB (field): every sealed report not yet exported."""
+    from kpfield.services.transfer import ExportResult, export_to_dir
+
+    def work(session: Session, job: Job) -> ExportResult:
+        return export_to_dir(session, folder, progress=job.progress, cancel=job.cancelled)
+
+    def summary(result: ExportResult) -> str:
+        if not result.bundles:
+            return gettext("Nothing to export: every sealed report is on a stick already.")
+        lines = [
+            gettext("Bundle {sequence}: {count} report(s), checked on the stick.").format(
+                sequence=b.sequence, count=b.reports
+            )
+            for b in result.bundles
+        ]
+        lines.append(gettext("You can remove the stick safely."))
+        return "\n".join(lines)
+
+    return TransferDialog(runner, gettext, gettext("Export to USB"), work, summary, parent)
+
+
+def import_dialog(
+    runner: TaskRunner,
+    gettext: Gettext,
+    paths: Sequence[Path],
+    receipts_dir: Path | None = None,
+    parent: QWidget | None = None,
+) -> TransferDialog:
+    """File → Import (HQ): bundle files and folders, one line per bundle, then gaps."""
+    from kpfield.services.transfer import ImportResult, import_paths
+
+    def work(session: Session, job: Job) -> ImportResult:
+        return import_paths(
+            session,
+            list(paths),
+            receipts_dir=receipts_dir,
+            progress=job.progress,
+            cancel=job.cancelled,
+        )
+
+    def summary(result: ImportResult) -> str:
+        lines = [o.line() for o in result.outcomes]
+        lines += [
+            gettext("Device {device} is missing bundle(s) {numbers}.").format(
+                device=device, numbers=", ".join(str(n) for n in missing)
+            )
+            for device, missing in sorted(result.gaps.items())
+        ]
+        return "\n".join(lines) or gettext("No bundles were found there.")
+
+    return TransferDialog(runner, gettext, gettext("Import bundles"), work, summary, parent)
