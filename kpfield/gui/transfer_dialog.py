@@ -39,6 +39,7 @@ class TransferDialog(QDialog):
         title: str,
         work: Work,
         summary: Summary,
+        *,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -139,7 +140,7 @@ def export_dialog(
         lines.append(gettext("You can remove the stick safely."))
         return "\n".join(lines)
 
-    return TransferDialog(runner, gettext, gettext("Export to USB"), work, summary, parent)
+    return TransferDialog(runner, gettext, gettext("Export to USB"), work, summary, parent=parent)
 
 
 def import_dialog(
@@ -171,4 +172,4 @@ def import_dialog(
         ]
         return "\n".join(lines) or gettext("No bundles were found there.")
 
-    return TransferDialog(runner, gettext, gettext("Import bundles"), work, summary, parent)
+    return TransferDialog(runner, gettext, gettext("Import bundles"), work, summary, parent=parent)
