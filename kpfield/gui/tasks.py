@@ -193,7 +193,7 @@ class TaskRunner(QObject):
                 self.error.emit(exc)
         finally:
             for fin in op._finally:
-                _safely(lambda _none: fin(), None)
+                _safely(lambda _none, fin=fin: fin(), None)
 
     def _deliver_progress(self, op: Op[Any], done: int, total: int) -> None:
         for cb in op._progress:

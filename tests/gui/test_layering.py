@@ -10,7 +10,7 @@ import kpfield
 PACKAGE = Path(kpfield.__file__).resolve().parent
 
 
-def qt_imports(path: Path) -> list[str]:
+def qt_imports(path: Path, package: Path = PACKAGE) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     found: list[str] = []
     for node in ast.walk(tree):
@@ -27,7 +27,7 @@ def qt_imports(path: Path) -> list[str]:
             and isinstance(node.args[0], ast.Constant)
         ):
             names = [str(node.args[0].value)]
-        found += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {n}" for n in names
+        found += [f"{path.relative_to(package.parent)}:{node.lineno} {n}" for n in names
                   if n.split(".")[0] in ("PySide6", "shiboken6", "PyQt5", "PyQt6")]
     return found
 
@@ -40,16 +40,11 @@ def test_only_the_gui_package_imports_qt() -> None:
 
 
 def test_the_scan_catches_an_import(tmp_path: Path) -> None:
-    global PACKAGE
     probe = tmp_path / "kpfield" / "services" / "bad.py"
     probe.parent.mkdir(parents=True)
     probe.write_text("from PySide6.QtCore import QObject\nimport importlib\n"
                      "importlib.import_module('PySide6.QtGui')\n", encoding="utf-8")
-    saved, PACKAGE = PACKAGE, tmp_path / "kpfield"
-    try:
-        assert len(qt_imports(probe)) == 2
-    finally:
-        PACKAGE = saved
+    assert len(qt_imports(probe, tmp_path / "kpfield")) == 2
 
 
 def test_i18n_is_qt_free() -> None:
