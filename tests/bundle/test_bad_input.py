@@ -56,7 +56,7 @@ def parts(hq: Session, path: Path) -> tuple[mf.Manifest, list[tuple[str, bytes]]
     return mf.parse(members[0][1]), members[4:]
 
 
-@pytest.mark.parametrize("where", [0, 10, 60, 150, 0.3, 0.5, 0.8, -40, -17, -1])
+@pytest.mark.parametrize("where", [0, 60, 150, 0.5, -17, -1])
 def test_bit_flip_anywhere(hq: Session, bundle: Path, tmp_path: Path, where: float) -> None:
     data = bytearray(bundle.read_bytes())
     i = int(where * len(data)) if isinstance(where, float) else where
@@ -64,7 +64,7 @@ def test_bit_flip_anywhere(hq: Session, bundle: Path, tmp_path: Path, where: flo
     rejected(hq, write(tmp_path / "flipped", bytes(data)))
 
 
-@pytest.mark.parametrize("keep", [0, 1, 21, 100, 0.25, 0.5, 0.9, -16, -1])
+@pytest.mark.parametrize("keep", [0, 21, 100, 0.5, -16, -1])
 def test_truncation_anywhere(hq: Session, bundle: Path, tmp_path: Path, keep: float) -> None:
     data = bundle.read_bytes()
     n = int(keep * len(data)) if isinstance(keep, float) else keep % len(data) if keep else 0
