@@ -193,11 +193,15 @@ class TaskRunner(QObject):
                 self.error.emit(exc)
         finally:
             for fin in op._finally:
-                _safely(lambda _none, fin=fin: fin(), None)
+                _safely(_invoke, fin)
 
     def _deliver_progress(self, op: Op[Any], done: int, total: int) -> None:
         for cb in op._progress:
             cb(done, total)
+
+
+def _invoke(fn: Callable[[], None]) -> None:
+    fn()
 
 
 def _safely(cb: Callable[[Any], None], value: Any) -> None:
