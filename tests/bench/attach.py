@@ -141,7 +141,10 @@ def phase_breakdown(files: list[Path], work: Path) -> dict[str, float]:
         assert isinstance(data, bytes)
         timed("detect kind", lambda d=data, n=f.name: media.detect_kind(d, n))
         timed("inspect_photo (full decode + EXIF)", lambda d=data: media.inspect_photo(d, "p"))
-        thumb = timed("make_thumbnail (draft decode + resize + encode)", lambda d=data: media.make_thumbnail(d, name="p"))
+        thumb = timed(
+            "make_thumbnail (draft decode + resize + encode)",
+            lambda d=data: media.make_thumbnail(d, name="p"),
+        )
         assert isinstance(thumb, bytes)
         timed("sha256", lambda d=data: hashlib.sha256(d).hexdigest())
         timed(

@@ -9,7 +9,6 @@ and its floor are reported with the figures.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -46,12 +45,16 @@ class Measured:
     stdout: str
 
 
-def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> Measured:
+def run_measured(
+    cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> Measured:
     """Run ``cmd``; its stderr passes through. Raises if it fails."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "maxrss"
         start = time.perf_counter()
-        proc = subprocess.run(_wrap(cmd, report), cwd=cwd, env=env, stdout=subprocess.PIPE)
+        proc = subprocess.run(
+            _wrap(cmd, report), cwd=cwd, env=env, stdout=subprocess.PIPE, check=False
+        )
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"{cmd[:4]}… exited {proc.returncode}")

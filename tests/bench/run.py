@@ -166,7 +166,11 @@ def render_records(results: list[tuple[dict[str, Any], Measured]], drafts: int) 
         "sqlcipher-no-memsec": "SQLCipher, `cipher_memory_security=OFF`",
         "sqlite": "plain SQLite (stdlib)",
     }
-    header = "| phase | " + " | ".join(names[r["engine"]] for r, _ in results) + " | SQLCipher ÷ SQLite |"
+    header = (
+        "| phase | "
+        + " | ".join(names[r["engine"]] for r, _ in results)
+        + " | SQLCipher ÷ SQLite |"
+    )
     lines = [header, "| --- |" + " ---: |" * (len(results) + 1)]
     base = next(r for r, _ in results if r["engine"] == "sqlite")["seconds"]
     ciph = next(r for r, _ in results if r["engine"] == "sqlcipher")["seconds"]
@@ -185,8 +189,12 @@ def render_records(results: list[tuple[dict[str, Any], Measured]], drafts: int) 
         + (f", SQLCipher {r['cipher_version']}" if r["cipher_version"] else "")
         for r, _ in results
     )
-    lines += ["", f"Versions — {versions}. `PRAGMA integrity_check`: "
-              + ", ".join(r["integrity"] for r, _ in results) + "."]
+    lines += [
+        "",
+        f"Versions — {versions}. `PRAGMA integrity_check`: "
+        + ", ".join(r["integrity"] for r, _ in results)
+        + ".",
+    ]
     return lines
 
 
@@ -211,6 +219,7 @@ def render_search(s: dict[str, Any], m: Measured) -> list[str]:
 
 
 def render(
+    *,
     settings: Settings,
     info: dict[str, str],
     att: attach.AttachResult,
@@ -251,7 +260,7 @@ def render(
         "",
         *render_search(*search),
         "",
-        FINDINGS,
+        findings(att, records, search[0], settings.drafts),
         "",
         "## How to reproduce",
         "",
@@ -272,37 +281,77 @@ def render(
     return "\n".join(parts)
 
 
-FINDINGS = """## Where the time goes, and what to change
+def findings(
+    att: attach.AttachResult,
+    records: list[tuple[dict[str, Any], Measured]],
+    search: dict[str, Any],
+    drafts: int,
+) -> str:
+    """The analysis, with this run's figures filled in."""
+    by = {r["engine"]: r["seconds"] for r, _ in records}
+    autosave_key = next(k for k in by["sqlite"] if k.startswith("autosave"))
+    per_save = {e: by[e][autosave_key] / drafts * 1000 for e in by}
+    total = {e: sum(v.values()) for e, v in by.items()}
+    ph = att.phases_ms
+    decode = next(v for k, v in ph.items() if k.startswith("inspect_photo"))
+    thumb = next(v for k, v in ph.items() if k.startswith("make_thumbnail"))
+    draft = next(v for k, v in ph.items() if k.startswith("(for comparison)"))
+    steps = sum(v for k, v in ph.items() if not k.startswith("("))
+    return f"""## Where the time goes, and what to change
 
-Profiled with cProfile, per-step timers (above) and `strace -c`. Core code was not changed by
-the benchmark work; these are the recommended changes, largest win first.
+Found with py-spy, cProfile, the per-step timers above and `strace -c`. The benchmark work did not
+change core code; these are the changes recommended, largest effect first.
 
-1. **`PRAGMA cipher_memory_security = ON` makes every database operation several times slower.**
-   With it, SQLCipher calls `mlock` and `munlock` around every heap allocation: a one-off
-   `strace -c` of the record workload with 150 drafts counted about 419,000 `mlock` and 419,000
-   `munlock` calls, 97 % of all syscall time, against none with it off. The SQLCipher ÷ SQLite
-   column above is almost entirely this setting (compare the middle column), and it dominates
-   loading and searching many reports. It is set in `kpfield/vault/db.py` `_pragmas()` because
-   DESIGN.md §4 lists it. Options, for the owners of §4 to decide: turn it off (SQLCipher's own
-   default since 4.5) and rely on what already protects process memory (no core dumps from
-   `harden_process()`; add `prctl(PR_SET_DUMPABLE, 0)` so other processes of the same user
-   cannot ptrace-read it), or keep it and accept the cost. Note that once a process has turned
-   it on, SQLCipher ignores a later `OFF`.
-2. **Attaching decodes every JPEG twice.** `ReportService.attach_bytes`
-   (`kpfield/services/reports.py`) calls `media.inspect_photo` — a full-resolution decode, only
-   to prove the file is complete and to read its size and EXIF — and then `media.make_thumbnail`,
-   which decodes it again at 1/8 scale. Decoding is about 80 % of an attach (table above). One
-   draft-mode decode serves both: entropy decoding, which is what detects a truncated or corrupt
-   file, still runs over the whole file at 1/8 scale; only the inverse DCT is skipped. Keep the
-   stored pixel size from the header before `draft()` (it shrinks `img.size`). Expected saving:
-   the whole `inspect_photo` row, roughly halving the per-photo time.
-3. Everything else is small: SHA-256, ChaCha20-Poly1305 and the fsyncs together are about a
-   tenth of an attach; the peak memory of an attach is one decoded image plus the file held
-   twice in memory (`attach_file` reads the whole file, then `BytesIO` wraps it).
+1. **Every save re-reads the whole search index (cost grows with the number of reports).**
+   `RecordStore.index_report` (`kpfield/vault/records.py`, the line
+   `DELETE FROM report_search WHERE report_id = ?`) runs on every new draft, autosave, attach,
+   witness edit and import. `report_id` is an `UNINDEXED` column of the FTS5 table, so the
+   DELETE scans and decrypts every row of the index. py-spy on a 10,000-report load put 98 % of
+   samples on that line. Measured here: one autosave takes **{search["autosave_p50_ms"]:.0f} ms
+   (median; max {search["autosave_max_ms"]:.0f} ms) in a vault of {search["reports"]:,}
+   reports**, against {per_save["sqlcipher"]:.0f} ms per autosave in the {drafts}-draft workload
+   above. Loading N reports is O(N²). The benchmark skips that DELETE when it loads brand-new
+   reports, or the load would not fit in its time budget. The same statement is in
+   `ReportService.delete_draft` and `services/transfer.py`. Fix: delete the row by its rowid,
+   found through an index. For example, migration 2 gives `reports` an
+   `INTEGER UNIQUE search_rowid`, or turns the index into an external-content FTS5 table keyed on
+   an integer key. Then use `INSERT INTO report_search(rowid, …)` and
+   `DELETE FROM report_search WHERE rowid = ?`. Do not use the implicit rowid of `reports`:
+   its key is TEXT, so `VACUUM` may renumber it.
+2. **`PRAGMA cipher_memory_security = ON` makes database work several times slower.** With it
+   on, SQLCipher calls `mlock` and `munlock` around every heap allocation. A separate
+   `strace -c` run of this workload (150 drafts) counted about 419,000 of each: 97 % of all
+   syscall time, against none with the setting off. In this run the whole record workload took
+   {total["sqlcipher"]:.0f} s with the vault's pragmas, {total["sqlcipher-no-memsec"]:.0f} s with
+   only this setting off, and {total["sqlite"]:.0f} s on plain SQLite. Encryption itself costs
+   little; this setting costs almost all of it. It is set in `kpfield/vault/db.py` `_pragmas()`
+   because DESIGN.md §4 lists it, so the §4 owners should choose. One option is to turn it off
+   (SQLCipher's own default since 4.5) and rely on the protections the process already has:
+   `harden_process()` disables core dumps, and adding `prctl(PR_SET_DUMPABLE, 0)` would stop
+   same-user ptrace reads. The other is to keep it and accept the cost. Once a process has
+   turned it on, SQLCipher ignores a later `OFF`.
+3. **Attaching decodes every JPEG twice.** `ReportService.attach_bytes`
+   (`kpfield/services/reports.py`) first calls `media.inspect_photo`. That is a full-resolution
+   decode ({decode:.0f} ms), done only to prove the file is complete and to read its size and
+   EXIF. It then calls `media.make_thumbnail`, which decodes the file again at 1/8 scale
+   ({thumb:.0f} ms, of which {draft:.0f} ms is the decode). Decoding is
+   {(decode + thumb) / steps * 100:.0f} % of the per-step total. One draft-mode decode can serve
+   both: at 1/8 scale, entropy decoding still runs over the whole file, and that is what detects
+   a truncated or corrupt file. Only the inverse DCT is skipped. Read the stored pixel size
+   before calling `draft()`, because `draft()` shrinks `img.size`. Expected saving: about
+   {decode:.0f} ms of the {steps:.0f} ms per photo.
+4. Searching for a very common word is the slow search ({search["median_by_kind_ms"]["common word"]:.0f} ms
+   median here). `ORDER BY rank LIMIT 500` has to score every matching report before it can
+   keep 500, and that time is spent inside the FTS5 query, not in fetching rows. Fetching the
+   first page of results (say 50) and then the rest on demand would make the result list
+   appear sooner. Turning off memory security (item 2) would also make the query itself faster.
+5. Everything else is small. SHA-256, ChaCha20-Poly1305 and the fsyncs together take about a
+   tenth of an attach. The peak memory of an attach is one decoded image plus the file held
+   twice (`attach_file` reads the whole file, then `BytesIO` wraps it).
 
-Not measured here: durability across a power cut (the crash test uses SIGKILL, after which the
-page cache survives), and the GUI.
-"""
+Not measured here: durability across a power cut (the crash test uses SIGKILL, and the page cache
+survives that), and the GUI.
+"""  # noqa: S608 - prose quoting SQL for the reader, never executed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         queries=a.queries,
         rounds=a.rounds or (1 if a.quick else 2),
         cache=a.cache.resolve(),
-        out=a.out or (a.cache / "benchmarks-quick.md" if a.quick else REPO / "docs" / "benchmarks.md"),
+        out=a.out
+        or (a.cache / "benchmarks-quick.md" if a.quick else REPO / "docs" / "benchmarks.md"),
     )
     start = time.perf_counter()
     settings.cache.mkdir(parents=True, exist_ok=True)
@@ -333,7 +383,14 @@ def main(argv: list[str] | None = None) -> int:
     att = attach.run(files, settings.cache / "scratch", REPO, rounds=settings.rounds)
     records = run_records(settings)
     search = run_search(settings)
-    text = render(settings, info, att, records, search, time.perf_counter() - start)
+    text = render(
+        settings=settings,
+        info=info,
+        att=att,
+        records=records,
+        search=search,
+        seconds=time.perf_counter() - start,
+    )
     print()
     print(text)
     settings.out.parent.mkdir(parents=True, exist_ok=True)
