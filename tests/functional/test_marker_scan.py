@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class Flow:
     report: dict[str, Any]
     traced: bool
     written: set[Path]
+    keys: dict[str, bytes]
 
     @property
     def all_markers(self) -> list[str]:
@@ -66,11 +68,12 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Flow:
     inputs = root / "inputs"  # not scanned: it holds the plaintext the monitor brought
     inputs.mkdir()
     box = Sandbox.under(root / "scanned")
-    passphrase = inputs / "passphrase"
-    passphrase.write_text("correct horse battery staple\n", encoding="utf-8")
-
     labels = ("title", "narrative", "notes", "site", "pseudonym", "full_name", "contact", "risk")
     text_markers = {label: mk.new_marker(label.replace("_", "")) for label in labels}
+    # The passphrase must not reach disk either.
+    text_markers["passphrase"] = mk.new_marker("passphrase")
+    passphrase = inputs / "passphrase"
+    passphrase.write_text(f"correct horse {text_markers['passphrase']}\n", encoding="utf-8")
     photo_marker = mk.new_marker("photo")
     report_file = inputs / "report.json"
     report_file.write_text(json.dumps(_document(text_markers)), encoding="utf-8")
@@ -99,6 +102,7 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Flow:
     run("report", "show", rid)
 
     written = writes.written_paths(writes.read_logs(log_base), box.home) if not reason else set()
+    keys = _key_material(box.data, root / "copy-for-keys", passphrase)
     return Flow(
         box=box,
         inputs=inputs,
@@ -108,7 +112,28 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Flow:
         report=shown,
         traced=reason is None,
         written=written,
+        keys=keys,
     )
+
+
+def _key_material(data: Path, copy: Path, passphrase_file: Path) -> dict[str, bytes]:
+    """Every key the vault holds, read from an unlocked *copy* (opening changes files)."""
+    from kpfield.vault.vault import Vault, _db_key
+
+    shutil.copytree(data, copy)
+    passphrase = passphrase_file.read_text(encoding="utf-8").splitlines()[0]
+    with Vault.open(copy, passphrase) as vault:
+        master = bytes(vault._master)
+        keys = {"master key": master, "database key": _db_key(master)}
+        device = vault.secret("device_ed25519")
+        assert device is not None
+        keys["device signing key"] = device
+        for i, (blob_key, thumb_key) in enumerate(
+            vault.conn.execute("SELECT blob_key, thumb_key FROM attachments")
+        ):
+            keys[f"photo {i} blob key"] = bytes(blob_key)
+            keys[f"photo {i} thumbnail key"] = bytes(thumb_key)
+    return keys
 
 
 def test_the_vault_really_holds_the_secrets(flow: Flow) -> None:
@@ -130,6 +155,20 @@ def test_no_marker_anywhere_the_app_writes(flow: Flow) -> None:
     print(f"scanned {files} files, {size} bytes under {[str(r) for r in flow.box.roots]}")
     hits = mk.scan_tree(flow.box.roots, flow.all_markers)
     assert not hits, "plaintext found at rest:\n" + "\n".join(str(h) for h in hits)
+
+
+def test_no_key_material_anywhere_the_app_writes(flow: Flow) -> None:
+    """Invariant 1 covers keys too: only wrapped or encrypted forms may be on disk."""
+    assert len(flow.keys) == 5  # master, database, device, one photo's blob and thumbnail
+    assert all(len(k) == 32 for k in flow.keys.values())
+    assert len(set(flow.keys.values())) == len(flow.keys)
+    patterns = [
+        (name, enc, pat)
+        for name, k in flow.keys.items()
+        for enc, pat in mk.key_encodings(k).items()
+    ]
+    hits = mk.scan_tree_for(flow.box.roots, patterns)
+    assert not hits, "key material found at rest:\n" + "\n".join(str(h) for h in hits)
 
 
 def test_every_write_lands_in_a_scanned_folder(flow: Flow) -> None:
@@ -175,6 +214,15 @@ def test_scanner_finds_a_marker_split_across_read_chunks(tmp_path: Path) -> None
         f.write_bytes(b"x" * (64 - cut) + pat + b"y" * 64)
         hits = mk.scan_file(f, [marker], chunk=64)
         assert [(h.offset, h.encoding) for h in hits] == [(64 - cut, "utf-16-le")], cut
+
+
+def test_scanner_finds_a_planted_key(tmp_path: Path) -> None:
+    key = bytes(range(32))
+    patterns = [("k", enc, pat) for enc, pat in mk.key_encodings(key).items()]
+    (tmp_path / "raw").write_bytes(b"\x01" * 7 + key)
+    (tmp_path / "hex").write_text("key=" + key.hex().upper())
+    found = {(h.path.name, h.encoding) for h in mk.scan_tree_for([tmp_path], patterns)}
+    assert found == {("raw", "raw"), ("hex", "HEX")}
 
 
 def test_write_audit_parses_strace_lines(tmp_path: Path) -> None:

@@ -50,9 +50,25 @@ def files_under(roots: Iterable[Path]) -> Iterator[Path]:
                     yield p
 
 
+def key_encodings(key: bytes) -> dict[str, bytes]:
+    """The forms a leaked key would take on disk: raw bytes, and hex in either case."""
+    return {"raw": key, "hex": key.hex().encode(), "HEX": key.hex().upper().encode()}
+
+
+Pattern = tuple[str, str, bytes]  # (what is searched for, its encoding, the bytes)
+
+
+def text_patterns(markers: Iterable[str]) -> list[Pattern]:
+    return [(m, enc, pat) for m in markers for enc, pat in encodings(m).items()]
+
+
 def scan_file(path: Path, markers: Iterable[str], chunk: int = CHUNK) -> list[Hit]:
     """Search every byte of ``path``; chunks overlap so a match across a boundary is found."""
-    patterns = [(m, enc, pat) for m in markers for enc, pat in encodings(m).items()]
+    return scan_file_for(path, text_patterns(markers), chunk)
+
+
+def scan_file_for(path: Path, patterns: list[Pattern], chunk: int = CHUNK) -> list[Hit]:
+    """Like :func:`scan_file`, for any byte patterns (e.g. :func:`key_encodings`)."""
     if not patterns:
         return []
     overlap = max(len(p) for _, _, p in patterns) - 1
@@ -81,10 +97,13 @@ def scan_file(path: Path, markers: Iterable[str], chunk: int = CHUNK) -> list[Hi
 
 
 def scan_tree(roots: Iterable[Path], markers: Iterable[str], chunk: int = CHUNK) -> list[Hit]:
-    wanted = list(markers)
+    return scan_tree_for(roots, text_patterns(markers), chunk)
+
+
+def scan_tree_for(roots: Iterable[Path], patterns: list[Pattern], chunk: int = CHUNK) -> list[Hit]:
     hits: list[Hit] = []
     for path in files_under(roots):
-        hits.extend(scan_file(path, wanted, chunk))
+        hits.extend(scan_file_for(path, patterns, chunk))
     return hits
 
 
