@@ -146,7 +146,10 @@ def run_and_kill(
     rest = buf + proc.stdout.read()
     proc.stdout.close()
     lines.extend(r.decode() for r in rest.split(b"\n")[:-1])  # a torn last line is no promise
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == -signal.SIGKILL, (
+        f"worker ended with {proc.returncode}, not by our SIGKILL; stderr:\n"
+        + stderr_path.read_text(errors="replace")
+    )
     return lines
 
 
