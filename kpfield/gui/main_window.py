@@ -316,9 +316,8 @@ class MainWindow(QMainWindow):
         # Anything copied while the vault is open may be vault text. We cannot always tell our
         # copies from other programs' (ownsClipboard is not supported everywhere), so at lock we
         # clear whatever was copied while unlocked: losing a stray copy is the safe mistake.
-        self._clipboard_ours = self.workspace is not None and bool(
-            QGuiApplication.clipboard().text() or QGuiApplication.clipboard().mimeData().formats()
-        )
+        mime = QGuiApplication.clipboard().mimeData()
+        self._clipboard_ours = self.workspace is not None and bool(mime and mime.formats())
 
     def open_settings(self) -> None:
         if self.workspace is None:
