@@ -27,12 +27,14 @@ from kpfield.vault.vault import VaultPaths, wipe
 log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------- passphrases
 def _read_secret_file(path: str) -> str:
     try:
-        with open(path, encoding="utf-8") as fh:
+        # utf-8-sig: a file saved by Notepad starts with a BOM that must not become part of it.
+        with open(path, encoding="utf-8-sig") as fh:
             line = fh.readline()
     except OSError as exc:
         raise UsageError(
@@ -243,6 +245,12 @@ def _print_rows(rows: Sequence[Any], as_json: bool) -> None:
 def cmd_report_new(args: argparse.Namespace) -> int:
     path = Path(args.from_file)
     try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise UsageError(
+                N_("{name} is too large for a report document (limit {mib} MiB)."),
+                name=str(path),
+                mib=MAX_DOCUMENT_BYTES >> 20,
+            )
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(N_("{name} does not exist."), name=str(path)) from None

@@ -76,18 +76,7 @@ class CustodyLog:
             sql += " WHERE seq > ?"
             args.append(since_seq)
         sql += " ORDER BY seq"
-        return [
-            CustodyEntry(
-                seq=r[0],
-                event=r[1],
-                report_id=ReportId(r[2]) if r[2] else None,
-                at=r[3],
-                details=json.loads(r[4])["details"],
-                prev_hash=r[5],
-                entry_hash=r[6],
-            )
-            for r in self.conn.execute(sql, args)
-        ]
+        return [_entry_from_row(r) for r in self.conn.execute(sql, args)]
 
     def raw_entries(self) -> list[tuple[int, str, str, str]]:
         """(seq, stored canonical entry text, prev_hash, entry_hash) for verification/export."""
@@ -97,6 +86,21 @@ class CustodyLog:
                 "SELECT seq, entry, prev_hash, entry_hash FROM custody_log ORDER BY seq"
             )
         ]
+
+
+def _entry_from_row(r: tuple[int, str, str | None, str, str, str, str]) -> CustodyEntry:
+    # Everything is read from the hashed canonical entry, never from the unhashed index columns.
+    body = json.loads(r[4])
+    rid = body.get("report_id")
+    return CustodyEntry(
+        seq=int(body.get("seq", r[0])),
+        event=str(body.get("event", "")),
+        report_id=ReportId(rid) if rid else None,
+        at=str(body.get("at", "")),
+        details=dict(body.get("details") or {}),
+        prev_hash=r[5],
+        entry_hash=r[6],
+    )
 
 
 @dataclass(frozen=True)

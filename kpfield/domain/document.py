@@ -34,6 +34,7 @@ from kpfield.errors import N_, ValidationError
 SCHEMA = "kpfield.report/1"
 MAX_TEXT = 200_000  # characters in one field: about 100 pages of testimony
 MAX_SHORT = 300
+MAX_WITNESSES = 200
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -374,6 +375,9 @@ def parse_report_document(
     if not isinstance(raw_w, list):
         r.add("witnesses", "must be a list")
         raw_w = []
+    if len(raw_w) > MAX_WITNESSES:
+        r.add("witnesses", f"at most {MAX_WITNESSES} witnesses in one report")
+        raw_w = raw_w[:MAX_WITNESSES]
     for i, item in enumerate(raw_w):
         w = _witness(r, item, f"witnesses[{i}]")
         if w is not None:

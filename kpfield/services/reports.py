@@ -50,6 +50,7 @@ from kpfield.vault.vault import Vault
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = media.DEFAULT_MAX_BYTES
+MAX_DRAFT_TEXT = 5_000_000  # a memory guard only; sealing applies the document's limits
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 
@@ -163,16 +164,19 @@ class ReportService:
     def save_draft(self, report: Report) -> Report:
         """Save a draft's editable fields atomically. Saving the same draft twice is harmless.
 
-        The fields are checked by the same rules as an imported document, so what is stored can
-        always be shown, sealed and exported.
+        A draft is stored as typed, even half-finished (a one-letter country, a date a wrong clock
+        calls future): refusing a save would lose words. The document rules are enforced at seal.
         """
-        doc = report_doc(report, [], [])
-        doc["witnesses"] = []
-        parse_report_document(
-            {k: v for k, v in doc.items() if k != "attachments"},
-            self.taxonomy.category_ids,
-            self.taxonomy.perpetrator_ids,
-        )
+        for name in ("title", "narrative", "monitor_notes"):
+            value = getattr(report, name)
+            if "\x00" in value:
+                report = replace(report, **{name: value.replace("\x00", "")})
+            if len(value) > MAX_DRAFT_TEXT:
+                raise ValidationError(
+                    N_("The {field} is too long to save ({count} characters)."),
+                    field=name,
+                    count=len(value),
+                )
         saved = replace(report, updated_at=self._now())
         with transaction(self.vault.conn):
             self.store.update_draft(saved)
@@ -190,6 +194,7 @@ class ReportService:
             self.vault.blobs.delete(blob.name)
             if thumb:
                 self.vault.blobs.delete(thumb.name)
+        self.store.optimize_search()
 
     # ------------------------------------------------------------------ reading
     def resolve(self, rid: str) -> ReportId:
@@ -415,15 +420,31 @@ class ReportService:
 
     # ------------------------------------------------------------------ seal & amend
     def missing_for_seal(self, rid: str) -> list[tuple[str, str]]:
+        """Everything that stops this draft from being sealed (empty: ready)."""
         v = self.view(rid)
-        return completeness_problems(v.report, v.witnesses)
+        return self._seal_problems(v)
+
+    def _seal_problems(self, v: ReportView) -> list[tuple[str, str]]:
+        doc = report_doc(v.report, v.witnesses, [])
+        doc.pop("attachments")
+        for w in doc["witnesses"]:
+            if w.get("consent") is None:
+                w.pop("consent")
+        try:
+            parse_report_document(doc, self.taxonomy.category_ids, self.taxonomy.perpetrator_ids)
+            rule_problems: list[tuple[str, str]] = []
+        except ValidationError as exc:
+            rule_problems = exc.problems
+        missing = completeness_problems(v.report, v.witnesses)
+        seen = {f for f, _ in missing}
+        return missing + [p for p in rule_problems if p[0] not in seen]
 
     def seal(self, rid: str, *, cancel: CancelCheck | None = None) -> Report:
         """Check completeness, sign the canonical JSON, make immutable, append to custody log."""
         v = self.view(rid)
         if not v.report.is_draft:
             raise StateError(N_("This report is already sealed."))
-        problems = completeness_problems(v.report, v.witnesses)
+        problems = self._seal_problems(v)
         if problems:
             raise ValidationError(N_("The report cannot be sealed yet. Missing:"), problems)
         # Verify before use: every attachment still matches the hash recorded at import.

@@ -56,7 +56,7 @@ class BlobStore:
         name = secrets.token_hex(16)
         key = secrets.token_bytes(32)
         final = self.path(name)
-        ensure_private_dir(final.parent)
+        self._ensure_bucket(final.parent)
         tmp = final.with_name(f".{name}.tmp")
         hasher = _HashingReader(src)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
@@ -74,6 +74,11 @@ class BlobStore:
             raise
         fsync_dir(final.parent)
         return StoredBlob(name, key, hasher.size, hasher.sha.hexdigest())
+
+    def _ensure_bucket(self, bucket: Path) -> None:
+        if not bucket.exists():
+            ensure_private_dir(bucket)
+            fsync_dir(self.root)  # the new folder's entry must be durable before a blob in it
 
     def put(self, data: bytes) -> StoredBlob:
         return self.put_stream(io.BytesIO(data))
@@ -101,7 +106,7 @@ class BlobStore:
         """Copy a blob's ciphertext under a new random name (same key); returns the new name."""
         new = secrets.token_hex(16)
         final = self.path(new)
-        ensure_private_dir(final.parent)
+        self._ensure_bucket(final.parent)
         tmp = final.with_name(f".{new}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
         try:
@@ -133,6 +138,13 @@ class BlobStore:
         if not self.root.exists():
             return 0
         for p in self.root.glob("??/.*.tmp"):
+            name = p.name[1:-4]
+            final = p.with_name(name)
+            if name in referenced and not final.exists():
+                # A row names it but the rename was lost: finish it rather than lose evidence.
+                os.replace(p, final)
+                fsync_dir(p.parent)
+                continue
             p.unlink(missing_ok=True)
             removed += 1
         for name in self.names_on_disk() - referenced:

@@ -27,6 +27,8 @@ def _pragmas(raw_key: bytes) -> list[str]:
         "PRAGMA synchronous = FULL",
         "PRAGMA foreign_keys = ON",
         "PRAGMA cipher_log_level = NONE",
+        # Freed pages (deleted drafts, purged reports, old search-index segments) are zeroed.
+        "PRAGMA secure_delete = ON",
     ]
 
 
@@ -291,3 +293,34 @@ def _v2(conn: Connection) -> None:
 
 
 MIGRATIONS.append(_v2)
+
+
+SCHEMA_V3 = """
+CREATE TRIGGER reports_status_moves_forward
+BEFORE UPDATE OF status ON reports
+WHEN OLD.status != NEW.status AND (
+    NEW.status = 'draft'
+    OR (OLD.status = 'draft' AND NEW.status != 'sealed')
+    OR OLD.status = 'acknowledged'
+)
+BEGIN SELECT RAISE(ABORT, 'a report status only moves forward'); END;
+CREATE TRIGGER attachments_of_sealed_reports_stay
+BEFORE DELETE ON attachments
+WHEN (SELECT status FROM reports WHERE id = OLD.report_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'attachments of sealed reports cannot be removed'); END;
+CREATE TRIGGER attachments_of_sealed_reports_fixed
+BEFORE UPDATE OF id, report_id, sha256, size, blob_name ON attachments
+WHEN (SELECT status FROM reports WHERE id = OLD.report_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'attachments of sealed reports cannot change'); END;
+CREATE TRIGGER attachments_added_to_drafts_only
+BEFORE INSERT ON attachments
+WHEN (SELECT status FROM reports WHERE id = NEW.report_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'attachments can only be added to drafts'); END;
+"""
+
+
+def _v3(conn: Connection) -> None:
+    run_script(conn, SCHEMA_V3)
+
+
+MIGRATIONS.append(_v3)

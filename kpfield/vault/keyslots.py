@@ -20,10 +20,12 @@ counters sit outside the authenticated block because a failed unlock must update
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import struct
 import time
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
@@ -32,7 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from kpfield.errors import N_, VaultError, WrongPassphrase
+from kpfield.errors import N_, UsageError, VaultError, WrongPassphrase
 from kpfield.fsutil import atomic_write
 
 MAGIC = b"KPFKEYS1"
@@ -67,6 +69,23 @@ class KdfParams:
     lanes: int
     salt: bytes
 
+    def __post_init__(self) -> None:
+        if not (
+            MIN_MEMORY_KIB <= self.memory_kib <= MAX_MEMORY_KIB
+            and 1 <= self.iterations <= MAX_ITERATIONS
+            and 1 <= self.lanes <= 16
+            and len(self.salt) == 16
+        ):
+            raise UsageError(
+                N_(
+                    "The key derivation settings are out of range (memory {lo}–{hi} MiB, "
+                    "1–{iters} iterations)."
+                ),
+                lo=MIN_MEMORY_KIB // 1024,
+                hi=MAX_MEMORY_KIB // 1024,
+                iters=MAX_ITERATIONS,
+            )
+
     @classmethod
     def cheap_for_tests(cls) -> KdfParams:
         """Fast parameters that tests ask for explicitly; never used by default."""
@@ -79,7 +98,12 @@ class KdfParams:
             iterations=self.iterations,
             lanes=self.lanes,
             memory_cost=self.memory_kib,
-        ).derive(passphrase.encode("utf-8"))
+        ).derive(normalize_passphrase(passphrase).encode("utf-8"))
+
+
+def normalize_passphrase(passphrase: str) -> str:
+    """NFC, so the same words typed on another keyboard or OS give the same key."""
+    return unicodedata.normalize("NFC", passphrase)
 
 
 def calibrate(
@@ -99,6 +123,7 @@ class Unlocked:
     master_key: bytes
     kind: SlotKind
     slot: int
+    wrapping_key: bytes
 
 
 @dataclass
@@ -172,15 +197,10 @@ class KeySlots:
             except InvalidTag:
                 continue
             if found is None and plain[0] in (SlotKind.MASTER, SlotKind.DURESS):
-                found = Unlocked(plain[1 : 1 + MASTER_KEY_SIZE], SlotKind(plain[0]), i)
+                found = Unlocked(
+                    plain[1 : 1 + MASTER_KEY_SIZE], SlotKind(plain[0]), i, wrapping_key
+                )
         return found
-
-    def slot_of_kind(self, wrapping_keys: list[bytes], kind: SlotKind) -> int | None:
-        for key in wrapping_keys:
-            u = self.try_unlock(key)
-            if u is not None and u.kind is kind:
-                return u.slot
-        return None
 
 
 def read(path: Path) -> KeySlots:
@@ -196,20 +216,51 @@ def read(path: Path) -> KeySlots:
 
 
 def write(path: Path, slots: KeySlots) -> None:
+    """Write a whole new key file (only at creation: later changes are made in place)."""
     atomic_write(path, slots.to_bytes())
 
 
+def _write_at(path: Path, offset: int, data: bytes) -> None:
+    """Overwrite bytes in place and fsync.
+
+    In place, not by rename: every rewritten copy of the key file would otherwise stay in free disk
+    blocks after a wipe, and a full disk could not take a new copy. Slot changes write a new slot
+    before clearing the old one, so a torn write never loses the only working slot.
+    """
+    fd = os.open(path, os.O_RDWR)
+    try:
+        if hasattr(os, "pwrite"):
+            os.pwrite(fd, data, offset)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, offset, os.SEEK_SET)
+            os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_counters(path: Path, slots: KeySlots) -> None:
+    _write_at(path, _PARAMS.size, _COUNTERS.pack(slots.max_failed, slots.failed))
+
+
+def write_slot(path: Path, slots: KeySlots, index: int) -> None:
+    _write_at(path, HEADER_SIZE + index * SLOT_SIZE, slots.slots[index])
+
+
 def unlock(path: Path, passphrase: str) -> Unlocked:
-    """Unlock with a passphrase, counting failures in the file. Raises WrongPassphrase."""
+    """Unlock with a passphrase, counting failures when a limit is set. Raises WrongPassphrase."""
     ks = read(path)
     result = ks.try_unlock(ks.params.derive(passphrase))
     if result is None:
-        ks.failed = min(ks.failed + 1, 0xFFFF)
-        write(path, ks)
+        if ks.max_failed:
+            ks.failed = min(ks.failed + 1, 0xFFFF)
+            write_counters(path, ks)
         raise WrongPassphrase(N_("That passphrase does not open this vault."))
-    if ks.failed:
+    if ks.failed and ks.max_failed:
         ks.failed = 0
-        write(path, ks)
+        # A correct unlock must not fail because the counter could not be reset.
+        with contextlib.suppress(OSError):
+            write_counters(path, ks)
     return result
 
 
@@ -221,11 +272,17 @@ def remaining_attempts(path: Path) -> int | None:
     return max(ks.max_failed - ks.failed, 0)
 
 
-def create(path: Path, passphrase: str, params: KdfParams) -> bytes:
-    """Write a new key file with one master slot; returns the new master key."""
+def create(
+    path: Path, passphrase: str, params: KdfParams, wrapping_key: bytes | None = None
+) -> bytes:
+    """Write a new key file with one master slot; returns the new master key.
+
+    ``wrapping_key`` may be passed when it was already derived from ``passphrase`` with these
+    exact parameters (the duress path), to avoid a second, observable Argon2id run.
+    """
     master = secrets.token_bytes(MASTER_KEY_SIZE)
     ks = KeySlots.new(params)
-    ks.seal_slot(0, params.derive(passphrase), SlotKind.MASTER, master)
+    ks.seal_slot(0, wrapping_key or params.derive(passphrase), SlotKind.MASTER, master)
     write(path, ks)
     return master
 

@@ -286,6 +286,10 @@ class RecordStore:
             (report.id, report.title, report.narrative, report.monitor_notes, place, pseudonyms),
         )
 
+    def optimize_search(self) -> None:
+        """Merge index segments so deleted text does not survive in superseded ones."""
+        self.conn.execute("INSERT INTO report_search(report_search) VALUES ('optimize')")
+
     def search(self, query: str, limit: int = 500) -> list[ReportId]:
         """Full-text search; every word must match (prefix match on each word)."""
         words = [w for w in _tokenize(query) if w]

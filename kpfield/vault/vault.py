@@ -115,6 +115,7 @@ class Vault:
         role: str = "field",
         params: KdfParams | None = None,
         device_name: str = "",
+        wrapping_key: bytes | None = None,
     ) -> Vault:
         if role not in ROLES:
             raise UsageError(N_("The role must be 'field' or 'hq'."))
@@ -127,7 +128,9 @@ class Vault:
         lock = _ProcessLock(paths.lockfile)
         lock.acquire()
         try:
-            master = keyslots.create(paths.keyslots, passphrase, params or keyslots.calibrate())
+            master = keyslots.create(
+                paths.keyslots, passphrase, params or keyslots.calibrate(), wrapping_key
+            )
             conn = db.connect(paths.database, _db_key(master), create=True)
             os.chmod(paths.database, PRIVATE_FILE)
             db.migrate(conn)
@@ -170,7 +173,7 @@ class Vault:
             except WrongPassphrase:
                 ks = keyslots.read(paths.keyslots)
                 if ks.max_failed and ks.failed >= ks.max_failed:
-                    log.warning("failed-unlock limit reached; erasing")
+                    # Silent by design: nothing on screen or stderr tells an onlooker.
                     lock.release()
                     wipe(root)
                 raise
@@ -179,7 +182,13 @@ class Vault:
                 wipe(root)
                 # The duress passphrase now opens a fresh, empty field vault (the role lives in
                 # the encrypted database, which a duress unlock never decrypts).
-                return cls.create(root, passphrase, role="field", params=_fresh(ks.params))
+                return cls.create(
+                    root,
+                    passphrase,
+                    role="field",
+                    params=ks.params,
+                    wrapping_key=unlocked.wrapping_key,
+                )
             conn = db.connect(paths.database, _db_key(unlocked.master_key))
             db.migrate(conn)
             vault = cls(paths, unlocked.master_key, conn, lock)
@@ -193,6 +202,10 @@ class Vault:
     def close(self) -> None:
         """Lock: close the database and drop keys from memory (best effort in Python)."""
         if self.conn is not None:
+            with contextlib.suppress(Exception):
+                # Merge the search index so text of old draft versions does not linger in
+                # superseded segments, then fold the WAL back into the database.
+                self.conn.execute("INSERT INTO report_search(report_search) VALUES ('optimize')")
             with contextlib.suppress(Exception):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()
@@ -258,43 +271,59 @@ class Vault:
         return Ed25519PrivateKey.from_private_bytes(raw)
 
     # ------------------------------------------------------------------ passphrases
+    def _free_slot(self, *taken: int) -> int:
+        duress = self.meta("duress_slot")
+        used = set(taken) | ({int(duress)} if duress else set())
+        return next(i for i in range(keyslots.SLOT_COUNT) if i not in used)
+
+    def _verify_master(self, ks: keyslots.KeySlots, passphrase: str) -> keyslots.Unlocked:
+        found = ks.try_unlock(ks.params.derive(passphrase))
+        if found is None or found.kind is not SlotKind.MASTER:
+            raise WrongPassphrase(N_("The current passphrase is not correct."))
+        return found
+
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wrap the master key under a new passphrase; the database is not rewritten."""
+        """Re-wrap the master key under a new passphrase; the database is not rewritten.
+
+        The new slot is written (in place, fsynced) before the old one is cleared, so a power cut
+        leaves one of the two passphrases working, never neither.
+        """
         if not new:
             raise UsageError(N_("The new passphrase must not be empty."))
         ks = keyslots.read(self.paths.keyslots)
-        old_key = ks.params.derive(old)
-        found = ks.try_unlock(old_key)
-        if found is None or found.kind is not SlotKind.MASTER:
-            raise WrongPassphrase(N_("The current passphrase is not correct."))
+        found = self._verify_master(ks, old)
         new_key = ks.params.derive(new)
         other = ks.try_unlock(new_key)
-        if other is not None and other.slot != found.slot:
+        if other is not None and other.kind is SlotKind.DURESS:
             raise UsageError(N_("The new passphrase must differ from the duress passphrase."))
-        ks.seal_slot(found.slot, new_key, SlotKind.MASTER, bytes(self._master))
-        keyslots.write(self.paths.keyslots, ks)
+        target = self._free_slot(found.slot)
+        ks.seal_slot(target, new_key, SlotKind.MASTER, bytes(self._master))
+        keyslots.write_slot(self.paths.keyslots, ks, target)
+        ks.clear_slot(found.slot)
+        keyslots.write_slot(self.paths.keyslots, ks, found.slot)
         log.info("passphrase changed")
 
     def set_duress_passphrase(self, passphrase: str, duress: str | None) -> None:
         """Add, replace (or with ``None`` remove) the duress passphrase."""
         ks = keyslots.read(self.paths.keyslots)
-        key = ks.params.derive(passphrase)
-        found = ks.try_unlock(key)
-        if found is None or found.kind is not SlotKind.MASTER:
-            raise WrongPassphrase(N_("The current passphrase is not correct."))
-        # Any existing duress slot is found by elimination: a slot we cannot prove is ours
-        # is random or duress. Keep it simple: exactly one master slot (0) and one duress slot (1).
-        duress_slot = 1 if found.slot != 1 else 2
+        found = self._verify_master(ks, passphrase)
+        current = self.meta("duress_slot")
         if duress is None:
-            for i in range(keyslots.SLOT_COUNT):
-                if i != found.slot:
-                    ks.clear_slot(i)
-        else:
-            if duress == passphrase:
-                raise UsageError(N_("The duress passphrase must differ from the real passphrase."))
-            ks.seal_slot(duress_slot, ks.params.derive(duress), SlotKind.DURESS, bytes(32))
-        keyslots.write(self.paths.keyslots, ks)
-        log.info("duress passphrase %s", "removed" if duress is None else "set")
+            if current:
+                ks.clear_slot(int(current))
+                keyslots.write_slot(self.paths.keyslots, ks, int(current))
+                with db.transaction(self.conn):
+                    self.conn.execute("DELETE FROM meta WHERE key = 'duress_slot'")
+            log.info("duress passphrase removed")
+            return
+        if keyslots.normalize_passphrase(duress) == keyslots.normalize_passphrase(passphrase):
+            raise UsageError(N_("The duress passphrase must differ from the real passphrase."))
+        index = int(current) if current else self._free_slot(found.slot)
+        ks.seal_slot(index, ks.params.derive(duress), SlotKind.DURESS, bytes(32))
+        keyslots.write_slot(self.paths.keyslots, ks, index)
+        with db.transaction(self.conn):
+            self.set_meta("duress_slot", str(index))
+        log.info("duress passphrase set")
 
     def set_failed_unlock_limit(self, limit: int) -> None:
         if not 0 <= limit <= 1000:
@@ -302,13 +331,7 @@ class Vault:
         ks = keyslots.read(self.paths.keyslots)
         ks.max_failed = limit
         ks.failed = 0
-        keyslots.write(self.paths.keyslots, ks)
-
-
-def _fresh(params: KdfParams) -> KdfParams:
-    import secrets as _s
-
-    return KdfParams(params.memory_kib, params.iterations, params.lanes, _s.token_bytes(16))
+        keyslots.write_counters(self.paths.keyslots, ks)
 
 
 def wipe(root: Path) -> list[str]:
@@ -333,5 +356,5 @@ def wipe(root: Path) -> list[str]:
         p.unlink(missing_ok=True)
     if root.exists():
         fsync_dir(root)
-    log.warning("vault wiped (%d items)", len(removed))
+    log.debug("vault wiped (%d items)", len(removed))
     return removed

@@ -193,3 +193,52 @@ def test_verify_names_broken_blob(
 def test_passphrase_never_in_output(vault: list[str]) -> None:
     r = run("report", "list", "-v", *vault)
     assert PASSPHRASE not in r.stdout + r.stderr
+
+
+def test_duress_unlock_is_silent(vault: list[str], tmp_path: Path) -> None:
+    duress = tmp_path / "duress.txt"
+    duress.write_text("duress words\n")
+    assert (
+        run("passphrase", "duress", *vault, "--duress-passphrase-file", str(duress)).returncode == 0
+    )
+    r = run("report", "list", vault[0], vault[1], "--passphrase-file", str(duress))
+    assert r.returncode == 0
+    assert r.stderr == ""
+    assert r.stdout.strip() == "No reports."
+
+
+def test_passphrase_file_with_bom(tmp_path: Path) -> None:
+    pw = tmp_path / "bom.txt"
+    pw.write_bytes("\ufeffpalavra secreta\r\n".encode())
+    d = str(tmp_path / "v")
+    assert (
+        run(
+            "init",
+            "--data-dir",
+            d,
+            "--passphrase-file",
+            str(pw),
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-iterations",
+            "1",
+        ).returncode
+        == 0
+    )
+    plain = tmp_path / "plain.txt"
+    plain.write_text("palavra secreta\n")
+    assert run("report", "list", "--data-dir", d, "--passphrase-file", str(plain)).returncode == 0
+
+
+def test_out_of_range_kdf_refused(tmp_path: Path, passphrase_file: Path) -> None:
+    r = run(
+        "init",
+        "--data-dir",
+        str(tmp_path / "v"),
+        "--passphrase-file",
+        str(passphrase_file),
+        "--kdf-iterations",
+        "65",
+    )
+    assert_clean_error(r, 2, "out of range")
+    assert not (tmp_path / "v" / "keyslots").exists()

@@ -53,10 +53,16 @@ def test_saving_same_draft_twice_is_harmless(session: Session) -> None:
     assert session.reports.search("first") == session.reports.search("words")
 
 
-def test_unknown_category_refused_on_save(session: Session) -> None:
-    r = session.reports.new_draft()
-    with pytest.raises(ValidationError, match="not valid"):
-        session.reports.save_draft(replace(r, categories=("made_up",)))
+def test_unknown_category_saved_but_blocks_seal(
+    session: Session, example_doc: dict[str, Any]
+) -> None:
+    """A category dropped from a newer taxonomy must not make a draft unsavable."""
+    rid = session.reports.create_from_document(example_doc)
+    r = session.reports.get(rid)
+    session.reports.save_draft(replace(r, categories=("made_up",)))
+    with pytest.raises(ValidationError) as info:
+        session.reports.seal(rid)
+    assert any("taxonomy" in what for _, what in info.value.problems)
 
 
 def test_seal_lists_what_is_missing(session: Session) -> None:
@@ -242,20 +248,28 @@ def test_everything_survives_reopen(
         s.close()
 
 
-def test_save_draft_uses_document_rules(session: Session) -> None:
+def test_half_typed_draft_is_saved_and_sealing_names_the_problems(
+    session: Session, example_doc: dict[str, Any]
+) -> None:
     from kpfield.domain.models import DatePrecision, IncidentDate, Place
 
-    r = session.reports.new_draft()
-    with pytest.raises(ValidationError) as info:
-        session.reports.save_draft(
-            replace(
-                r,
-                incident_date=IncidentDate("2999-01-01", DatePrecision.DAY),
-                place=Place(country="Congo"),
-            )
-        )
-    fields = {f for f, _ in info.value.problems}
+    rid = session.reports.create_from_document(example_doc)
+    r = session.reports.get(rid)
+    half = replace(
+        r,
+        incident_date=IncidentDate("2999-01-01", DatePrecision.DAY),
+        place=Place(site="Koidu", country="S"),
+        narrative=r.narrative + " more\x00words",
+    )
+    session.reports.save_draft(half)  # nothing typed is refused
+    stored = session.reports.get(rid)
+    assert stored.place.country == "S"
+    assert stored.narrative.endswith(" morewords")
+    fields = {f for f, _ in session.reports.missing_for_seal(rid)}
     assert {"incident.date.date", "place.country"} <= fields
+    with pytest.raises(ValidationError) as info:
+        session.reports.seal(rid)
+    assert "place.country" in {f for f, _ in info.value.problems}
 
 
 def test_stored_draft_always_readable_even_if_rules_tighten(session: Session) -> None:

@@ -43,7 +43,13 @@ def test_wrong_passphrase_is_clear_and_counted(vault_dir: Path, cheap_params: Kd
     _make(vault_dir, cheap_params)
     with pytest.raises(WrongPassphrase, match="does not open"):
         Vault.open(vault_dir, "nope")
+    assert keyslots.read(vault_dir / "keyslots").failed == 0  # no limit set: nothing counted
+    with Vault.open(vault_dir, PASSPHRASE) as v:
+        v.set_failed_unlock_limit(5)
+    with pytest.raises(WrongPassphrase, match="does not open"):
+        Vault.open(vault_dir, "nope")
     assert keyslots.read(vault_dir / "keyslots").failed == 1
+    assert keyslots.remaining_attempts(vault_dir / "keyslots") == 4
     Vault.open(vault_dir, PASSPHRASE).close()
     assert keyslots.read(vault_dir / "keyslots").failed == 0
 
@@ -223,3 +229,58 @@ def test_pragmas_are_applied(session: object) -> None:
     assert c.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert c.execute("PRAGMA temp_store").fetchone()[0] == 2
     assert c.execute("PRAGMA cipher_memory_security").fetchone()[0] == "1"
+
+
+def test_key_file_changes_in_place(vault_dir: Path, cheap_params: KdfParams) -> None:
+    """Passphrase, duress and counter changes never leave old copies of the key file behind."""
+    _make(vault_dir, cheap_params)
+    ks_path = vault_dir / "keyslots"
+    inode = ks_path.stat().st_ino
+    with Vault.open(vault_dir, PASSPHRASE) as v:
+        v.set_failed_unlock_limit(9)
+        v.set_duress_passphrase(PASSPHRASE, "duress one")
+        v.change_passphrase(PASSPHRASE, "second passphrase")
+        v.change_passphrase("second passphrase", "third passphrase")
+        v.set_duress_passphrase("third passphrase", "duress two")
+    with pytest.raises(WrongPassphrase):
+        Vault.open(vault_dir, "wrong")
+    Vault.open(vault_dir, "third passphrase").close()
+    assert ks_path.stat().st_ino == inode
+    assert list(vault_dir.glob(".keyslots*")) == []
+    for old in (PASSPHRASE, "second passphrase", "duress one"):
+        with pytest.raises(WrongPassphrase):
+            Vault.open(vault_dir, old)
+
+
+def test_passphrase_is_unicode_normalised(vault_dir: Path, cheap_params: KdfParams) -> None:
+    composed = "caf\u00e9 na montanha"
+    decomposed = "cafe\u0301 na montanha"
+    Vault.create(vault_dir, composed, params=cheap_params).close()
+    Vault.open(vault_dir, decomposed).close()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"memory_kib": 1024}, {"iterations": 0}, {"iterations": 65}, {"lanes": 0}, {"salt": b"x"}],
+)
+def test_kdf_params_out_of_range_refused(kwargs: dict[str, object]) -> None:
+    base: dict[str, object] = {
+        "memory_kib": keyslots.MIN_MEMORY_KIB,
+        "iterations": 1,
+        "lanes": 1,
+        "salt": bytes(16),
+    }
+    base.update(kwargs)
+    with pytest.raises(UsageError, match="out of range"):
+        KdfParams(**base)  # type: ignore[arg-type]
+
+
+def test_removing_duress(vault_dir: Path, cheap_params: KdfParams) -> None:
+    _make(vault_dir, cheap_params)
+    with Vault.open(vault_dir, PASSPHRASE) as v:
+        v.set_duress_passphrase(PASSPHRASE, "duress")
+        v.set_duress_passphrase(PASSPHRASE, None)
+    with pytest.raises(WrongPassphrase):
+        Vault.open(vault_dir, "duress")
+    with Vault.open(vault_dir, PASSPHRASE) as v:
+        assert len(v.conn.execute("SELECT * FROM reports").fetchall()) == 1
