@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -75,7 +76,7 @@ class IncidentForm(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         _ = ctx.gettext
-        outer = QHBoxLayout(self)
+        outer = QGridLayout(self)
 
         left = QGroupBox(_("Incident"))
         form = QFormLayout(left)
@@ -100,11 +101,18 @@ class IncidentForm(QWidget):
         self.people.setRange(0, 1_000_000)
         self.people.setSpecialValueText(_("Not known"))
         form.addRow(_("People affected"), self.people)
+        outer.addWidget(left, 0, 0)
         self.categories = self._term_list(ctx.terms().categories, "categoryList")
-        form.addRow(_("What happened"), self.categories)
         self.perpetrators = self._term_list(ctx.terms().perpetrators, "perpetratorList")
-        form.addRow(_("Who did it"), self.perpetrators)
-        outer.addWidget(left, 3)
+        what = QGroupBox(_("What happened"))
+        QVBoxLayout(what).addWidget(self.categories)
+        who = QGroupBox(_("Who did it"))
+        QVBoxLayout(who).addWidget(self.perpetrators)
+        outer.addWidget(what, 1, 0)
+        outer.addWidget(who, 1, 1)
+        outer.setColumnStretch(0, 3)
+        outer.setColumnStretch(1, 2)
+        outer.setRowStretch(1, 1)
 
         right = QGroupBox(_("Place"))
         pform = QFormLayout(right)
@@ -143,10 +151,7 @@ class IncidentForm(QWidget):
         self.position_hint = QLabel(_("Decimal degrees; south and west are negative."))
         self.position_hint.setWordWrap(True)
         pform.addRow(self.position_hint)
-        pv = QVBoxLayout()
-        pv.addWidget(right)
-        pv.addStretch(1)
-        outer.addLayout(pv, 2)
+        outer.addWidget(right, 0, 1)
 
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.textEdited.connect(self._changed)
@@ -171,8 +176,11 @@ class IncidentForm(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, term.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
+            item.setToolTip(item.text())
             lst.addItem(item)
-        lst.setMinimumHeight(120)
+        lst.setMinimumHeight(150)
+        lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lst.setTextElideMode(Qt.TextElideMode.ElideRight)
         return lst
 
     def _changed(self, *_args: object) -> None:
@@ -279,6 +287,13 @@ class IncidentForm(QWidget):
         return previous  # half-typed: keep what was there
 
     def set_read_only(self, read_only: bool) -> None:
+        self._loading = True  # flag changes emit itemChanged: not an edit
+        try:
+            self._set_read_only(read_only)
+        finally:
+            self._loading = False
+
+    def _set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.setReadOnly(read_only)

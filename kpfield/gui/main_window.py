@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         report_menu = self.menuBar().addMenu(_("&Report"))
         report_menu.addAction(self.find_action)
         report_menu.addAction(self.seal_action)
-        toolbar = QToolBar(_("Main"))
+        toolbar = self.toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
                   self.lock_action, self.settings_action):
             a.setEnabled(unlocked)
+        self.toolbar.setVisible(unlocked)  # nothing to act on before unlocking
         self.lock_label.setText(_("Unlocked") if unlocked else _("Locked"))
         self.lock_label.setProperty("locked", not unlocked)
         self.lock_label.setStyleSheet(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -53,12 +54,14 @@ class PhotoViewer(QDialog):
         _ = ctx.gettext
         self.setObjectName("photoViewer")
         self.setWindowTitle(att.original_name)
+        self._pixmap: QPixmap | None = None
         self.resize(1100, 680)
         h = QHBoxLayout(self)
         self.image = QLabel(_("Opening the photo…"))
         self.image.setObjectName("photoImage")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setMinimumSize(480, 360)
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         h.addWidget(self.image, 3)
         side = QVBoxLayout()
         note = QLabel(
@@ -111,17 +114,28 @@ class PhotoViewer(QDialog):
         if image.isNull():
             self.image.setText(self.ctx.gettext("This file cannot be shown as an image."))
             return
-        pixmap = QPixmap.fromImage(image)
-        size = self.image.size()
+        self._pixmap = QPixmap.fromImage(image)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._pixmap is None:
+            return
         self.image.setPixmap(
-            pixmap.scaled(
-                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            self._pixmap.scaled(
+                self.image.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
             )
         )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._fit()
 
     def _failed(self, exc: BaseException) -> None:
         self.image.setText(user_message(exc, self.ctx.gettext))
 
     def done(self, result: int) -> None:
         self.image.clear()  # drop the decoded photo from memory as soon as the viewer closes
+        self._pixmap = None
         super().done(result)

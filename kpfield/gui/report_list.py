@@ -79,10 +79,12 @@ class ReportList(QWidget):
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 90), (2, 95), (3, 60), (4, 150), (5, 125)):
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in ((3, 60), (4, 150), (5, 125)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
-        for col in (3, 5):
+        for col in (3, 4, 5):  # country, categories, last change: in the tooltip and filters
             self.table.hideColumn(col)
         v.addWidget(self.table, 1)
         self.count_label = QLabel()

@@ -75,8 +75,10 @@ class ReportTableModel(QAbstractTableModel):
             if col in ("title", "categories", "country"):
                 return self._display(row, col).casefold()
             return self._display(row, col) if col != "updated" else row.updated_at
-        if role == Qt.ItemDataRole.ToolTipRole and col == "categories":
-            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(
+                x for x in (self._display(row, "title"), self._display(row, "categories")) if x
+            )
         return None
 
     def _display(self, row: ReportRow, col: str) -> str:

@@ -55,8 +55,14 @@ class SetupScreen(QWidget):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("setupScreen")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(40, 30, 40, 30)
+        centre = QHBoxLayout(self)
+        column = QWidget()
+        column.setMaximumWidth(820)
+        centre.addStretch(1)
+        centre.addWidget(column, 6)
+        centre.addStretch(1)
+        outer = QVBoxLayout(column)
+        outer.setContentsMargins(20, 30, 20, 30)
         heading = QLabel(_("Welcome to KP Field"))
         heading.setObjectName("heading")
         outer.addWidget(heading)

@@ -57,7 +57,10 @@ class WitnessDialog(QDialog):
         self.setObjectName("witnessDialog")
         self.setWindowTitle(_("Witness"))
         self.original = witness
+        self.setMinimumWidth(980)
         grid = QGridLayout(self)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
 
         profile = QGroupBox(_("Witness (pseudonymous)"))
         pf = QFormLayout(profile)
@@ -74,7 +77,8 @@ class WitnessDialog(QDialog):
         self.risk = QPlainTextEdit()
         self.risk.setObjectName("riskEdit")
         self.risk.setPlaceholderText(_("Risks to this person, and how to keep them safe"))
-        self.risk.setMaximumHeight(90)
+        self.risk.setMaximumHeight(110)
+        self.risk.setMinimumHeight(70)
         pf.addRow(_("Risk notes"), self.risk)
         grid.addWidget(profile, 0, 0)
 

@@ -1,0 +1,267 @@
+"""Render every main screen in English, French and Portuguese at 1366×768.
+
+    python -m kpfield.gui.screenshots docs/screenshots
+
+Each language gets a throw-away vault (cheap key derivation, deleted afterwards) filled with the
+example report, a witness, photos drawn here, a sealed report and a second draft.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from PIL import Image, ImageDraw
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from kpfield.app import create_session
+from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.main_window import MainWindow
+from kpfield.gui.photo_viewer import PhotoViewer
+from kpfield.gui.seal_dialog import SealDialog
+from kpfield.gui.settings import GuiSettings, save_settings
+from kpfield.gui.settings_dialog import SettingsDialog
+from kpfield.gui.wipe_dialog import WipeDialog
+from kpfield.gui.witness_dialog import WitnessDialog
+from kpfield.i18n import LANGUAGES
+from kpfield.paths import resources_dir
+from kpfield.vault.keyslots import KdfParams
+
+WIDTH, HEIGHT = 1366, 768
+PASSPHRASE = "baobab river mango seven stones"  # noqa: S105 - throw-away demo vault
+
+
+T = TypeVar("T")
+
+
+def need(value: T | None) -> T:
+    if value is None:
+        raise RuntimeError("screen not shown")
+    return value
+
+
+def wait_until(pred: Callable[[], bool], timeout_ms: int = 20_000) -> None:
+    loop = QEventLoop()
+    waited = 0
+    while not pred():
+        if waited > timeout_ms:
+            raise RuntimeError("screen did not become ready")
+        QTimer.singleShot(10, loop.quit)
+        loop.exec()
+        waited += 10
+
+
+def settle(window: MainWindow) -> None:
+    wait_until(lambda: window.runner.pending == 0)
+    QApplication.processEvents()
+
+
+def scene(seed: int) -> bytes:
+    """A plain drawn landscape (no real place, no real person) with camera-like EXIF."""
+    img = Image.new("RGB", (1200, 900), (180, 200, 230))
+    d = ImageDraw.Draw(img)
+    for y in range(450):
+        d.line([(0, y), (1200, y)], fill=(120 + y // 6, 160 + y // 8, 220))
+    d.rectangle([0, 450, 1200, 900], fill=(150 - seed * 12, 110, 70))
+    d.polygon([(100 + seed * 90, 450), (400 + seed * 60, 250), (700 + seed * 40, 450)],
+              fill=(100, 95, 80))
+    d.ellipse([850, 80, 960, 190], fill=(250, 230, 150))
+    d.rectangle([300 + seed * 50, 560, 520 + seed * 50, 700], fill=(90, 90, 95))
+    exif = Image.Exif()
+    exif[0x010F] = "Acme"
+    exif[0x0110] = "FieldCam 3"
+    exif.get_ifd(0x8769)[0x9003] = f"2026:10:0{3 + seed} 07:1{seed}:00"
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def seed_vault(data_dir: Path) -> None:
+    session = create_session(data_dir, PASSPHRASE, params=KdfParams.cheap_for_tests())
+    try:
+        reports = session.reports
+        example = resources_dir().parent / "docs" / "example-report.json"
+        doc = json.loads(example.read_text(encoding="utf-8"))
+        sealed = reports.create_from_document(doc)
+        reports.attach_bytes(sealed, scene(0), "IMG_0412.jpg")
+        reports.seal(sealed)
+        doc["title"] = "Eviction of families near the Tongo dredging site"
+        doc["incident"]["categories"] = ["forced_displacement", "public_security_abuse"]
+        doc["witnesses"] = []
+        reports.create_from_document(doc)
+        doc = json.loads(example.read_text(encoding="utf-8"))
+        current = reports.create_from_document(doc)
+        for i in range(3):
+            reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
+    finally:
+        session.close()
+
+
+def with_dialog(window: MainWindow, dialog: QWidget) -> QPixmap:
+    """The window dimmed, with the dialog drawn centred over it as the user sees it."""
+    base = window.grab()
+    front = dialog.grab()
+    painter = QPainter(base)
+    painter.fillRect(base.rect(), QColor(0, 0, 0, 90))
+    x = max((base.width() - front.width()) // 2, 0)
+    y = max((base.height() - front.height()) // 2, 0)
+    painter.drawPixmap(QPoint(x, y), front)
+    painter.end()
+    return base
+
+
+def open_dialog(window: MainWindow, kind: type[QDialog]) -> QDialog:
+    wait_until(lambda: any(d.isVisible() for d in window.findChildren(kind)))
+    dialog = next(d for d in window.findChildren(kind) if d.isVisible())
+    dialog.adjustSize()
+    settle(window)
+    return dialog
+
+
+class Shooter:
+    def __init__(self, out: Path, language: str) -> None:
+        self.out = out
+        self.language = language
+        self.count = 0
+
+    def save(self, pixmap: QPixmap, name: str) -> None:
+        self.count += 1
+        path = self.out / f"{self.language}-{self.count:02d}-{name}.png"
+        pixmap.save(str(path))
+
+
+def make_window(data_dir: Path) -> MainWindow:
+    window = MainWindow(data_dir, kdf_params=KdfParams.cheap_for_tests())
+    window.resize(WIDTH, HEIGHT)
+    window.show()
+    settle(window)
+    return window
+
+
+def shoot_language(out: Path, language: str, work: Path) -> None:
+    shots = Shooter(out, language)
+    # first run
+    fresh = work / f"fresh-{language}"
+    save_settings(fresh, GuiSettings(language=language))
+    window = make_window(fresh)
+    setup = need(window.setup)
+    shots.save(window.grab(), "setup-language")
+    setup.next.click()
+    QTest.keyClicks(setup.pass1, PASSPHRASE)
+    QTest.keyClicks(setup.pass2, PASSPHRASE)
+    shots.save(window.grab(), "setup-passphrase")
+    setup.next.click()
+    setup.use_duress.setChecked(True)
+    shots.save(window.grab(), "setup-duress")
+    window.close()
+
+    # daily use
+    data = work / f"vault-{language}"
+    seed_vault(data)
+    save_settings(data, GuiSettings(language=language))
+    window = make_window(data)
+    screen = need(window.unlock_screen)
+    QTest.keyClicks(screen.passphrase, "wrong guess")
+    QTest.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    settle(window)
+    shots.save(window.grab(), "unlock-wrong-passphrase")
+    screen.passphrase.clear()
+    QTest.keyClicks(screen.passphrase, PASSPHRASE)
+    QTest.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    wait_until(lambda: window.workspace is not None)
+    settle(window)
+    ws = need(window.workspace)
+    draft_row = next(r for r in ws.list.model.rows if r.status.value == "draft" and
+                     r.title.startswith("Beating"))
+    sealed_row = next(r for r in ws.list.model.rows if r.status.value == "sealed")
+    ws.list.select(draft_row.id)
+    wait_until(lambda: ws.editor.report is not None and ws.editor.report.id == draft_row.id)
+    settle(window)
+    editor = ws.editor
+    shots.save(window.grab(), "report-incident")
+    editor.tabs.setCurrentIndex(1)
+    shots.save(window.grab(), "report-narrative")
+    editor.tabs.setCurrentIndex(2)
+    settle(window)
+    shots.save(window.grab(), "report-witnesses")
+    editor.witnesses.list.setCurrentRow(0)
+    editor.witnesses.open_selected()
+    dialog = open_dialog(window, WitnessDialog)
+    shots.save(with_dialog(window, dialog), "witness")
+    dialog.reject()
+    editor.tabs.setCurrentIndex(3)
+    wait_until(lambda: editor.photos.list.count() == 3)
+    shots.save(window.grab(), "report-photos")
+    editor.photos.list.setCurrentRow(0)
+    editor.photos.view_selected()
+    viewer = open_dialog(window, PhotoViewer)
+    if not isinstance(viewer, PhotoViewer):
+        raise RuntimeError("no photo viewer")
+    viewer.resize(1100, 640)
+    wait_until(lambda: viewer.image.pixmap() is not None and not viewer.image.pixmap().isNull())
+    viewer._show(viewer.image.pixmap().toImage())  # rescale to the final size
+    shots.save(with_dialog(window, viewer), "photo-viewer")
+    viewer.reject()
+    window.seal_current()
+    dialog = open_dialog(window, SealDialog)
+    shots.save(with_dialog(window, dialog), "seal-confirm")
+    dialog.reject()
+    ws.new_report()
+    wait_until(lambda: ws.editor.report is not None and not ws.editor.report.title)
+    settle(window)
+    window.seal_current()
+    dialog = open_dialog(window, SealDialog)
+    shots.save(with_dialog(window, dialog), "seal-missing")
+    dialog.reject()
+    ws.list.select(sealed_row.id)
+    wait_until(lambda: ws.editor.report is not None and ws.editor.report.id == sealed_row.id)
+    settle(window)
+    ws.editor.tabs.setCurrentIndex(0)
+    shots.save(window.grab(), "sealed-report")
+    ws.show_trail(sealed_row.id)
+    dialog = open_dialog(window, CustodyDialog)
+    shots.save(with_dialog(window, dialog), "custody-trail")
+    dialog.reject()
+    window.open_settings()
+    dialog = open_dialog(window, SettingsDialog)
+    shots.save(with_dialog(window, dialog), "settings")
+    if not isinstance(dialog, SettingsDialog):
+        raise RuntimeError("no settings dialog")
+    dialog.tabs.setCurrentIndex(1)
+    dialog.adjustSize()
+    shots.save(with_dialog(window, dialog), "settings-unlocking")
+    dialog.reject()
+    window.ask_wipe()
+    dialog = open_dialog(window, WipeDialog)
+    shots.save(with_dialog(window, dialog), "wipe")
+    dialog.reject()
+    window.lock()
+    settle(window)
+    window.close()
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1] if len(argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    app = QApplication(argv[:1])
+    app.setApplicationName("KP Field")
+    languages = argv[2:] or list(LANGUAGES)
+    with tempfile.TemporaryDirectory(prefix="kpfield-shots-") as tmp:
+        for language in languages:
+            shoot_language(out, language, Path(tmp))
+    print(f"wrote {len(list(out.glob('*.png')))} screenshots to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
