@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
             if dialog.isWindow() and dialog is not self and dialog.isVisible():
                 dialog.close()
         if self.workspace is not None:
+            self.workspace.editor.photos.cancel_import()  # what is imported so far is kept
             self.workspace.editor.clear()
             self.workspace.list.clear()
         QPixmapCache.clear()
