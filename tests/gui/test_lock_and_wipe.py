@@ -93,3 +93,19 @@ def test_wipe_from_the_lock_screen(qtbot: QtBot, unlocked: MainWindow, existing_
     qtbot.mouseClick(dialog.erase_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: unlocked.setup is not None, timeout=10_000)
     assert not (existing_vault / "keyslots").exists()
+
+
+def test_closing_the_window_keeps_what_was_typed(
+    qtbot: QtBot, unlocked: MainWindow, existing_vault: Path
+) -> None:
+    rid = new_report(qtbot, unlocked)
+    editor = unlocked.workspace.editor  # type: ignore[union-attr]
+    editor.tabs.setCurrentIndex(1)
+    qtbot.keyClicks(editor.narrative, "typed a moment before closing")
+    assert editor.timer.isActive()  # the autosave pause has not even elapsed
+    unlocked.close()  # waits for the store thread: the save is queued before the vault closes
+    s = open_session(existing_vault, PASSPHRASE)
+    try:
+        assert s.reports.get(rid).narrative == "typed a moment before closing"
+    finally:
+        s.close()

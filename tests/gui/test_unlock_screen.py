@@ -53,3 +53,19 @@ def test_failed_unlock_policy_is_shown_and_the_limit_erases(
     type_and_enter(qtbot, window, "wrong two")
     qtbot.waitUntil(lambda: window.setup is not None)  # erased: the app is empty again
     assert not (existing_vault / "keyslots").exists()
+
+
+def test_duress_passphrase_silently_opens_an_empty_vault(
+    qtbot: QtBot, make_window: object, existing_vault: Path
+) -> None:
+    from kpfield.domain.document import ReportFields
+
+    s = open_session(existing_vault, PASSPHRASE)
+    s.reports.new_draft(ReportFields(title="must disappear"))
+    s.vault.set_duress_passphrase(PASSPHRASE, "lemon tree")
+    s.close()
+    window: MainWindow = make_window()  # type: ignore[operator]
+    unlock(qtbot, window, "lemon tree")
+    assert window.workspace is not None
+    assert window.workspace.list.model.rowCount() == 0
+    assert window.unlock_screen is None  # no message, no hint: it looks like a normal unlock
