@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# Qt widgets run offscreen unless a test run asks for a real display (e.g. under Xvfb).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from kpfield.app import Session, create_session
 from kpfield.vault.keyslots import KdfParams
 

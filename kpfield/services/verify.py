@@ -1,18 +1,27 @@
-"""``kpfield verify``: the custody chain, every seal signature and every attachment hash."""
+"""``kpfield verify``: the custody chain, every seal signature and every attachment hash.
+
+The custody log is the reference: every ``sealed`` entry must still have its report, with the
+same hash, the same content shown to the monitor, and the same attachments; every report that is
+not a draft must have its ``sealed`` entry; a purged report must have its ``purged`` entry.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kpfield.custody.canonical import sha256_hex
 from kpfield.custody.log import CustodyLog, verify_chain
 from kpfield.custody.seal import device_identity, verify_seal
+from kpfield.domain.document import parse_report_document
 from kpfield.errors import KpfieldError
 from kpfield.vault.records import RecordStore
 from kpfield.vault.vault import Vault
+
+# The fields a monitor sees in the editor; for sealed reports they must equal the signed ones.
+_SHOWN_FIELDS = ("title", "incident", "place", "narrative", "monitor_notes", "language")
 
 
 @dataclass
@@ -29,70 +38,128 @@ class VerifyResult:
 
 def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
     result = VerifyResult()
+    problems = result.problems
     log = CustodyLog(vault.conn)
     rows = log.raw_entries()
     result.custody_entries = len(rows)
     problem = verify_chain(rows)
     if problem is not None:
-        result.problems.append(f"custody log entry {problem.seq}: {problem.what}")
-    sealed_hashes = {
-        (e.report_id, e.details.get("sha256")) for e in log.entries() if e.event == "sealed"
+        problems.append(f"custody log entry {problem.seq}: {problem.what}")
+    entries = log.entries()
+    sealed_entries = {
+        (e.report_id, e.details.get("sha256")): e.seq for e in entries if e.event == "sealed"
+    }
+    purged_entries = {
+        (e.report_id, e.details.get("sha256")) for e in entries if e.event == "purged"
     }
     store = RecordStore(vault.conn)
     ident = device_identity(vault)
-    reports = [
-        r
-        for r in vault.conn.execute(
-            "SELECT id, sealed_json, seal_sha256, seal_signature FROM reports "
-            "WHERE status != 'draft' ORDER BY sealed_at, id"
-        )
-    ]
+    reports = vault.conn.execute(
+        "SELECT id, status, doc, sealed_json, seal_sha256, seal_signature, purged_at FROM reports "
+        "WHERE status != 'draft' ORDER BY sealed_at, id"
+    ).fetchall()
+    present = {(r[0], r[4]) for r in reports}
+    for (rid, sha), seq in sorted(sealed_entries.items(), key=lambda kv: kv[1]):
+        if (rid, sha) not in present:
+            problems.append(
+                f"custody log entry {seq}: sealed report {str(rid)[:8]} is missing or was changed"
+            )
     total = len(reports)
-    for i, (rid, sealed_json, seal_sha, signature) in enumerate(reports):
+    for i, (rid, _status, doc_text, sealed_json, seal_sha, signature, purged_at) in enumerate(
+        reports
+    ):
         result.sealed_reports += 1
-        if sealed_json is None:  # purged after HQ acknowledged it: only the hash remains
-            if (rid, seal_sha) not in sealed_hashes:
-                result.problems.append(f"report {rid[:8]}: no custody log entry records this seal")
+        short = rid[:8]
+        if (rid, seal_sha) not in sealed_entries:
+            problems.append(f"report {short}: no custody log entry records this seal")
+        if sealed_json is None:
+            if purged_at is None or (rid, seal_sha) not in purged_entries:
+                problems.append(f"report {short}: sealed content is gone without a recorded purge")
             continue
         data = bytes(sealed_json)
-        short = rid[:8]
         if sha256_hex(data) != seal_sha:
-            result.problems.append(f"report {short}: sealed content does not match its hash")
+            problems.append(f"report {short}: sealed content does not match its hash")
             continue
-        if (rid, seal_sha) not in sealed_hashes:
-            result.problems.append(f"report {short}: no custody log entry records this seal")
         try:
             verify_seal(ident.public_key, signature, data)
         except KpfieldError:
-            result.problems.append(f"report {short}: the seal signature does not verify")
-        doc = json.loads(data)
-        recorded = {a["id"]: a["sha256"] for a in doc.get("attachments", [])}
-        for att in store.attachments_for(rid):
-            result.attachments += 1
-            blob, _ = store.blob_refs(att.id)
-            try:
-                h = vault.blobs.sha256_of(blob.name, blob.key)
-            except KpfieldError as exc:
-                result.problems.append(f"report {short}: attachment {att.id[:8]}: {exc.message}")
-                continue
-            if h != att.sha256 or recorded.get(att.id) != h:
-                result.problems.append(
-                    f"report {short}: attachment {att.id[:8]} does not match its sealed hash"
-                )
+            problems.append(f"report {short}: the seal signature does not verify")
+        sealed = json.loads(data)
+        if sealed.get("id") != rid:
+            problems.append(f"report {short}: the sealed content belongs to another report")
+        if _shown(json.loads(doc_text)) != _shown(sealed):
+            problems.append(f"report {short}: what is shown differs from what was sealed")
+        _check_attachments(vault, store, rid, sealed, result)
         if progress is not None:
             progress(i + 1, total)
     # Drafts' attachments are checked too: a damaged blob must be found before it is sealed.
-    for aid, sha in vault.conn.execute(
-        "SELECT a.id, a.sha256 FROM attachments a JOIN reports r ON r.id = a.report_id "
+    for (aid,) in vault.conn.execute(
+        "SELECT a.id FROM attachments a JOIN reports r ON r.id = a.report_id "
         "WHERE r.status = 'draft'"
     ).fetchall():
         result.attachments += 1
-        blob, _ = store.blob_refs(aid)
-        try:
-            h = hashlib.sha256(vault.blobs.get(blob.name, blob.key)).hexdigest()
-        except KpfieldError as exc:
-            result.problems.append(f"draft attachment {aid[:8]}: {exc.message}")
-            continue
-        if h != sha:
-            result.problems.append(f"draft attachment {aid[:8]} does not match its hash")
+        _check_blob(
+            vault,
+            store,
+            aid,
+            expected=store.get_attachment(aid).sha256,
+            label=f"draft attachment {aid[:8]}",
+            problems=problems,
+        )
     return result
+
+
+def _shown(doc: dict[str, Any]) -> dict[str, Any]:
+    """The monitor-visible fields, normalised through the document parser."""
+    picked = {k: doc.get(k) for k in _SHOWN_FIELDS}
+    picked["schema"] = "kpfield.report/1"
+    f = parse_report_document(picked, lenient=True).report
+    return {
+        "title": f.title,
+        "date": f.incident_date,
+        "place": f.place,
+        "categories": f.categories,
+        "perpetrators": f.perpetrators,
+        "people": f.people_affected,
+        "narrative": f.narrative,
+        "notes": f.monitor_notes,
+        "language": f.language,
+    }
+
+
+def _check_attachments(
+    vault: Vault, store: RecordStore, rid: str, sealed: dict[str, Any], result: VerifyResult
+) -> None:
+    short = rid[:8]
+    recorded = {a["id"]: a["sha256"] for a in sealed.get("attachments", [])}
+    stored = {a.id: a.sha256 for a in store.attachments_for(rid)}
+    for aid in sorted(set(recorded) - set(stored)):
+        result.problems.append(f"report {short}: sealed attachment {aid[:8]} is missing")
+    for aid in sorted(set(stored) - set(recorded)):
+        result.problems.append(f"report {short}: attachment {aid[:8]} was not sealed with it")
+    for aid in sorted(set(stored) & set(recorded)):
+        result.attachments += 1
+        if stored[aid] != recorded[aid]:
+            result.problems.append(f"report {short}: attachment {aid[:8]} hash was changed")
+            continue
+        _check_blob(
+            vault,
+            store,
+            aid,
+            expected=recorded[aid],
+            label=f"report {short}: attachment {aid[:8]}",
+            problems=result.problems,
+        )
+
+
+def _check_blob(
+    vault: Vault, store: RecordStore, aid: str, *, expected: str, label: str, problems: list[str]
+) -> None:
+    blob, _ = store.blob_refs(aid)
+    try:
+        actual = vault.blobs.sha256_of(blob.name, blob.key)
+    except KpfieldError as exc:
+        problems.append(f"{label}: {exc.message}")
+        return
+    if actual != expected:
+        problems.append(f"{label} does not match its recorded hash")
