@@ -218,6 +218,10 @@ def render_records(results: list[tuple[dict[str, Any], Measured]], drafts: int) 
     )
     lines += [
         "",
+        "The two engines are different SQLite releases (see versions), so the honest reading of "
+        "what encryption itself costs is the middle column against the plain one; the gap "
+        "between the first two columns is the memory-wiping setting alone.",
+        "",
         f"Versions — {versions}. `PRAGMA integrity_check`: "
         + ", ".join(r["integrity"] for r, _ in results)
         + ".",
