@@ -13,6 +13,7 @@ from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmapCache
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -115,9 +116,11 @@ class MainWindow(QMainWindow):
             _("Erase everything…"), "Ctrl+Shift+Del", self.ask_wipe, "wipe"
         )
         self.quit_action = action(_("Quit"), "Ctrl+Q", self.close, "quit")
+        self.export_action = action(_("Export to USB…"), "Ctrl+E", self.export_to_usb, "export")
         vault_menu = self.menuBar().addMenu(_("&Vault"))
         for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
             vault_menu.addAction(a)
+        vault_menu.addAction(self.export_action)
         vault_menu.addSeparator()
         vault_menu.addAction(self.wipe_action)
         vault_menu.addSeparator()
@@ -160,7 +163,7 @@ class MainWindow(QMainWindow):
         _ = self.ctx.gettext
         unlocked = self.workspace is not None
         for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
-                  self.lock_action, self.settings_action):
+                  self.lock_action, self.settings_action, self.export_action):
             a.setEnabled(unlocked)
         self.toolbar.setVisible(unlocked)  # nothing to act on before unlocking
         self.lock_label.setText(_("Unlocked") if unlocked else _("Locked"))
@@ -246,8 +249,11 @@ class MainWindow(QMainWindow):
         def read(s: Session) -> tuple[int, str]:
             counts = s.reports.counts()
             pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
-            last = max(s.vault.meta("last_export_at"), s.vault.meta("last_sync_at"))
-            return pending, last
+            # TODO(services): a ReportService.last_delivery_at() would keep SQL out of the GUI.
+            row = s.vault.conn.execute(
+                "SELECT max(at) FROM custody_log WHERE event IN ('exported', 'sent')"
+            ).fetchone()
+            return pending, str(row[0] or "")
 
         def show(value: tuple[int, str]) -> None:
             if self.workspace is None:
@@ -313,6 +319,32 @@ class MainWindow(QMainWindow):
         if self._clipboard_ours or clipboard.ownsClipboard():
             clipboard.clear()
         self._clipboard_ours = False
+
+    def export_to_usb(self) -> None:
+        """Sealed reports to a USB stick as encrypted bundles (work runs on the store thread)."""
+        if self.workspace is None:
+            return
+        self.workspace.flush()
+        chooser = QFileDialog(self, self.ctx.gettext("Choose the USB stick"))
+        chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        chooser.setFileMode(QFileDialog.FileMode.Directory)
+        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        chooser.fileSelected.connect(lambda folder: self._export_to(Path(folder)))
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chooser.open()
+
+    def _export_to(self, folder: Path) -> None:
+        from kpfield.gui.transfer_dialog import export_dialog
+
+        dialog = export_dialog(self.runner, self.ctx.gettext, folder, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: self._after_export())
+        dialog.open()
+
+    def _after_export(self) -> None:
+        if self.workspace is not None:
+            self.workspace.list.reload()
+            self.refresh_status()
 
     def _clipboard_changed(self) -> None:
         # Anything copied while the vault is open may be vault text. We cannot always tell our
