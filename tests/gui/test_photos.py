@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
@@ -54,8 +55,10 @@ def test_drop_reads_files_in_place(qtbot: QtBot, unlocked: MainWindow, tmp_path:
     mime.setUrls([QUrl.fromLocalFile(str(f))])
     event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with warnings.catch_warnings():  # PySide 6.12 marks this constructor deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     panel.dragEnterEvent(enter)  # offscreen Qt has no drag manager to route these for us
     assert enter.isAccepted()
     with qtbot.waitSignal(panel.import_finished, timeout=10_000):
