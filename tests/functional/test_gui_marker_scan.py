@@ -19,7 +19,7 @@ import pytest
 
 from kpfield.app import open_session
 from tests.support import markers as mk
-from tests.support.cli import REPO, Sandbox
+from tests.support.cli import Sandbox
 from tests.support.photos import jpeg_with_marker
 
 pytestmark = pytest.mark.slow
