@@ -30,5 +30,8 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m kpfield.gui.screenshots docs/screenshots
 
+i18n: $(STAMP)
+	$(PY) -m kpfield.i18n update
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

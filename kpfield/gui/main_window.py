@@ -249,11 +249,7 @@ class MainWindow(QMainWindow):
         def read(s: Session) -> tuple[int, str]:
             counts = s.reports.counts()
             pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
-            # TODO(services): a ReportService.last_delivery_at() would keep SQL out of the GUI.
-            row = s.vault.conn.execute(
-                "SELECT max(at) FROM custody_log WHERE event IN ('exported', 'sent')"
-            ).fetchone()
-            return pending, str(row[0] or "")
+            return pending, s.reports.last_delivery_at() or ""
 
         def show(value: tuple[int, str]) -> None:
             if self.workspace is None:

@@ -15,7 +15,13 @@ HEADROOM = 1 << 40
 
 
 def needed() -> bool:
-    return sys.implementation.name == "cpython" and sys.version_info < (3, 12)
+    """Only CPython before 3.12 with a PySide6 6.12 release (pyproject pins below it; this stays
+    as a guard for an environment that installed one anyway)."""
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return False
+    import PySide6
+
+    return str(PySide6.__version__).startswith("6.12")
 
 
 def make_singletons_immortal() -> bool:

@@ -240,6 +240,13 @@ class ReportService:
     def counts(self) -> dict[ReportStatus, int]:
         return self.store.count_by_status()
 
+    def last_delivery_at(self) -> str | None:
+        """When a bundle last left this laptop (USB export or sync), from the custody log."""
+        row = self.vault.conn.execute(
+            "SELECT max(at) FROM custody_log WHERE event IN ('exported', 'sent')"
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     # ------------------------------------------------------------------ witnesses
     def list_witnesses(self) -> list[Witness]:
         return self.store.list_witnesses()

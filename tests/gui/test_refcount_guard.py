@@ -1,5 +1,6 @@
-"""PySide6 6.12 on Python 3.11 loses a reference to None per void call; the guard keeps the app
-alive. Without it, this many calls abort the interpreter (seen in this test suite)."""
+"""PySide6 6.12.0 on Python 3.11 loses a reference to None per void call and aborts the app
+after ~10k calls. pyproject pins PySide6 below 6.12 and the guard covers an environment that has
+it anyway; either way a long session of void calls must survive."""
 
 from __future__ import annotations
 
@@ -32,10 +33,3 @@ def test_many_void_calls_survive_with_the_guard() -> None:
     done = run("import kpfield.gui")
     assert done.returncode == 0, done.stderr[-500:]
     assert "alive" in done.stdout
-
-
-def test_the_bug_is_real_here_or_fixed_upstream() -> None:
-    """Documents why the guard exists; passes either way, says which."""
-    done = run("")
-    if sys.version_info < (3, 12) and done.returncode != 0:
-        assert "deallocating None" in done.stderr
