@@ -101,21 +101,6 @@ def test_bad_read_back(
     assert_nothing_exported(field_s, rid, folder)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_folder_for_real(
-    tmp_path: Path, field_s: Session, example_doc: dict[str, Any]
-) -> None:
-    rid = seal_report(field_s, example_doc, photos=1)
-    folder = stick(tmp_path)
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(BundleError, match="read-only"):
-            transfer.export_to_dir(field_s, folder)
-    finally:
-        folder.chmod(0o700)
-    assert_nothing_exported(field_s, rid, folder)
-
-
 def test_missing_folder(tmp_path: Path, field_s: Session, example_doc: dict[str, Any]) -> None:
     from kpfield.errors import UsageError
 
