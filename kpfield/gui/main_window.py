@@ -13,7 +13,6 @@ from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmapCache
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -32,6 +31,7 @@ from kpfield.gui.settings_dialog import SettingsDialog
 from kpfield.gui.setup_screen import SetupScreen
 from kpfield.gui.style import STYLE
 from kpfield.gui.tasks import Job, TaskRunner, user_message
+from kpfield.gui.transfer_actions import TransferActions
 from kpfield.gui.unlock_screen import UnlockScreen
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
@@ -116,11 +116,15 @@ class MainWindow(QMainWindow):
             _("Erase everything…"), "Ctrl+Shift+Del", self.ask_wipe, "wipe"
         )
         self.quit_action = action(_("Quit"), "Ctrl+Q", self.close, "quit")
-        self.export_action = action(_("Export to USB…"), "Ctrl+E", self.export_to_usb, "export")
+        self.transfer = TransferActions(
+            self, self.ctx, self.runner, before=self._flush_workspace, after=self._after_transfer
+        )
+        self.export_action = self.transfer.export_action
         vault_menu = self.menuBar().addMenu(_("&Vault"))
         for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
             vault_menu.addAction(a)
-        vault_menu.addAction(self.export_action)
+        for a in self.transfer.actions:
+            vault_menu.addAction(a)
         vault_menu.addSeparator()
         vault_menu.addAction(self.wipe_action)
         vault_menu.addSeparator()
@@ -163,8 +167,9 @@ class MainWindow(QMainWindow):
         _ = self.ctx.gettext
         unlocked = self.workspace is not None
         for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
-                  self.lock_action, self.settings_action, self.export_action):
+                  self.lock_action, self.settings_action):
             a.setEnabled(unlocked)
+        self.transfer.set_enabled(unlocked)
         self.toolbar.setVisible(unlocked)  # nothing to act on before unlocking
         self.lock_label.setText(_("Unlocked") if unlocked else _("Locked"))
         self.lock_label.setProperty("locked", not unlocked)
@@ -246,16 +251,17 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[int, str]:
+        def read(s: Session) -> tuple[int, str, str]:
             counts = s.reports.counts()
             pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
-            return pending, s.reports.last_delivery_at() or ""
+            return pending, s.reports.last_delivery_at() or "", s.vault.role
 
-        def show(value: tuple[int, str]) -> None:
+        def show(value: tuple[int, str, str]) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
-            pending, last = value
+            pending, last, role = value
+            self.transfer.set_role(role)
             self.pending_label.setText(
                 self.ctx.i18n.ngettext(
                     "{n} sealed report waiting to be sent",
@@ -316,28 +322,11 @@ class MainWindow(QMainWindow):
             clipboard.clear()
         self._clipboard_ours = False
 
-    def export_to_usb(self) -> None:
-        """Sealed reports to a USB stick as encrypted bundles (work runs on the store thread)."""
-        if self.workspace is None:
-            return
-        self.workspace.flush()
-        chooser = QFileDialog(self, self.ctx.gettext("Choose the USB stick"))
-        chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        chooser.setFileMode(QFileDialog.FileMode.Directory)
-        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        chooser.fileSelected.connect(lambda folder: self._export_to(Path(folder)))
-        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        chooser.open()
+    def _flush_workspace(self) -> None:
+        if self.workspace is not None:
+            self.workspace.flush()
 
-    def _export_to(self, folder: Path) -> None:
-        from kpfield.gui.transfer_dialog import export_dialog
-
-        dialog = export_dialog(self.runner, self.ctx.gettext, folder, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self._after_export())
-        dialog.open()
-
-    def _after_export(self) -> None:
+    def _after_transfer(self) -> None:
         if self.workspace is not None:
             self.workspace.list.reload()
             self.refresh_status()

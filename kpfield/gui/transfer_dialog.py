@@ -173,3 +173,32 @@ def import_dialog(
         return "\n".join(lines) or gettext("No bundles were found there.")
 
     return TransferDialog(runner, gettext, gettext("Import bundles"), work, summary, parent=parent)
+
+
+def receipts_dialog(
+    runner: TaskRunner, gettext: Gettext, folder: Path, parent: QWidget | None = None
+) -> TransferDialog:
+    """Vault → Import receipts (field): HQ's signed receipts from a stick acknowledge reports."""
+    from kpfield.services.transfer import ReceiptsResult, import_receipts
+
+    def work(session: Session, job: Job) -> ReceiptsResult:
+        return import_receipts(session, folder, progress=job.progress, cancel=job.cancelled)
+
+    def summary(result: ReceiptsResult) -> str:
+        if not result.receipts and not result.problems:
+            return gettext("No receipts from headquarters were found there.")
+        lines = [
+            gettext("{count} report(s) acknowledged by headquarters.").format(
+                count=result.acknowledged
+            )
+        ]
+        if result.purged:
+            lines.append(
+                gettext("{count} report(s) removed from this laptop, as the policy asks.").format(
+                    count=result.purged
+                )
+            )
+        lines += result.problems
+        return "\n".join(lines)
+
+    return TransferDialog(runner, gettext, gettext("Import receipts"), work, summary, parent=parent)
