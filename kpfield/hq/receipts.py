@@ -72,6 +72,9 @@ def make_receipt(vault: Vault, manifest_sha256: str, at: str) -> bytes:
         "received_at": at,
         "reports": [{"id": r["id"], "sha256": r["sha256"]} for r in manifest["reports"]],
         "gaps": gaps(vault).get(device_id, []),
+        # HQ countersigns the device's custody head: the laptop's log can no longer be cut
+        # back past it without `kpfield verify` noticing.
+        "custody_head": manifest["custody_head"],
     }
     signature = minisign.sign(
         signer.key,

@@ -92,6 +92,7 @@ def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = Non
         _check_attachments(vault, store, rid, sealed, result)
         if progress is not None:
             progress(i + 1, total)
+    _check_anchors(vault, {seq: h for seq, _text, _prev, h in rows}, problems)
     # Drafts' attachments are checked too: a damaged blob must be found before it is sealed.
     for (aid,) in vault.conn.execute(
         "SELECT a.id FROM attachments a JOIN reports r ON r.id = a.report_id "
@@ -163,3 +164,39 @@ def _check_blob(
         return
     if actual != expected:
         problems.append(f"{label} does not match its recorded hash")
+
+
+def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> None:
+    """Receipts HQ signed carry the custody head of the bundle they acknowledge: the local log
+    must still hold that entry, so a log cut back (or rewritten) before it is caught."""
+    from kpfield.crypto import minisign
+    from kpfield.custody.canonical import canonical_json
+    from kpfield.hq.profile import installed_profile
+
+    has_table = vault.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts_in'"
+    ).fetchone()
+    if not has_table:
+        return
+    profile = installed_profile(vault)
+    for receipt_text, signature, sequence in vault.conn.execute(
+        "SELECT receipt, signature, sequence FROM receipts_in ORDER BY sequence"
+    ).fetchall():
+        doc = json.loads(receipt_text)
+        label = f"receipt for bundle {sequence}"
+        if profile is None:
+            problems.append(f"{label}: no coalition profile to check HQ's signature with")
+            continue
+        try:
+            minisign.verify(profile.signing_key, signature, canonical_json(doc))
+        except KpfieldError:
+            problems.append(f"{label}: HQ's signature does not verify")
+            continue
+        head = doc.get("custody_head")
+        if not isinstance(head, dict):
+            continue  # receipts made before heads were countersigned
+        seq, entry_hash = head.get("seq"), head.get("entry_hash")
+        if isinstance(seq, int) and seq > 0 and heads.get(seq) != entry_hash:
+            problems.append(
+                f"custody log entry {seq}: HQ acknowledged it, but the log no longer holds it"
+            )

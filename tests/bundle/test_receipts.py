@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,31 @@ def test_receipts_for_another_laptop_are_ignored(
         assert (r.receipts, r.acknowledged, r.problems) == (0, 0, [])
     finally:
         other.close()
+
+
+def test_custody_log_cut_behind_an_acknowledged_head_is_caught(
+    tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    """HQ countersigns the custody head in its receipt; cutting the log's tail is then caught."""
+    from kpfield.services.verify import verify_vault
+
+    seal_report(field_s, example_doc, photos=0)
+    folder = stick(tmp_path)
+    export(field_s, folder)
+    transfer.import_paths(hq, [folder], receipts_dir=folder)
+    transfer.import_receipts(field_s, folder)
+    assert verify_vault(field_s.vault).ok
+    conn = field_s.vault.conn
+    head = conn.execute("SELECT max(seq) FROM custody_log").fetchone()[0]
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'custody_log'"
+    ).fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    # Cut every entry from the exported head on (the tail a thief would want gone).
+    exported_head = json.loads(conn.execute("SELECT receipt FROM receipts_in").fetchone()[0])[
+        "custody_head"
+    ]["seq"]
+    conn.execute("DELETE FROM custody_log WHERE seq >= ?", (exported_head,))
+    assert head >= exported_head
+    result = verify_vault(field_s.vault)
+    assert any("HQ acknowledged it" in p for p in result.problems), result.problems
