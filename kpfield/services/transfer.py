@@ -470,9 +470,6 @@ def _apply_receipt(
 
 def purge_report(session: Session, rid: ReportId) -> bool:
     """Remove an acknowledged report's content, keeping its hash, signature and custody trail."""
-    from kpfield.domain.document import ReportFields
-    from kpfield.vault.records import _fields_json
-
     vault = session.vault
     conn = vault.conn
     row = conn.execute(
@@ -482,36 +479,13 @@ def purge_report(session: Session, rid: ReportId) -> bool:
         return False
     now = _now(session)
     store = RecordStore(conn)
-    refs = [store.blob_refs(a.id) for a in store.attachments_for(rid)]
-    conn.execute("PRAGMA secure_delete = ON")
     with transaction(conn):
-        conn.execute(
-            "UPDATE reports SET doc = ?, sealed_json = NULL, purged_at = ?, title = '',"
-            " incident_date = NULL, country = '', categories = '' WHERE id = ?",
-            (_fields_json(ReportFields()), now, rid),
-        )
-        conn.execute("DELETE FROM report_search WHERE report_id = ?", (rid,))
-        conn.execute(
-            "UPDATE attachments SET original_name = '', claims = '{}', mime = '',"
-            " blob_key = zeroblob(32), thumb_name = NULL, thumb_key = NULL WHERE report_id = ?",
-            (rid,),
-        )
-        witnesses = [
-            r[0]
-            for r in conn.execute(
-                "SELECT witness_id FROM report_witnesses WHERE report_id = ?", (rid,)
-            )
-        ]
-        conn.execute("DELETE FROM report_witnesses WHERE report_id = ?", (rid,))
-        for wid in witnesses:
-            if not conn.execute(
-                "SELECT 1 FROM report_witnesses WHERE witness_id = ?", (wid,)
-            ).fetchone():
-                conn.execute("DELETE FROM witnesses WHERE id = ?", (wid,))
+        refs = store.purge_content(rid, now)
         CustodyLog(conn).append("purged", rid, now, {"sha256": row[2]})
     for blob, thumb in refs:
         vault.blobs.delete(blob.name)
         if thumb is not None:
             vault.blobs.delete(thumb.name)
+    store.optimize_search()
     log.info("report content purged after acknowledgement")
     return True

@@ -215,6 +215,35 @@ class RecordStore:
             raise StateError(N_("Only drafts can be sealed."))
         self.conn.execute("UPDATE reports SET status = 'sealed' WHERE id = ?", (rid,))
 
+    def purge_content(self, rid: ReportId, at: str) -> list[tuple[BlobRef, BlobRef | None]]:
+        """Erase an acknowledged report's content, keeping id, hash, signature and attachment
+        hashes; returns the blobs to delete once the caller's transaction commits."""
+        refs = [self.blob_refs(a.id) for a in self.attachments_for(rid)]
+        self.conn.execute(
+            "UPDATE reports SET doc = ?, sealed_json = NULL, purged_at = ?, title = '',"
+            " incident_date = NULL, country = '', categories = '' WHERE id = ?",
+            (_fields_json(ReportFields()), at, rid),
+        )
+        self.conn.execute("DELETE FROM report_search WHERE report_id = ?", (rid,))
+        self.conn.execute(
+            "UPDATE attachments SET original_name = '', claims = '{}', mime = '',"
+            " blob_key = zeroblob(32), thumb_name = NULL, thumb_key = NULL WHERE report_id = ?",
+            (rid,),
+        )
+        witnesses = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT witness_id FROM report_witnesses WHERE report_id = ?", (rid,)
+            )
+        ]
+        self.conn.execute("DELETE FROM report_witnesses WHERE report_id = ?", (rid,))
+        for wid in witnesses:
+            if not self.conn.execute(
+                "SELECT 1 FROM report_witnesses WHERE witness_id = ?", (wid,)
+            ).fetchone():
+                self.conn.execute("DELETE FROM witnesses WHERE id = ?", (wid,))
+        return refs
+
     def set_status(self, rid: ReportId, status: ReportStatus, at: str) -> None:
         self.conn.execute(
             "UPDATE reports SET status = ?, updated_at = ? WHERE id = ?", (status.value, at, rid)
