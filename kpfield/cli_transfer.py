@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kpfield.errors import N_, BundleError, UsageError
+from kpfield.errors import N_, BundleError, IntegrityError, UsageError
 
 
 def _session(args: argparse.Namespace) -> Any:
@@ -55,6 +55,20 @@ def _write_new(path: str, data: bytes) -> None:
         raise UsageError(
             N_("{name} cannot be written ({reason})."), name=path, reason=exc.strerror
         ) from None
+
+
+def _fingerprint_confirmed(args: argparse.Namespace, actual: str, question: str) -> bool:
+    """``--fingerprint`` compares what was read aloud with the real one; else ask (or --yes)."""
+    expected = getattr(args, "fingerprint", None)
+    if expected:
+        if "".join(ch for ch in expected if ch.isdigit()) != "".join(
+            ch for ch in actual if ch.isdigit()
+        ):
+            raise IntegrityError(
+                N_("The fingerprints differ. Do not accept this key; call the other side again.")
+            )
+        return True
+    return _confirm(args, question)
 
 
 def _confirm(args: argparse.Namespace, question: str) -> bool:
@@ -154,7 +168,7 @@ def cmd_profile_import(args: argparse.Namespace) -> int:
         print(f"HQ fingerprint: {profile.fingerprint}")
         if first:
             print("Compare it with the one HQ reads to you (phone, in person) before accepting.")
-            if not _confirm(args, "Does the fingerprint match?"):
+            if not _fingerprint_confirmed(args, profile.fingerprint, "Does the fingerprint match?"):
                 print("The profile was not installed.")
                 return 1
         installed = install_profile(s.vault, data)
@@ -209,7 +223,9 @@ def cmd_enroll_approve(args: argparse.Namespace) -> int:
         from kpfield.hq.keys import require_hq
 
         require_hq(s.vault)
-        if not _confirm(args, "Does this match the fingerprint the monitor reads to you?"):
+        if not _fingerprint_confirmed(
+            args, req.fingerprint, "Does this match the fingerprint the monitor reads to you?"
+        ):
             print("The device was not enrolled.")
             return 1
         dev = approve(s.vault, req, _now(s))
@@ -371,6 +387,7 @@ def register(sub: Any, leaf: Callable[..., Any]) -> None:
     sp = leaf(psub, "import", cmd_profile_import, "verify and install a profile (field)")
     sp.add_argument("file")
     sp.add_argument("--yes", action="store_true", help="the fingerprint was compared already")
+    sp.add_argument("--fingerprint", help="the HQ fingerprint as read to you; must match")
     leaf(psub, "show", cmd_profile_show, "show the installed profile")
 
     ep = sub.add_parser("enroll", help="enroll field devices at HQ")
@@ -380,6 +397,7 @@ def register(sub: Any, leaf: Callable[..., Any]) -> None:
     sp = leaf(esub, "approve", cmd_enroll_approve, "pin a device key at HQ")
     sp.add_argument("file")
     sp.add_argument("--yes", action="store_true", help="the fingerprint was compared already")
+    sp.add_argument("--fingerprint", help="the device fingerprint as read to you; must match")
     sp = leaf(esub, "revoke", cmd_enroll_revoke, "refuse new bundles from a device")
     sp.add_argument("device")
     leaf(esub, "list", cmd_enroll_list, "list enrolled devices and their missing bundles")

@@ -167,3 +167,37 @@ def test_cli_errors_are_clear(tmp_path: Path, cli: Cli) -> None:
     assert rc == 0 and "Revoked" in out
     rc, _, err = cli.sub("hq", "enroll", "revoke", "zz")
     assert rc == 2
+
+
+def test_fingerprint_option_compares_what_was_read_aloud(tmp_path: Path, cli: Cli) -> None:
+    cheap = ("--kdf-memory-mib", "8", "--kdf-iterations", "1")
+    assert cli("hq", "init", "--role", "hq", *cheap)[0] == 0
+    assert cli("field", "init", *cheap)[0] == 0
+    rc, out, _ = cli.sub("hq", "profile", "export", "--out", str(tmp_path / "profile.json"))
+    found = re.search(r"HQ fingerprint: ([\d ]+)", out)
+    assert rc == 0
+    assert found
+    right = found.group(1).strip()
+    wrong = ("1" if right[0] != "1" else "2") + right[1:]
+    rc, _, err = cli.sub(
+        "field", "profile", "import", str(tmp_path / "profile.json"), "--fingerprint", wrong
+    )
+    assert rc == 3
+    assert "differ" in err
+    rc, out, _ = cli.sub(
+        "field",
+        "profile",
+        "import",
+        str(tmp_path / "profile.json"),
+        "--fingerprint",
+        right.replace(" ", "-"),
+    )
+    assert rc == 0
+    assert cli.sub("field", "enroll", "request", "--out", str(tmp_path / "req.json"))[0] == 0
+    rc, _, err = cli.sub(
+        "hq", "enroll", "approve", str(tmp_path / "req.json"), "--fingerprint", "00000 00000"
+    )
+    assert rc == 3
+    rc, out, _ = cli.sub("hq", "enroll", "list")
+    assert rc == 0
+    assert "No devices are enrolled." in out
