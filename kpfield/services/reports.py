@@ -188,7 +188,7 @@ class ReportService:
             raise StateError(N_("Sealed reports cannot be deleted."))
         with transaction(self.vault.conn):
             refs = [self.store.delete_attachment(a.id) for a in self.store.attachments_for(rid)]
-            self.vault.conn.execute("DELETE FROM report_search WHERE report_id = ?", (rid,))
+            self.store.unindex_report(rid)
             self.vault.conn.execute("DELETE FROM reports WHERE id = ?", (rid,))
         for blob, thumb in refs:
             self.vault.blobs.delete(blob.name)

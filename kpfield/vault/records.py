@@ -224,7 +224,7 @@ class RecordStore:
             " incident_date = NULL, country = '', categories = '' WHERE id = ?",
             (_fields_json(ReportFields()), at, rid),
         )
-        self.conn.execute("DELETE FROM report_search WHERE report_id = ?", (rid,))
+        self.unindex_report(rid)
         self.conn.execute(
             "UPDATE attachments SET original_name = '', claims = '{}', mime = '',"
             " blob_key = zeroblob(32), thumb_name = NULL, thumb_key = NULL WHERE report_id = ?",
@@ -308,12 +308,40 @@ class RecordStore:
     def index_report(self, report: Report) -> None:
         pseudonyms = " ".join(w.pseudonym for w in self.get_witnesses(report.witness_ids))
         place = " ".join(filter(None, [report.place.site, report.place.area, report.place.country]))
-        self.conn.execute("DELETE FROM report_search WHERE report_id = ?", (report.id,))
-        self.conn.execute(
-            "INSERT INTO report_search(report_id, title, narrative, notes, place, witnesses)"
-            " VALUES (?,?,?,?,?,?)",
-            (report.id, report.title, report.narrative, report.monitor_notes, place, pseudonyms),
+        old = self._search_rowid(report.id)
+        if old is not None:
+            self.conn.execute("DELETE FROM report_search WHERE rowid = ?", (old,))
+        cur = self.conn.execute(
+            "INSERT INTO report_search(rowid, report_id, title, narrative, notes, place, witnesses)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (
+                old,
+                report.id,
+                report.title,
+                report.narrative,
+                report.monitor_notes,
+                place,
+                pseudonyms,
+            ),
         )
+        if old is None:
+            self.conn.execute(
+                "INSERT INTO report_search_rows(report_id, fts_rowid) VALUES (?, ?)",
+                (report.id, cur.lastrowid),
+            )
+
+    def _search_rowid(self, rid: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT fts_rowid FROM report_search_rows WHERE report_id = ?", (rid,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def unindex_report(self, rid: str) -> None:
+        """Remove a report from the full-text index (by rowid: no scan of the index)."""
+        old = self._search_rowid(rid)
+        if old is not None:
+            self.conn.execute("DELETE FROM report_search WHERE rowid = ?", (old,))
+            self.conn.execute("DELETE FROM report_search_rows WHERE report_id = ?", (rid,))
 
     def optimize_search(self) -> None:
         """Merge index segments so deleted text does not survive in superseded ones."""

@@ -16,18 +16,38 @@ from tests.conftest import PASSPHRASE, make_jpeg
 
 
 def _vault_at_v1(vault_dir: Path, cheap_params: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A vault built with only migration 1 and real data in it; returns the sealed report id."""
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
-    s = session_for(Vault.create(vault_dir, PASSPHRASE, params=cheap_params))
+    """A vault at schema 1 holding a draft written as version-1 code wrote it (raw SQL)."""
     import json
 
-    doc = json.loads((Path(__file__).parents[2] / "docs" / "example-report.json").read_text())
-    rid = s.reports.create_from_document(doc)
-    s.reports.attach_bytes(rid, make_jpeg(seed=21), "p.jpg")
-    s.reports.seal(rid)
-    s.reports.new_draft()
-    assert db.schema_version(s.vault.conn) == 1
-    s.close()
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
+    v = Vault.create(vault_dir, PASSPHRASE, params=cheap_params)
+    assert db.schema_version(v.conn) == 1
+    rid = "0b3c4d5e-1111-4222-8333-944455556666"
+    doc = {
+        "title": "Beating at the river site",
+        "incident": {
+            "date": None,
+            "categories": ["torture"],
+            "perpetrators": [],
+            "people_affected": None,
+        },
+        "place": {"site": "Koidu", "area": "", "country": "SL"},
+        "narrative": "Guards beat four diggers with batons.",
+        "monitor_notes": "",
+        "language": "en",
+    }
+    with db.transaction(v.conn):
+        v.conn.execute(
+            "INSERT INTO reports(id, status, doc, title, country, categories, created_at,"
+            " updated_at) VALUES (?, 'draft', ?, ?, 'SL', 'torture', 't', 't')",
+            (rid, json.dumps(doc), doc["title"]),
+        )
+        v.conn.execute(
+            "INSERT INTO report_search(report_id, title, narrative, notes, place, witnesses)"
+            " VALUES (?, ?, ?, '', 'Koidu SL', '')",
+            (rid, doc["title"], doc["narrative"]),
+        )
+    v.close()
     monkeypatch.undo()
     return rid
 
@@ -35,13 +55,22 @@ def _vault_at_v1(vault_dir: Path, cheap_params: Any, monkeypatch: pytest.MonkeyP
 def test_every_later_migration_keeps_v1_data(
     vault_dir: Path, cheap_params: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from dataclasses import replace
+
     rid = _vault_at_v1(vault_dir, cheap_params, monkeypatch)
     s = session_for(Vault.open(vault_dir, PASSPHRASE))
     try:
         assert db.schema_version(s.vault.conn) == len(db.MIGRATIONS)
-        assert len(s.reports.list_reports()) == 2
-        assert s.reports.get(rid).title.startswith("Beating")
+        report = s.reports.get(rid)
+        assert report.narrative == "Guards beat four diggers with batons."
         assert [r.id for r in s.reports.search("batons")] == [rid]
+        # The migrated index row is updated in place, not duplicated, on the next save.
+        s.reports.save_draft(replace(report, narrative="Guards beat five diggers with sticks."))
+        assert s.reports.search("batons") == []
+        assert [r.id for r in s.reports.search("sticks")] == [rid]
+        count = s.vault.conn.execute("SELECT count(*) FROM report_search").fetchone()[0]
+        assert count == 1
+        s.reports.attach_bytes(rid, make_jpeg(seed=21), "p.jpg")
         assert verify_vault(s.vault).ok
     finally:
         s.close()
