@@ -6,7 +6,7 @@ is refused with :class:`~kpfield.errors.MediaError`, never another exception.
 
 from kpfield.media.decode import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from kpfield.media.kinds import AttachmentKind, detect_kind
-from kpfield.media.photo import PhotoInfo, inspect_photo
+from kpfield.media.photo import PhotoInfo, inspect_photo, inspect_with_thumbnail
 from kpfield.media.strip import strip_metadata
 from kpfield.media.thumbnail import make_thumbnail
 
@@ -17,6 +17,7 @@ __all__ = [
     "PhotoInfo",
     "detect_kind",
     "inspect_photo",
+    "inspect_with_thumbnail",
     "make_thumbnail",
     "strip_metadata",
 ]

@@ -82,6 +82,21 @@ def open_photo(
     ``draft_size`` lets JPEG decoding downscale by 1/2, 1/4 or 1/8 on the fly (for thumbnails).
     Every failure becomes a :class:`MediaError`; the message never includes file content.
     """
+    img, mime, _stored = open_photo_sized(
+        data, name, max_bytes=max_bytes, max_pixels=max_pixels, draft_size=draft_size
+    )
+    return img, mime
+
+
+def open_photo_sized(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    draft_size: tuple[int, int] | None = None,
+) -> tuple[Image.Image, str, tuple[int, int]]:
+    """As :func:`open_photo`, also returning the stored size (``draft()`` shrinks ``size``)."""
     check_size(data, name, max_bytes)
     if looks_like_heif(data):
         raise heif_refused(name)
@@ -101,7 +116,7 @@ def open_photo(
     except MediaError:
         img.close()
         raise
-    return img, mime
+    return img, mime, (width, height)
 
 
 def _open_header(data: bytes, name: str) -> Image.Image:

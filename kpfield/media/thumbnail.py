@@ -35,12 +35,17 @@ def make_thumbnail(
         max_pixels=max_pixels,
         draft_size=(max_side, max_side),
     )
-    out = io.BytesIO()
     with img:
-        try:
-            small = to_rgb(upright(img))
-            small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-            bare_copy(small).save(out, format="JPEG", quality=THUMBNAIL_QUALITY)
-        except (ValueError, OSError) as exc:
-            raise conversion_refused(name, exc) from None
+        return render_thumbnail(img, max_side, name)
+
+
+def render_thumbnail(img: Image.Image, max_side: int, name: str) -> bytes:
+    """Encode an already decoded (possibly draft-scaled) image as a bare thumbnail JPEG."""
+    out = io.BytesIO()
+    try:
+        small = to_rgb(upright(img))
+        small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        bare_copy(small).save(out, format="JPEG", quality=THUMBNAIL_QUALITY)
+    except (ValueError, OSError) as exc:
+        raise conversion_refused(name, exc) from None
     return out.getvalue()

@@ -337,7 +337,7 @@ class ReportService:
         claims = CaptureClaims()
         thumb_bytes: bytes | None = None
         if kind == AttachmentKind.PHOTO.value:
-            info = media.inspect_photo(data, name)
+            info, thumb_bytes = media.inspect_with_thumbnail(data, name)
             mime = info.mime
             claims = CaptureClaims(
                 taken_at=info.taken_at,
@@ -348,7 +348,6 @@ class ReportService:
                 width=info.width,
                 height=info.height,
             )
-            thumb_bytes = media.make_thumbnail(data, name=name)
         if cancel is not None and cancel():
             raise Cancelled(N_("Cancelled."))
         total = len(data)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from kpfield.errors import MediaError
-from kpfield.media import inspect_photo, make_thumbnail, strip_metadata
+from kpfield.media import inspect_photo, inspect_with_thumbnail, make_thumbnail, strip_metadata
 from tests.media.images import encode, jpeg, marked_image, noise_image, png_declaring
 
 Operation = Callable[..., object]
@@ -18,6 +18,7 @@ ALL_OPERATIONS = [
     pytest.param(lambda d, **kw: inspect_photo(d, "x.jpg", **kw), id="inspect"),
     pytest.param(lambda d, **kw: make_thumbnail(d, name="x.jpg", **kw), id="thumbnail"),
     pytest.param(lambda d, **kw: strip_metadata(d, name="x.jpg", **kw), id="strip"),
+    pytest.param(lambda d, **kw: inspect_with_thumbnail(d, "x.jpg", **kw), id="one-decode"),
 ]
 
 
