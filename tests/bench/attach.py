@@ -15,12 +15,16 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from tests.bench.measure import Measured, python_module, run_measured
 
 PASSPHRASE = "benchmark passphrase"
+T = TypeVar("T")
 
 
 @dataclass
@@ -121,7 +125,6 @@ def run_baseline(work: Path, files: list[Path]) -> Measured:
 def phase_breakdown(files: list[Path], work: Path) -> dict[str, float]:
     """Mean milliseconds per photo of each step ``attach_bytes`` takes, timed one by one."""
     from kpfield import media
-    from kpfield.media.decode import open_photo
     from kpfield.vault.blobs import BlobStore
 
     if work.exists():
@@ -130,34 +133,26 @@ def phase_breakdown(files: list[Path], work: Path) -> dict[str, float]:
     store.ensure()
     steps: dict[str, list[float]] = {}
 
-    def timed(name: str, fn: object) -> object:
+    def timed(name: str, fn: Callable[[], T]) -> T:
         t = time.perf_counter()
-        result = fn()  # type: ignore[operator]
+        result = fn()
         steps.setdefault(name, []).append((time.perf_counter() - t) * 1000)
         return result
 
     for f in files:
         data = timed("read file", f.read_bytes)
-        assert isinstance(data, bytes)
-        timed("detect kind", lambda d=data, n=f.name: media.detect_kind(d, n))
-        timed("inspect_photo (full decode + EXIF)", lambda d=data: media.inspect_photo(d, "p"))
-        thumb = timed(
-            "make_thumbnail (draft decode + resize + encode)",
-            lambda d=data: media.make_thumbnail(d, name="p"),
+        timed("detect kind", partial(media.detect_kind, data, f.name))
+        _info, thumb = timed(
+            "inspect_with_thumbnail (one draft decode: size, EXIF, thumbnail)",
+            partial(media.inspect_with_thumbnail, data, "p"),
         )
-        assert isinstance(thumb, bytes)
-        timed("sha256", lambda d=data: hashlib.sha256(d).hexdigest())
+        timed("sha256", partial(hashlib.sha256, data))
+        timed("encrypt + write + fsync original blob", partial(store.put_stream, io.BytesIO(data)))
+        timed("encrypt + write + fsync thumbnail blob", partial(store.put, thumb))
         timed(
-            "encrypt + write + fsync original blob",
-            lambda d=data: store.put_stream(io.BytesIO(d)),
+            "(for comparison) full-resolution decode, as attach did before 6308528",
+            partial(media.inspect_photo, data, "p"),
         )
-        timed("encrypt + write + fsync thumbnail blob", lambda t=thumb: store.put(t))
-
-        def draft_decode(d: bytes = data) -> None:
-            img, _ = open_photo(d, "p", draft_size=(320, 320))
-            img.close()
-
-        timed("(for comparison) draft decode alone", draft_decode)
     shutil.rmtree(work)
     return {k: statistics.mean(v) for k, v in steps.items()}
 

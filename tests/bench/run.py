@@ -314,6 +314,17 @@ def render(
     return "\n".join(parts)
 
 
+# Figures from the first full run (commit 0a88429, quiet machine), before two fixes it prompted.
+BEFORE_FIXES = {
+    "autosave_10k_ms": 273,
+    "load_10k_s": "O(N²): the benchmark had to skip the index DELETE to load 10,000 reports",
+    "full_decode_ms": 137,
+    "thumbnail_ms": 65,
+    "attach_per_photo_ms": 280,
+    "attach_ratio": 5.7,
+}
+
+
 def findings(
     att: attach.AttachResult,
     records: list[tuple[dict[str, Any], Measured]],
@@ -322,68 +333,67 @@ def findings(
 ) -> str:
     """The analysis, with this run's figures filled in."""
     by = {r["engine"]: r["seconds"] for r, _ in records}
-    autosave_key = next(k for k in by["sqlite"] if k.startswith("autosave"))
-    per_save = {e: by[e][autosave_key] / drafts * 1000 for e in by}
     total = {e: sum(v.values()) for e, v in by.items()}
     ph = att.phases_ms
-    decode = next(v for k, v in ph.items() if k.startswith("inspect_photo"))
-    thumb = next(v for k, v in ph.items() if k.startswith("make_thumbnail"))
-    draft = next(v for k, v in ph.items() if k.startswith("(for comparison)"))
+    decode = next(v for k, v in ph.items() if k.startswith("inspect_with_thumbnail"))
+    full = next(v for k, v in ph.items() if k.startswith("(for comparison) full"))
     steps = sum(v for k, v in ph.items() if not k.startswith("("))
     crypto_io = sum(
         v for k, v in ph.items() if k == "sha256" or k.startswith("encrypt + write + fsync")
     )
+    ours = att.ours_best.seconds / att.files * 1000
+    base = att.baseline_best
+    ratio = f"{att.ours_best.seconds / base.seconds:.1f}×" if base else "n/a (no `age`)"
+    b = BEFORE_FIXES
     return f"""### Where the time goes, and what to change
 
-Found with py-spy, cProfile, the per-step timers above and `strace -c`. The benchmark work did not
-change core code; these are the changes recommended, largest effect first.
+Found with py-spy, cProfile, the per-step timers above and `strace -c`. The benchmark code does
+not change core code; it reports, and the fixes land separately.
 
-1. **Every save re-reads the whole search index (cost grows with the number of reports).**
-   `RecordStore.index_report` (`kpfield/vault/records.py`, the line
-   `DELETE FROM report_search WHERE report_id = ?`) runs on every new draft, autosave, attach,
-   witness edit and import. `report_id` is an `UNINDEXED` column of the FTS5 table, so the
-   DELETE scans and decrypts every row of the index. py-spy on a 10,000-report load put 98 % of
-   samples on that line. Measured here: one autosave takes **{search["autosave_p50_ms"]:.0f} ms
-   (median; max {search["autosave_max_ms"]:.0f} ms) in a vault of {search["reports"]:,}
-   reports**, against {per_save["sqlcipher"]:.0f} ms per autosave in the {drafts}-draft workload
-   above. Loading N reports is O(N²). The benchmark skips that DELETE when it loads brand-new
-   reports, or the load would not fit in its time budget. The same statement is in
-   `ReportService.delete_draft` and `services/transfer.py`. Fix: delete the row by its rowid,
-   found through an index. For example, migration 2 gives `reports` an
-   `INTEGER UNIQUE search_rowid`, or turns the index into an external-content FTS5 table keyed on
-   an integer key. Then use `INSERT INTO report_search(rowid, …)` and
-   `DELETE FROM report_search WHERE rowid = ?`. Do not use the implicit rowid of `reports`:
-   its key is TEXT, so `VACUUM` may renumber it.
-2. **`PRAGMA cipher_memory_security = ON` makes database work several times slower.** With it
+**Still open**
+
+1. **`PRAGMA cipher_memory_security = ON` makes database work several times slower.** With it
    on, SQLCipher calls `mlock` and `munlock` around every heap allocation. A separate
-   `strace -c` run of this workload (150 drafts) counted about 419,000 of each: 97 % of all
-   syscall time, against none with the setting off. In this run the whole record workload took
-   {total["sqlcipher"]:.0f} s with the vault's pragmas, {total["sqlcipher-no-memsec"]:.0f} s with
-   only this setting off, and {total["sqlite"]:.0f} s on plain SQLite. Encryption itself costs
-   little; this setting costs almost all of it. It is set in `kpfield/vault/db.py` `_pragmas()`
-   because DESIGN.md §4 lists it, so the §4 owners should choose. One option is to turn it off
-   (SQLCipher's own default since 4.5) and rely on the protections the process already has:
-   `harden_process()` disables core dumps, and adding `prctl(PR_SET_DUMPABLE, 0)` would stop
-   same-user ptrace reads. The other is to keep it and accept the cost. Once a process has
-   turned it on, SQLCipher ignores a later `OFF`.
-3. **Attaching decodes every JPEG twice.** `ReportService.attach_bytes`
-   (`kpfield/services/reports.py`) first calls `media.inspect_photo`. That is a full-resolution
-   decode ({decode:.0f} ms), done only to prove the file is complete and to read its size and
-   EXIF. It then calls `media.make_thumbnail`, which decodes the file again at 1/8 scale
-   ({thumb:.0f} ms, of which {draft:.0f} ms is the decode). Decoding is
-   {(decode + thumb) / steps * 100:.0f} % of the per-step total. One draft-mode decode can serve
-   both: at 1/8 scale, entropy decoding still runs over the whole file, and that is what detects
-   a truncated or corrupt file. Only the inverse DCT is skipped. Read the stored pixel size
-   before calling `draft()`, because `draft()` shrinks `img.size`. Expected saving: about
-   {decode:.0f} ms of the {steps:.0f} ms per photo.
-4. Searching for a very common word is the slow search ({search["median_by_kind_ms"]["common word"]:.0f} ms
-   median here). `ORDER BY rank LIMIT 500` has to score every matching report before it can
-   keep 500, and that time is spent inside the FTS5 query, not in fetching rows. Fetching the
-   first page of results (say 50) and then the rest on demand would make the result list
-   appear sooner. Turning off memory security (item 2) would also make the query itself faster.
-5. Everything else is small. SHA-256, ChaCha20-Poly1305 and the fsyncs together take
-   {crypto_io:.0f} ms ({crypto_io / steps * 100:.0f} %) of an attach. The peak memory of an attach is one decoded image plus the file held
-   twice (`attach_file` reads the whole file, then `BytesIO` wraps it).
+   `strace -c` run of the record workload (150 drafts) counted about 419,000 of each: 97 % of
+   all syscall time, against none with the setting off. In this run the whole record workload
+   took {total["sqlcipher"]:.0f} s with the vault's pragmas, {total["sqlcipher-no-memsec"]:.0f} s
+   with only this setting off, and {total["sqlite"]:.0f} s on plain SQLite. Encryption itself
+   costs little; this setting costs almost all of it. It is set in `kpfield/vault/db.py`
+   `_pragmas()` because DESIGN.md §4 lists it, so the §4 owners should choose. One option is to
+   turn it off (SQLCipher's own default since 4.5) and rely on the protections the process
+   already has: `harden_process()` disables core dumps, and adding `prctl(PR_SET_DUMPABLE, 0)`
+   would stop same-user ptrace reads. The other is to keep it and accept the cost. Once a
+   process has turned it on, SQLCipher ignores a later `OFF`.
+2. **Searching for a very common word is the slow search**
+   ({search["median_by_kind_ms"]["common word"]:.0f} ms median here). `ORDER BY rank LIMIT 500`
+   has to score every matching report before it can keep 500, and that time is spent inside the
+   FTS5 query, not in fetching rows. Fetching the first page of results (say 50) and then the
+   rest on demand would make the result list appear sooner. Turning off memory security
+   (item 1) would also make the query itself faster.
+3. **Attaching is now decode-bound, and decoding is already done once.** The single draft-scale
+   decode takes {decode:.0f} ms of the {steps:.0f} ms per photo. SHA-256, ChaCha20-Poly1305 and
+   the fsyncs together take {crypto_io:.0f} ms ({crypto_io / steps * 100:.0f} %). The rest of the
+   gap to `age` is Pillow's entropy decoding, which has to read every byte to prove the file is
+   complete. The peak memory of an attach is one decoded image plus the file held twice
+   (`attach_file` reads the whole file, then `BytesIO` wraps it): streaming the file from disk
+   through the hash and the cipher would save one copy.
+
+**Fixed since the first run of this benchmark** (the "before" figures are from commit 0a88429)
+
+- *Every save re-read the whole search index.* `RecordStore.index_report` deleted the old
+  index row with `DELETE FROM report_search WHERE report_id = ?`. `report_id` is an `UNINDEXED`
+  FTS5 column, so the DELETE scanned and decrypted the whole index. py-spy put 98 % of the
+  samples of a 10,000-report load on that line. Before: {b["autosave_10k_ms"]} ms per autosave
+  in a vault of 10,000 reports, and loading was {b["load_10k_s"]}. Commit 22a7b0d (migration 4,
+  an id → rowid table) fixed it. Now: {search["autosave_p50_ms"]:.0f} ms median per autosave
+  (max {search["autosave_max_ms"]:.0f} ms) in a vault of {search["reports"]:,} reports, and
+  loading all of them takes {search["load_seconds"]:.0f} s.
+- *Attach decoded every JPEG twice.* Before, it ran a full-resolution decode
+  ({b["full_decode_ms"]} ms) only to prove the file was complete and to read its size, then a
+  second decode at 1/8 scale for the thumbnail ({b["thumbnail_ms"]} ms). That was
+  {b["attach_per_photo_ms"]} ms per photo, {b["attach_ratio"]}× `age`. Commit 6308528 decodes
+  once, at draft scale. Now: {ours:.0f} ms per photo, {ratio} `age`. For comparison, a
+  full-resolution decode alone takes {full:.0f} ms in this run.
 
 Not measured here: durability across a power cut (the crash test uses SIGKILL, and the page cache
 survives that), and the GUI.

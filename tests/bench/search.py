@@ -4,8 +4,8 @@ Run as ``python -m tests.bench.search FOLDER COUNT QUERIES``; prints one JSON ob
 loaded through the record store in batches (loading is not what is measured, but its time is
 reported), the vault is closed and reopened, then each query is timed through
 ``ReportService.search`` — FTS5 match, ranking, and the rows a result list shows. Last, real
-autosaves (``ReportService.save_draft``) are timed in the full vault, because their cost grows
-with the number of reports (see ``_LoadingStore``).
+autosaves (``ReportService.save_draft``) are timed in the full vault: before 22a7b0d each one
+re-read the whole search index, so their cost grew with the number of reports.
 """
 
 from __future__ import annotations
@@ -65,37 +65,6 @@ def narrative(rnd: random.Random, rare: list[str]) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _loading_store(conn: Any) -> Any:
-    """The record store, minus one statement that cannot matter for a brand-new report.
-
-    ``RecordStore.index_report`` first runs ``DELETE FROM report_search WHERE report_id = ?``.
-    ``report_id`` is an UNINDEXED column of the FTS5 table, so that DELETE reads (and decrypts)
-    the whole index every time: loading N reports costs O(N²) and 10,000 would take far longer
-    than this benchmark's budget. A new report has no index row, so skipping the DELETE while
-    loading changes nothing stored. The real cost is measured afterwards on autosaves.
-    """
-    from kpfield.vault.records import RecordStore
-
-    class _LoadingStore(RecordStore):
-        def index_report(self, report: Any) -> None:
-            real_execute = self.conn.execute
-
-            class _Conn:
-                def execute(self, sql: str, params: Any = ()) -> Any:
-                    if sql.startswith("DELETE FROM report_search"):
-                        return None
-                    return real_execute(sql, params)
-
-            saved = self.conn
-            self.conn = _Conn()
-            try:
-                RecordStore.index_report(self, report)
-            finally:
-                self.conn = saved
-
-    return _LoadingStore(conn)
-
-
 def run(folder: Path, count: int, n_queries: int) -> dict[str, Any]:
     from dataclasses import replace
 
@@ -114,7 +83,7 @@ def run(folder: Path, count: int, n_queries: int) -> dict[str, Any]:
     s = create_session(folder, PASSPHRASE, params=KdfParams.cheap_for_tests())
     load_start = time.perf_counter()
     try:
-        store = _loading_store(s.vault.conn)
+        store = s.reports.store
         now = "2026-01-01T00:00:00.000Z"
         with transaction(s.vault.conn):
             wids = []
