@@ -141,6 +141,17 @@ def markdown(rows: list[Row], floor: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def replace_section(existing: str, section: str) -> str:
+    """Put ``section`` (starting with its ``## `` title) in place of an older one, or at the end."""
+    title = section.splitlines()[0]
+    if title in existing:
+        head, rest = existing.split(title, 1)
+        nxt = rest.find("\n## ")
+        tail = rest[nxt + 1 :] if nxt >= 0 else ""
+        return head + section.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
+    return existing.rstrip("\n") + "\n\n" + section
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mib", type=int, default=1024, help="size of the large run")
@@ -163,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         path = REPO / "docs" / "benchmarks.md"
         existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        path.write_text(existing.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+        path.write_text(replace_section(existing, text), encoding="utf-8")
     shutil.rmtree(WORK, ignore_errors=True)
     return 0
 

@@ -410,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int)
     p.add_argument("--cache", type=Path, default=REPO / "bench-out")
     p.add_argument("--out", type=Path)
+    p.add_argument("--no-bundles", action="store_true", help="skip the bundle export/import run")
     a = p.parse_args(argv)
     settings = Settings(
         photos=a.photos or (10 if a.quick else 100),
@@ -458,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"\nwrote {settings.out}", file=sys.stderr)
+    if not a.no_bundles and not a.quick:
+        from tests.bench import bench_bundle
+
+        bench_bundle.main(["--write"])
     return 0
 
 
