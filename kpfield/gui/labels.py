@@ -72,6 +72,12 @@ FIELD = {
     "place.country": N_("Country"),
     "place.site": N_("Site or area"),
     "narrative": N_("Narrative"),
+    "incident.date.date": N_("Date of the incident"),
+    "incident.people_affected": N_("People affected"),
+    "place.coordinates.lat_micro": N_("Latitude"),
+    "place.coordinates.lon_micro": N_("Longitude"),
+    "place.coordinates.source": N_("Where the position came from"),
+    "monitor_notes": N_("My notes"),
 }
 PROBLEM = {
     "is required": N_("is required"),
@@ -82,6 +88,14 @@ PROBLEM = {
         "declined consent: remove them from this report"
     ),
     "the date consent was given is missing": N_("the date consent was given is missing"),
+    # Rules the document parser applies at seal (drafts are saved as typed).
+    "must be a two-letter ISO 3166 code in capitals, like SL or CD": N_(
+        "must be a two-letter country code, like SL or CD"
+    ),
+    "is in the future": N_("is in the future; check the date and the laptop's clock"),
+    "is not a real date": N_("is not a real date"),
+    "must look like 2026-10-03, 2026-10 or 2026": N_("must look like 2026-10-03, 2026-10 or 2026"),
+    "contains a NUL character": N_("contains a character that cannot be kept"),
 }
 CUSTODY_EVENT = {
     "created": N_("Created"),

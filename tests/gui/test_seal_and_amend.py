@@ -71,3 +71,17 @@ def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWi
     assert not editor.narrative.isReadOnly()
     assert "corrects an earlier sealed version" in editor.banner.text()
     assert unlocked.workspace.list.model.rowCount() == 2  # type: ignore[union-attr]
+
+
+def test_rule_problems_from_sealing_are_in_the_users_language() -> None:
+    from kpfield.gui.labels import problem_text
+    from kpfield.i18n import I18n
+
+    fr = I18n("fr")
+    line = problem_text(
+        "place.country", "must be a two-letter ISO 3166 code in capitals, like SL or CD", fr.gettext
+    )
+    assert line == "Pays : doit être un code pays de deux lettres, comme SL ou CD"
+    line = problem_text("incident.date.date", "is in the future", fr.gettext)
+    assert "futur" in line
+    assert "Date" in line
