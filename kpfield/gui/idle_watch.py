@@ -21,10 +21,25 @@ class IdleWatch(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
+        self._ceiling: int | None = None
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: int) -> None:
-        self.set_interval_ms(max(minutes, 1) * 60_000)
+        """The monitor's own choice; the coalition's policy may only make it shorter."""
+        self._minutes = max(minutes, 1)
+        self._apply()
+
+    def set_ceiling(self, minutes: int | None) -> None:
+        """The coalition profile's idle-lock policy: a maximum, or None for no policy."""
+        self._ceiling = minutes if minutes and minutes > 0 else None
+        self._apply()
+
+    @property
+    def effective_minutes(self) -> int:
+        return min(self._minutes, self._ceiling) if self._ceiling else self._minutes
+
+    def _apply(self) -> None:
+        self.set_interval_ms(self.effective_minutes * 60_000)
 
     def set_interval_ms(self, ms: int) -> None:
         self.timer.setInterval(ms)

@@ -251,17 +251,23 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[int, str, str]:
+        def read(s: Session) -> tuple[int, str, str, int | None]:
+            from kpfield.hq.profile import installed_profile
+
             counts = s.reports.counts()
             pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
-            return pending, s.reports.last_delivery_at() or "", s.vault.role
+            profile = installed_profile(s.vault)
+            policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
+            ceiling = policy if isinstance(policy, int) else None
+            return pending, s.reports.last_delivery_at() or "", s.vault.role, ceiling
 
-        def show(value: tuple[int, str, str]) -> None:
+        def show(value: tuple[int, str, str, int | None]) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
-            pending, last, role = value
+            pending, last, role, ceiling = value
             self.transfer.set_role(role)
+            self.idle.set_ceiling(ceiling)
             self.pending_label.setText(
                 self.ctx.i18n.ngettext(
                     "{n} sealed report waiting to be sent",

@@ -109,3 +109,18 @@ def test_closing_the_window_keeps_what_was_typed(
         assert s.reports.get(rid).narrative == "typed a moment before closing"
     finally:
         s.close()
+
+
+def test_coalition_policy_can_only_shorten_the_idle_lock() -> None:
+    from kpfield.gui.idle_watch import IdleWatch
+
+    watch = IdleWatch(30)
+    assert watch.effective_minutes == 30
+    watch.set_ceiling(10)
+    assert watch.effective_minutes == 10
+    assert watch.timer.interval() == 10 * 60_000
+    watch.set_minutes(5)
+    assert watch.effective_minutes == 5
+    watch.set_ceiling(None)
+    watch.set_minutes(45)
+    assert watch.effective_minutes == 45
