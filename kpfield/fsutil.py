@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -31,21 +33,31 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+@contextlib.contextmanager
+def durable_new_file(
+    final: Path, *, tmp_name: str | None = None, mode: int = PRIVATE_FILE
+) -> Iterator[BinaryIO]:
+    """Write a file under a temporary name; on success fsync it, rename it to ``final`` and fsync
+    the folder, so a crash leaves either the old file (or none) or the complete new one."""
+    tmp = final.with_name(tmp_name or f".{final.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    fsync_dir(final.parent)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new content."""
+    with durable_new_file(path, mode=mode) as fh:
+        fh.write(data)
 
 
 def overwrite_and_unlink(path: Path) -> bool:

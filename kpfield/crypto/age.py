@@ -346,22 +346,10 @@ class _PrefixedReader(io.RawIOBase):
         return len(data)
 
 
-def _read_full(src: BinaryIO, size: int) -> bytes:
-    parts: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        part = src.read(remaining)
-        if not part:
-            break
-        parts.append(part)
-        remaining -= len(part)
-    return b"".join(parts)
-
-
 def _open_source(src: BinaryIO, armored: bool | None) -> BinaryIO:
     prefix = b""
     if armored is None:
-        prefix = _read_full(src, _ARMOR_DETECT_SIZE)
+        prefix = stream.read_full(src, _ARMOR_DETECT_SIZE)
         stripped = prefix.lstrip(_WHITESPACE)
         armored = stripped.startswith(b"-") or (bool(prefix) and not stripped)
     reader = io.BufferedReader(_PrefixedReader(prefix, src))
@@ -433,7 +421,7 @@ def open_decryptor(
         raise CryptoError(N_("age: none of the given keys can open this file."), stage="no_match")
     if not hmac.compare_digest(compute_mac(file_key, header.mac_input), header.mac):
         raise CryptoError(N_("age hmac: the header has been altered (MAC mismatch)."), stage="hmac")
-    nonce = _read_full(reader, NONCE_SIZE)
+    nonce = stream.read_full(reader, NONCE_SIZE)
     if len(nonce) != NONCE_SIZE:
         raise header_error(N_("age header: the payload nonce is missing or truncated."))
     return Decryptor(header, hkdf_sha256(file_key, nonce, b"payload"), reader)

@@ -30,7 +30,7 @@ def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-def _read_full(src: BinaryIO, size: int) -> bytes:
+def read_full(src: BinaryIO, size: int) -> bytes:
     """Read exactly ``size`` bytes unless the stream ends first (joins short pipe reads)."""
     parts: list[bytes] = []
     remaining = size
@@ -47,9 +47,9 @@ def iter_encrypt(key: bytes, src: BinaryIO) -> Iterator[bytes]:
     """Yield the encrypted chunks of everything readable from ``src``."""
     aead = ChaCha20Poly1305(key)
     counter = 0
-    current = _read_full(src, CHUNK_SIZE)
+    current = read_full(src, CHUNK_SIZE)
     while True:
-        following = _read_full(src, CHUNK_SIZE) if len(current) == CHUNK_SIZE else b""
+        following = read_full(src, CHUNK_SIZE) if len(current) == CHUNK_SIZE else b""
         last = not following
         yield aead.encrypt(_nonce(counter, last), current, None)
         if last:
@@ -66,12 +66,12 @@ def iter_decrypt(key: bytes, src: BinaryIO) -> Iterator[bytes]:
     """
     aead = ChaCha20Poly1305(key)
     counter = 0
-    current = _read_full(src, ENCRYPTED_CHUNK_SIZE)
+    current = read_full(src, ENCRYPTED_CHUNK_SIZE)
     if len(current) < TAG_SIZE:
         raise CryptoError(N_("The encrypted data is truncated."))
     while True:
         following = (
-            _read_full(src, ENCRYPTED_CHUNK_SIZE) if len(current) == ENCRYPTED_CHUNK_SIZE else b""
+            read_full(src, ENCRYPTED_CHUNK_SIZE) if len(current) == ENCRYPTED_CHUNK_SIZE else b""
         )
         last = not following
         try:

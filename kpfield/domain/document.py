@@ -56,6 +56,37 @@ class ReportFields:
     language: str = "en"
 
 
+def report_from_fields(f: ReportFields, **rest: Any) -> Report:
+    """A Report holding these editable fields; ``rest`` gives id, status, times, versions."""
+    return Report(
+        title=f.title,
+        incident_date=f.incident_date,
+        place=f.place,
+        categories=f.categories,
+        perpetrators=f.perpetrators,
+        people_affected=f.people_affected,
+        narrative=f.narrative,
+        monitor_notes=f.monitor_notes,
+        language=f.language,
+        **rest,
+    )
+
+
+def fields_of(report: Report) -> ReportFields:
+    """The editable fields of a report (the inverse of :func:`report_from_fields`)."""
+    return ReportFields(
+        title=report.title,
+        incident_date=report.incident_date,
+        place=report.place,
+        categories=report.categories,
+        perpetrators=report.perpetrators,
+        people_affected=report.people_affected,
+        narrative=report.narrative,
+        monitor_notes=report.monitor_notes,
+        language=report.language,
+    )
+
+
 @dataclass(frozen=True)
 class WitnessFields:
     """A witness as written in a document; ``id`` set when it refers to an existing witness."""

@@ -22,6 +22,7 @@ from kpfield.domain.document import (
     completeness_problems,
     parse_report_document,
     report_doc,
+    report_from_fields,
 )
 from kpfield.domain.ids import (
     AttachmentId,
@@ -79,20 +80,8 @@ class ReportService:
     def new_draft(self, fields: ReportFields | None = None) -> Report:
         f = fields or ReportFields()
         now = self._now()
-        report = Report(
-            id=new_report_id(),
-            status=ReportStatus.DRAFT,
-            title=f.title,
-            incident_date=f.incident_date,
-            place=f.place,
-            categories=f.categories,
-            perpetrators=f.perpetrators,
-            people_affected=f.people_affected,
-            narrative=f.narrative,
-            monitor_notes=f.monitor_notes,
-            language=f.language,
-            created_at=now,
-            updated_at=now,
+        report = report_from_fields(
+            f, id=new_report_id(), status=ReportStatus.DRAFT, created_at=now, updated_at=now
         )
         with transaction(self.vault.conn):
             self.store.insert_report(report)
@@ -108,18 +97,10 @@ class ReportService:
         f = doc.report
         with transaction(self.vault.conn):
             wids = [self._upsert_witness(w, now) for w in doc.witnesses]
-            report = Report(
+            report = report_from_fields(
+                f,
                 id=rid,
                 status=ReportStatus.DRAFT,
-                title=f.title,
-                incident_date=f.incident_date,
-                place=f.place,
-                categories=f.categories,
-                perpetrators=f.perpetrators,
-                people_affected=f.people_affected,
-                narrative=f.narrative,
-                monitor_notes=f.monitor_notes,
-                language=f.language,
                 witness_ids=tuple(wids),
                 created_at=now,
                 updated_at=now,

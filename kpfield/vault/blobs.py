@@ -20,7 +20,7 @@ from typing import BinaryIO, cast
 
 from kpfield.crypto import stream
 from kpfield.errors import N_, IntegrityError, VaultError
-from kpfield.fsutil import PRIVATE_FILE, ensure_private_dir, fsync_dir
+from kpfield.fsutil import durable_new_file, ensure_private_dir, fsync_dir
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
 
@@ -57,22 +57,11 @@ class BlobStore:
         key = secrets.token_bytes(32)
         final = self.path(name)
         self._ensure_bucket(final.parent)
-        tmp = final.with_name(f".{name}.tmp")
         hasher = _HashingReader(src)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                stream.encrypt_stream(
-                    key, cast(BinaryIO, hasher), out, progress=progress, cancel=cancel
-                )
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        fsync_dir(final.parent)
+        with durable_new_file(final, tmp_name=f".{name}.tmp") as out:
+            stream.encrypt_stream(
+                key, cast(BinaryIO, hasher), out, progress=progress, cancel=cancel
+            )
         return StoredBlob(name, key, hasher.size, hasher.sha.hexdigest())
 
     def _ensure_bucket(self, bucket: Path) -> None:
@@ -107,20 +96,12 @@ class BlobStore:
         new = secrets.token_hex(16)
         final = self.path(new)
         self._ensure_bucket(final.parent)
-        tmp = final.with_name(f".{new}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        try:
-            with os.fdopen(fd, "wb") as out, open(self.path(name), "rb") as src:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        fsync_dir(final.parent)
+        with (
+            durable_new_file(final, tmp_name=f".{new}.tmp") as out,
+            open(self.path(name), "rb") as src,
+        ):
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
         return new
 
     def delete(self, name: str) -> None:

@@ -11,8 +11,10 @@ from kpfield.domain.document import (
     ReportFields,
     WitnessFields,
     consent_doc,
+    fields_of,
     parse_report_document,
     place_doc,
+    report_from_fields,
 )
 from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
 from kpfield.domain.models import (
@@ -60,20 +62,6 @@ def _fields_from_json(text: str) -> ReportFields:
     return parse_report_document(raw, lenient=True).report
 
 
-def fields_of(report: Report) -> ReportFields:
-    return ReportFields(
-        title=report.title,
-        incident_date=report.incident_date,
-        place=report.place,
-        categories=report.categories,
-        perpetrators=report.perpetrators,
-        people_affected=report.people_affected,
-        narrative=report.narrative,
-        monitor_notes=report.monitor_notes,
-        language=report.language,
-    )
-
-
 _REPORT_COLS = "id, status, version, amends, doc, created_at, updated_at, sealed_at"
 
 
@@ -114,18 +102,10 @@ class RecordStore:
                 (rid,),
             )
         )
-        return Report(
+        return report_from_fields(
+            f,
             id=ReportId(rid),
             status=ReportStatus(status),
-            title=f.title,
-            incident_date=f.incident_date,
-            place=f.place,
-            categories=f.categories,
-            perpetrators=f.perpetrators,
-            people_affected=f.people_affected,
-            narrative=f.narrative,
-            monitor_notes=f.monitor_notes,
-            language=f.language,
             witness_ids=wids,
             version=version,
             amends=ReportId(amends) if amends else None,
