@@ -63,6 +63,8 @@ SOURCES = (
     "kpfield/domain",
     "kpfield/media",
     "kpfield/custody",
+    "kpfield/bundle",
+    "kpfield/hq",
 )
 """What the desktop app can show: its own strings and the error templates of the core it calls."""
 

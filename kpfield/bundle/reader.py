@@ -61,8 +61,9 @@ class VerifiedBundle:
     custody_rows: list[CustodyRow] = field(default_factory=list)
 
 
-def rejected(reason: str) -> BundleError:
-    return BundleError(N_("{reason}"), reason=reason)
+def rejected(template: str, **params: Any) -> BundleError:
+    """Why a bundle is refused: a translatable template (marked with N_) and its values."""
+    return BundleError(template, **params)
 
 
 class NotABundle(Exception):
@@ -100,12 +101,14 @@ class _CountingReader(io.RawIOBase):
 def _crypto_reason(exc: CryptoError) -> BundleError:
     stage = exc.params.get("stage")
     if stage == "no_match":
-        return rejected("it is not addressed to this HQ (none of this vault's keys can open it)")
+        return rejected(
+            N_("it is not addressed to this HQ (none of this vault's keys can open it)")
+        )
     if stage in ("header", "armor"):
-        return rejected("it is not a KP Field bundle, or its envelope is damaged")
+        return rejected(N_("it is not a KP Field bundle, or its envelope is damaged"))
     if stage == "hmac":
-        return rejected("its envelope has been altered")
-    return rejected("it is damaged, truncated or has been altered (decryption failed)")
+        return rejected(N_("its envelope has been altered"))
+    return rejected(N_("it is damaged, truncated or has been altered (decryption failed)"))
 
 
 def read_bundle(
@@ -135,22 +138,30 @@ def read_bundle(
 def _next_member(reader: tarstream.StreamReader, expected: str, cap: int) -> int:
     parsed = tarstream.parse_header(reader.read_exact(tarstream.BLOCK))
     if parsed is None:
-        raise rejected(f"the member {expected} is missing (the archive ends early)")
+        raise rejected(
+            N_("the member {member} is missing (the archive ends early)"), member=expected
+        )
     name, size = parsed
     if name != expected:
         raise rejected(
-            f"it holds a member ({name}) where the manifest expects {expected}: a member is"
-            " missing, extra or out of order"
+            N_(
+                "it holds a member ({name}) where the manifest expects {expected}: a member is"
+                " missing, extra or out of order"
+            ),
+            name=name,
+            expected=expected,
         )
     if size > cap:
-        raise rejected(f"the member {name} is larger than allowed")
+        raise rejected(N_("the member {member} is larger than allowed"), member=name)
     return size
 
 
 def _small(reader: tarstream.StreamReader, name: str, cap: int, exact: int | None = None) -> bytes:
     size = _next_member(reader, name, cap)
     if exact is not None and size != exact:
-        raise rejected(f"the member {name} has a different size than its manifest says")
+        raise rejected(
+            N_("the member {member} has a different size than its manifest says"), member=name
+        )
     return b"".join(reader.iter_member(size))
 
 
@@ -167,34 +178,38 @@ def _read(
     sig_text = _text(_small(reader, mf.MANIFEST_SIG, mf.MAX_SIGNATURE_BYTES), "manifest signature")
     public_key = admit(manifest)
     if public_key != manifest.device_public_key:
-        raise rejected("the manifest names a different key than the one enrolled for its device")
+        raise rejected(
+            N_("the manifest names a different key than the one enrolled for its device")
+        )
     signer = minisign.MinisignPublicKey(minisign.key_id_for(public_key), public_key)
     try:
         comment = minisign.verify(signer, sig_text, manifest_bytes)
     except CryptoError:
         raise rejected(
-            "the manifest signature does not verify with the enrolled device key"
+            N_("the manifest signature does not verify with the enrolled device key")
         ) from None
     if comment != manifest.trusted_comment():
-        raise rejected("the manifest signature's trusted comment does not match the manifest")
+        raise rejected(N_("the manifest signature's trusted comment does not match the manifest"))
     if not our_recipients & set(manifest.recipients):
-        raise rejected("this HQ is not among the recipients its manifest names")
+        raise rejected(N_("this HQ is not among the recipients its manifest names"))
     accept(manifest, manifest_sha)
     sums = _small(reader, mf.SUMS, mf.MAX_SUMS_BYTES)
     if sums != manifest.sums_text():
-        raise rejected("its SHA256SUMS does not match its manifest")
+        raise rejected(N_("its SHA256SUMS does not match its manifest"))
     sums_sig = _text(_small(reader, mf.SUMS_SIG, mf.MAX_SIGNATURE_BYTES), "checksum signature")
     try:
         minisign.verify(signer, sums_sig, sums)
     except CryptoError:
-        raise rejected("the SHA256SUMS signature does not verify with the device key") from None
+        raise rejected(N_("the SHA256SUMS signature does not verify with the device key")) from None
 
     small: dict[str, bytes] = {}
     attachments = {a.member: a for r in manifest.reports for a in r.attachments}
     for member in manifest.members:
         size = _next_member(reader, member.name, member.size)
         if size != member.size:
-            raise rejected(f"the member {member.name} is smaller than its manifest says")
+            raise rejected(
+                N_("the member {member} is smaller than its manifest says"), member=member.name
+            )
         sha = hashlib.sha256()
 
         def hashed(size: int = size, sha: Any = sha) -> Iterator[bytes]:
@@ -210,7 +225,7 @@ def _read(
         else:
             small[member.name] = b"".join(hashed())
         if sha.hexdigest() != member.sha256:
-            raise rejected(f"the member {member.name} does not match its SHA-256")
+            raise rejected(N_("the member {member} does not match its SHA-256"), member=member.name)
     reader.expect_end()
 
     result = VerifiedBundle(manifest, manifest_bytes, manifest_sha, sig_text)
@@ -226,10 +241,14 @@ def _read(
         try:
             minisign.verify(signer, signature, data)
         except CryptoError:
-            raise rejected(f"the seal of report {entry.id[:8]} does not verify") from None
+            raise rejected(
+                N_("the seal of report {report} does not verify"), report=entry.id[:8]
+            ) from None
         doc = _report_doc(data, entry, manifest)
         if (entry.id, entry.sha256) not in sealed:
-            raise rejected(f"no custody entry records the seal of report {entry.id[:8]}")
+            raise rejected(
+                N_("no custody entry records the seal of report {report}"), report=entry.id[:8]
+            )
         result.reports.append(VerifiedReport(entry, data, signature, doc))
     return result
 
@@ -238,7 +257,7 @@ def _text(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise rejected(f"its {what} is not text") from None
+        raise rejected(N_("its {what} is not text"), what=what) from None
 
 
 def _report_doc(data: bytes, entry: mf.ReportEntry, manifest: mf.Manifest) -> dict[str, Any]:
@@ -249,7 +268,7 @@ def _report_doc(data: bytes, entry: mf.ReportEntry, manifest: mf.Manifest) -> di
     except (ValueError, KpfieldError):
         ok = False
     if not ok:
-        raise rejected(f"report {short} is not canonical JSON")
+        raise rejected(N_("report {report} is not canonical JSON"), report=short)
     device = doc.get("device")
     if (
         doc.get("id") != entry.id
@@ -257,17 +276,21 @@ def _report_doc(data: bytes, entry: mf.ReportEntry, manifest: mf.Manifest) -> di
         or not isinstance(device, dict)
         or device.get("id") != manifest.device_id
     ):
-        raise rejected(f"report {short} does not match its manifest entry")
+        raise rejected(N_("report {report} does not match its manifest entry"), report=short)
     listed = doc.get("attachments")
     if not isinstance(listed, list):
-        raise rejected(f"report {short} has no attachment list")
+        raise rejected(N_("report {report} has no attachment list"), report=short)
     try:
         in_doc = sorted((a["id"], a["sha256"], a["size"]) for a in listed)
     except (KeyError, TypeError):
-        raise rejected(f"report {short} has a malformed attachment list") from None
+        raise rejected(
+            N_("report {report} has a malformed attachment list"), report=short
+        ) from None
     in_manifest = sorted((a.id, a.sha256, a.size) for a in entry.attachments)
     if in_doc != in_manifest:
-        raise rejected(f"report {short}'s photos do not match the bundle's manifest")
+        raise rejected(
+            N_("the photos of report {report} do not match the bundle's manifest"), report=short
+        )
     return dict(doc)
 
 
@@ -275,7 +298,7 @@ def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
     rows: list[CustodyRow] = []
     lines = data.split(b"\n")
     if lines[-1] != b"":
-        raise rejected("its custody log does not end with a newline")
+        raise rejected(N_("its custody log does not end with a newline"))
     for line in lines[:-1]:
         try:
             raw = json.loads(line)
@@ -291,13 +314,17 @@ def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
                 )
             )
         except (ValueError, KeyError, TypeError, KpfieldError):
-            raise rejected("its custody log is malformed") from None
+            raise rejected(N_("its custody log is malformed")) from None
     if rows and rows[0][0] != 1:
-        raise rejected("its custody log does not start at the first entry")
+        raise rejected(N_("its custody log does not start at the first entry"))
     problem = verify_chain(rows, GENESIS)
     if problem is not None:
-        raise rejected(f"its custody log is broken at entry {problem.seq}: {problem.what}")
+        raise rejected(
+            N_("its custody log is broken at entry {seq}: {what}"),
+            seq=problem.seq,
+            what=problem.what,
+        )
     head = (rows[-1][0], rows[-1][3]) if rows else (0, GENESIS)
     if head != (manifest.custody_head_seq, manifest.custody_head_hash):
-        raise rejected("its custody log does not end at the head its manifest names")
+        raise rejected(N_("its custody log does not end at the head its manifest names"))
     return rows

@@ -163,7 +163,7 @@ def import_dialog(
         )
 
     def summary(result: ImportResult) -> str:
-        lines = [o.line() for o in result.outcomes]
+        lines = [o.line(gettext) for o in result.outcomes]
         lines += [
             gettext("Device {device} is missing bundle(s) {numbers}.").format(
                 device=device, numbers=", ".join(str(n) for n in missing)

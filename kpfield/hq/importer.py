@@ -28,6 +28,19 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 
+
+def _english(message: str) -> str:
+    return message
+
+
+# Marked for the catalog; BundleOutcome.line translates them at display time.
+N_("{source}: imported: device {device} bundle {sequence}, {count} new report(s)")
+N_(
+    "{source}: already imported: device {device} bundle {sequence}"
+    " (a replay or a second copy; nothing changed)"
+)
+N_("{source}: rejected: {reason}")
+
 IMPORTED = "imported"
 DUPLICATE = "already imported"
 REJECTED = "rejected"
@@ -42,20 +55,29 @@ class BundleOutcome:
     sequence: int | None = None
     new_reports: int = 0
     manifest_sha256: str | None = None
+    error: KpfieldError | None = None
 
-    def line(self) -> str:
-        where = f"{self.source}: "
+    def line(self, gettext: Callable[[str], str] = _english) -> str:
+        """One line for this bundle, in the language of ``gettext`` (English by default)."""
         if self.status == IMPORTED:
-            return (
-                f"{where}imported: device {self.device_id} bundle {self.sequence},"
-                f" {self.new_reports} new report(s)"
+            text = gettext(
+                "{source}: imported: device {device} bundle {sequence}, {count} new report(s)"
             )
-        if self.status == DUPLICATE:
-            return (
-                f"{where}already imported: device {self.device_id} bundle {self.sequence}"
+        elif self.status == DUPLICATE:
+            text = gettext(
+                "{source}: already imported: device {device} bundle {sequence}"
                 " (a replay or a second copy; nothing changed)"
             )
-        return f"{where}rejected: {self.reason}"
+        else:
+            text = gettext("{source}: rejected: {reason}")
+        reason = self.error.translated(gettext) if self.error is not None else self.reason
+        return text.format(
+            source=self.source,
+            device=self.device_id,
+            sequence=self.sequence,
+            count=self.new_reports,
+            reason=reason,
+        )
 
 
 class Duplicate(Exception):
@@ -116,10 +138,13 @@ def _admit(vault: Vault) -> Callable[[mf.Manifest], bytes]:
         dev = find_device(vault, manifest.device_id, missing_ok=True)
         if dev is None or dev.device_id != manifest.device_id:
             raise rejected(
-                f"it is signed by device {manifest.device_id}, which is not enrolled at this HQ"
+                N_("it is signed by device {device}, which is not enrolled at this HQ"),
+                device=manifest.device_id,
             )
         if dev.revoked_at:
-            raise rejected(f"it is signed by device {dev.device_id}, which was revoked")
+            raise rejected(
+                N_("it is signed by device {device}, which was revoked"), device=dev.device_id
+            )
         return dev.public_key
 
     return admit
@@ -137,8 +162,12 @@ def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
         ).fetchone()
         if row is not None:
             raise rejected(
-                f"device {manifest.device_id} already sent a different bundle with sequence"
-                f" {manifest.sequence} (same number, different content)"
+                N_(
+                    "device {device} already sent a different bundle with sequence {sequence}"
+                    " (same number, different content)"
+                ),
+                device=manifest.device_id,
+                sequence=manifest.sequence,
             )
         _check_neighbours(vault, manifest, manifest_sha256)
 
@@ -147,19 +176,19 @@ def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
 
 def _check_neighbours(vault: Vault, manifest: mf.Manifest, manifest_sha256: str) -> None:
     if manifest.sequence == 1 and manifest.previous_manifest_sha256 is not None:
-        raise rejected("its first bundle names a previous bundle")
+        raise rejected(N_("its first bundle names a previous bundle"))
     prev = vault.conn.execute(
         "SELECT manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
         (manifest.device_id, manifest.sequence - 1),
     ).fetchone()
     if prev is not None and prev[0] != manifest.previous_manifest_sha256:
-        raise rejected("it does not follow the device's previous bundle (the chain is broken)")
+        raise rejected(N_("it does not follow the device's previous bundle (the chain is broken)"))
     nxt = vault.conn.execute(
         "SELECT previous_manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
         (manifest.device_id, manifest.sequence + 1),
     ).fetchone()
     if nxt is not None and nxt[0] != manifest_sha256:
-        raise rejected("the device's next bundle names a different bundle before it")
+        raise rejected(N_("the device's next bundle names a different bundle before it"))
 
 
 def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
@@ -177,8 +206,10 @@ def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
     ).fetchone()
     if stored is None or stored[0] != bundle.custody_rows[common - 1][3]:
         raise rejected(
-            "its custody log disagrees with the one HQ already holds for this device"
-            " (history was rewritten)"
+            N_(
+                "its custody log disagrees with the one HQ already holds for this device"
+                " (history was rewritten)"
+            )
         )
 
 
@@ -217,10 +248,11 @@ def import_file(
     except BundleError as exc:
         sink.discard()
         log.info("bundle rejected")
-        return BundleOutcome(source, REJECTED, exc.message)
+        return BundleOutcome(source, REJECTED, exc.message, error=exc)
     except OSError as exc:
         sink.discard()
-        return BundleOutcome(source, REJECTED, f"it cannot be read ({exc.strerror})")
+        error = BundleError(N_("it cannot be read ({reason})"), reason=exc.strerror or "")
+        return BundleOutcome(source, REJECTED, error.message, error=error)
     except BaseException:
         sink.discard()
         raise
@@ -239,7 +271,10 @@ def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
         if row is None:
             new_reports.append(rep)
         elif row[0] != rep.entry.sha256:
-            raise rejected(f"report {rep.entry.id[:8]} was imported before with different content")
+            raise rejected(
+                N_("report {report} was imported before with different content"),
+                report=rep.entry.id[:8],
+            )
     keep = {a.id for rep in new_reports for a in rep.entry.attachments}
     with transaction(vault.conn):
         vault.conn.execute(

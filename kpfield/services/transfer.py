@@ -301,8 +301,9 @@ def import_paths(
 
         label = str(path) if explicit else path.name
         if not path.exists():
+            missing = BundleError(N_("the file does not exist"))
             result.outcomes.append(
-                importer.BundleOutcome(label, importer.REJECTED, "the file does not exist")
+                importer.BundleOutcome(label, importer.REJECTED, missing.message, error=missing)
             )
             continue
         try:

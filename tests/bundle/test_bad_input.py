@@ -265,3 +265,19 @@ def test_not_a_bundle_at_all(hq: Session, tmp_path: Path) -> None:
     rejected(hq, write(tmp_path / "empty", b""))
     plain = seal_to(hq_recipients(hq), b"not a tar at all" * 100)
     rejected(hq, write(tmp_path / "garbage", plain), "not POSIX ustar")
+
+
+def test_rejection_reasons_are_shown_in_the_analysts_language(tmp_path: Path, hq: Session) -> None:
+    from kpfield.i18n import I18n
+
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"age-encryption.org/v1\n-> X25519 bad\n")
+    result = transfer.import_paths(hq, [junk])
+    [outcome] = result.outcomes
+    assert outcome.status == importer.REJECTED
+    english = outcome.line()
+    french = outcome.line(I18n("fr").gettext)
+    assert "rejected" in english
+    assert "rejected" not in french
+    assert french.startswith(str(junk))
+    assert "refusé" in french
