@@ -198,13 +198,16 @@ def parse(data: bytes) -> Manifest:
         raise _bad("it is too large")
     try:
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _bad("it is not UTF-8 JSON") from None
     try:
         if canonical_json(raw) != data:
             raise _bad("it is not canonical JSON")
     except ValidationError:
         raise _bad("it holds fractional numbers") from None
+    except (UnicodeEncodeError, RecursionError):
+        # Lone surrogates cannot be encoded; absurd nesting exhausts the stack: both hostile.
+        raise _bad("it is not canonical JSON") from None
     top = _obj(
         raw,
         {

@@ -305,6 +305,14 @@ def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
             if canonical_json(raw) != line or set(raw) != {"entry", "prev_hash", "entry_hash"}:
                 raise ValueError
             body = raw["entry"]
+            if (
+                not isinstance(body, dict)
+                or set(body) != {"seq", "event", "report_id", "at", "details"}
+                or not isinstance(body["event"], str)
+                or not isinstance(body["report_id"], str | None)
+                or not isinstance(body["details"], dict)
+            ):
+                raise ValueError
             rows.append(
                 (
                     int(body["seq"]),

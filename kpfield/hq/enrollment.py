@@ -16,7 +16,15 @@ from typing import Any
 from kpfield.crypto import age, keys, minisign
 from kpfield.custody.canonical import canonical_json
 from kpfield.custody.seal import device_identity
-from kpfield.errors import N_, CryptoError, IntegrityError, NotFound, StateError, UsageError
+from kpfield.errors import (
+    N_,
+    CryptoError,
+    IntegrityError,
+    NotFound,
+    StateError,
+    UsageError,
+    ValidationError,
+)
 from kpfield.hq.keys import require_field, require_hq
 from kpfield.vault.db import transaction
 from kpfield.vault.vault import Vault
@@ -85,6 +93,14 @@ def make_request(vault: Vault, created_at: str) -> bytes:
     return canonical_json({"request": doc, "signature": signature}) + b"\n"
 
 
+def _plain_name(value: Any) -> str:
+    """A device name safe to print next to a fingerprint: no control or invisible characters
+    (a crafted name could otherwise draw a fake fingerprint line on the terminal)."""
+    if not isinstance(value, str) or len(value) > 64 or not value.isprintable():
+        raise ValueError
+    return value
+
+
 def parse_request(data: bytes) -> EnrollRequest:
     """Check an enrollment request's structure and self-signature."""
     if len(data) > MAX_REQUEST_BYTES:
@@ -98,7 +114,7 @@ def parse_request(data: bytes) -> EnrollRequest:
         req = EnrollRequest(
             device_id=str(doc["device_id"]),
             public_key=pub,
-            name=str(doc["name"])[:200],
+            name=_plain_name(doc["name"]),
             age_recipient=age.parse_recipient(str(doc["age_recipient"])).to_string(),
             created_at=str(doc["created_at"])[:40],
         )
@@ -112,7 +128,15 @@ def parse_request(data: bytes) -> EnrollRequest:
         raise IntegrityError(
             N_("The enrollment request's signature does not verify; it was altered.")
         ) from None
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        ValidationError,
+    ):
         raise IntegrityError(N_("This is not a valid KP Field enrollment request.")) from None
     return req
 

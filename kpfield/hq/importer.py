@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from kpfield.bundle import manifest as mf
-from kpfield.bundle.reader import VerifiedBundle, read_bundle, rejected
-from kpfield.errors import N_, BundleError, KpfieldError
+from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejected
+from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.enrollment import find_device
 from kpfield.vault.blobs import BlobStore, StoredBlob
@@ -169,6 +169,15 @@ def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
                 device=manifest.device_id,
                 sequence=manifest.sequence,
             )
+        highest = vault.conn.execute(
+            "SELECT COALESCE(MAX(sequence), 0) FROM hq_bundles WHERE device_id = ?",
+            (manifest.device_id,),
+        ).fetchone()[0]
+        if manifest.sequence > int(highest) + MAX_SEQUENCE_JUMP:
+            raise rejected(
+                N_("its sequence number {sequence} jumps too far ahead of the device's bundles"),
+                sequence=manifest.sequence,
+            )
         _check_neighbours(vault, manifest, manifest_sha256)
 
     return accept
@@ -253,6 +262,16 @@ def import_file(
         sink.discard()
         error = BundleError(N_("it cannot be read ({reason})"), reason=exc.strerror or "")
         return BundleOutcome(source, REJECTED, error.message, error=error)
+    except (NotABundle, Cancelled):
+        sink.discard()
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence for hostile input
+        # Anything else a crafted bundle provokes is a rejection of that file, never a crash
+        # that would stop the other bundles on the stick from being imported.
+        sink.discard()
+        log.info("bundle rejected after an unexpected %s", type(exc).__name__)
+        error = BundleError(N_("it is malformed in a way KP Field does not accept"))
+        return BundleOutcome(source, REJECTED, error.message, error=error)
     except BaseException:
         sink.discard()
         raise
@@ -276,6 +295,14 @@ def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
                 report=rep.entry.id[:8],
             )
     keep = {a.id for rep in new_reports for a in rep.entry.attachments}
+    for aid in sorted(keep):
+        if vault.conn.execute(
+            "SELECT 1 FROM hq_attachments WHERE attachment_id = ?", (aid,)
+        ).fetchone():
+            raise rejected(
+                N_("attachment {attachment} was imported before with another report"),
+                attachment=aid[:8],
+            )
     with transaction(vault.conn):
         vault.conn.execute(
             "INSERT INTO hq_bundles(manifest_sha256, device_id, sequence, bundle_id,"
@@ -325,20 +352,29 @@ def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
     return len(new_reports)
 
 
+MAX_LISTED_GAPS = 1000
+"""Gaps listed per device; a device missing more than that has bigger problems to report."""
+
+MAX_SEQUENCE_JUMP = 1000
+"""How far above a device's highest imported bundle a new sequence number may be."""
+
+
 def gaps(vault: Vault) -> dict[str, list[int]]:
-    """Missing bundle sequence numbers per enrolled device (1 … highest seen)."""
+    """Missing bundle sequence numbers per enrolled device (1 … highest seen), at most
+    MAX_LISTED_GAPS each; walks the imported numbers, so cost never depends on their size."""
     out: dict[str, list[int]] = {}
     rows = vault.conn.execute(
         "SELECT device_id, sequence FROM hq_bundles ORDER BY device_id, sequence"
     ).fetchall()
-    seen: dict[str, set[int]] = {}
+    expected: dict[str, int] = {}
     for dev, seq in rows:
-        seen.setdefault(dev, set()).add(int(seq))
-    for dev, seqs in seen.items():
-        missing = sorted(set(range(1, max(seqs) + 1)) - seqs)
-        if missing:
-            out[dev] = missing
-    return out
+        nxt = expected.get(dev, 1)
+        missing = out.setdefault(dev, [])
+        while nxt < int(seq) and len(missing) < MAX_LISTED_GAPS:
+            missing.append(nxt)
+            nxt += 1
+        expected[dev] = int(seq) + 1
+    return {dev: missing for dev, missing in out.items() if missing}
 
 
 def original_bytes(vault: Vault, attachment_id: str) -> Iterator[bytes]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from kpfield.crypto import age, keys, minisign
 from kpfield.custody.canonical import canonical_json
-from kpfield.errors import N_, CryptoError, IntegrityError, UsageError
+from kpfield.errors import N_, CryptoError, IntegrityError, UsageError, ValidationError
 from kpfield.hq import keys as hq_keys
 from kpfield.vault.db import transaction
 from kpfield.vault.vault import Vault
@@ -133,7 +133,16 @@ def parse_profile(data: bytes) -> Profile:
         from kpfield.domain.taxonomy import Taxonomy
 
         Taxonomy.from_json(doc["taxonomy"])
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, CryptoError):
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        CryptoError,
+        RecursionError,
+        ValidationError,
+    ):
         raise IntegrityError(N_("This is not a valid KP Field coalition profile.")) from None
     try:
         minisign.verify(pub, signature, canonical_json(doc))

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from kpfield.crypto import age, minisign
 from kpfield.custody.canonical import canonical_json, sha256_hex
-from kpfield.errors import N_, CryptoError, IntegrityError
+from kpfield.errors import N_, CryptoError, IntegrityError, ValidationError
 from kpfield.hq import keys as hq_keys
 from kpfield.vault.vault import Vault
 
@@ -127,7 +127,15 @@ def parse_receipt(data: bytes) -> Receipt:
         for r in doc["reports"]:
             if not isinstance(r["id"], str) or not _HEX64.match(str(r["sha256"])):
                 raise ValueError
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        ValidationError,
+    ):
         raise IntegrityError(N_("A receipt file is not a valid KP Field receipt.")) from None
     return Receipt(doc, raw["signature"])
 

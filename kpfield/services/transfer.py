@@ -31,7 +31,7 @@ from kpfield.bundle.writer import (
 from kpfield.custody.log import CustodyLog
 from kpfield.domain.ids import ReportId
 from kpfield.domain.models import ReportStatus
-from kpfield.errors import N_, BundleError, Cancelled, IntegrityError, UsageError
+from kpfield.errors import N_, BundleError, Cancelled, IntegrityError, KpfieldError, UsageError
 from kpfield.hq import importer
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.profile import require_profile
@@ -395,7 +395,9 @@ def import_receipts(
                 continue  # a bundle, or a receipt for another laptop
             verify_receipt(receipt, profile.signing_key, device_id)
             acked = _apply_receipt(session, receipt, profile.purge_after_acknowledgement, result)
-        except IntegrityError as exc:
+        except Cancelled:
+            raise
+        except KpfieldError as exc:
             result.problems.append(f"{path.name}: {exc.message}")
             continue
         except OSError as exc:

@@ -121,6 +121,8 @@ class Vault:
             raise UsageError(N_("The role must be 'field' or 'hq'."))
         if not passphrase:
             raise UsageError(N_("The passphrase must not be empty."))
+        if len(device_name) > 64 or not device_name.isprintable():
+            raise UsageError(N_("The device name must be at most 64 printable characters."))
         paths = VaultPaths(root)
         if paths.exists() or paths.database.exists():
             raise UsageError(N_("A vault already exists in {path}."), path=str(root))

@@ -281,3 +281,55 @@ def test_rejection_reasons_are_shown_in_the_analysts_language(tmp_path: Path, hq
     assert "rejected" not in french
     assert french.startswith(str(junk))
     assert "refusé" in french
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="nested-100k-deep"),
+        pytest.param(b'{"a":"\\ud800"}', id="lone-surrogate"),
+    ],
+)
+def test_hostile_manifest_before_signature_is_rejected_and_others_still_import(
+    tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any], manifest: bytes
+) -> None:
+    """Anyone who knows HQ's public recipients can craft this; it must not stop the import."""
+    folder = stick(tmp_path)
+    seal_report(field_s, example_doc, photos=1)
+    export(field_s, folder)
+    hostile = tar_of([(mf.MANIFEST, manifest), (mf.MANIFEST_SIG, b"x")])
+    write(folder / ("0" * 32), seal_to(hq_recipients(hq), hostile))  # sorts first on the stick
+    result = transfer.import_paths(hq, [folder])
+    statuses = sorted(o.status for o in result.outcomes)
+    assert statuses == [importer.IMPORTED, importer.REJECTED]
+    rejected = next(o for o in result.outcomes if o.status == importer.REJECTED)
+    assert "manifest" in rejected.reason
+
+
+def test_gap_listing_does_not_depend_on_how_large_sequence_numbers_are(hq: Session) -> None:
+    """A huge sequence number (a stolen device key) must not make HQ build a huge list."""
+    conn = hq.vault.conn
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for seq in (1, 3, 20_000_000):
+        conn.execute(
+            "INSERT INTO hq_bundles(manifest_sha256, device_id, sequence, bundle_id,"
+            " custody_head_seq, custody_head_hash, manifest, signature, imported_at)"
+            " VALUES (?, 'dev1', ?, 'b', 0, '', '{}', '', 't')",
+            (f"{seq:064x}", seq),
+        )
+    missing = importer.gaps(hq.vault)["dev1"]
+    assert missing[:2] == [2, 4]
+    assert len(missing) == importer.MAX_LISTED_GAPS
+
+
+def test_sequence_jumping_far_ahead_is_rejected(
+    tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    seal_report(field_s, example_doc, photos=0)
+    field_s.vault.set_meta("bundle_sequence", str(importer.MAX_SEQUENCE_JUMP + 5))
+    folder = stick(tmp_path)
+    export(field_s, folder)
+    [outcome] = transfer.import_paths(hq, [folder]).outcomes
+    assert outcome.status == importer.REJECTED
+    assert "jumps too far" in outcome.reason
+    assert hq_counts(hq) == EMPTY

@@ -95,3 +95,41 @@ def test_enrollment_request_tamper_and_revoke(
     assert revoked.revoked_at == "t2"
     with pytest.raises(StateError, match="revoked"):
         enrollment.approve(hq.vault, req, "t3")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Laptop 7)\nFingerprint: 11111 22222 33333 44444 55555 66666 77777 88888\x1b[8m",
+        "Laptop\x1b[30;40m",
+        "L" * 65,
+    ],
+)
+def test_enrollment_request_with_a_hostile_device_name_is_refused(
+    field_s: Session, name: str
+) -> None:
+    """A signed request could otherwise print a fake fingerprint line at the HQ terminal."""
+    field_s.vault.set_meta("device_name", name)
+    data = enrollment.make_request(field_s.vault, "2026-11-01")
+    with pytest.raises(IntegrityError, match="not a valid"):
+        enrollment.parse_request(data)
+
+
+def test_device_name_must_be_printable(tmp_path: Path, cheap_params: KdfParams) -> None:
+    from kpfield.vault.vault import Vault
+
+    with pytest.raises(UsageError, match="printable"):
+        Vault.create(tmp_path / "v", "pw", params=cheap_params, device_name="a\nb")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"[" * 50_000 + b"]" * 50_000, b'{"request": [], "signature": "x"}'],
+)
+def test_hostile_enrollment_and_profile_files_are_clear_errors(
+    hq: Session, field_s: Session, payload: bytes
+) -> None:
+    with pytest.raises(IntegrityError):
+        enrollment.parse_request(payload)
+    with pytest.raises(IntegrityError):
+        profile.parse_profile(payload)
