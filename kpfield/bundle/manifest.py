@@ -33,6 +33,8 @@ MAX_CUSTODY_BYTES = 64 << 20
 MAX_ATTACHMENT_BYTES = 256 << 20
 MAX_TOTAL_BYTES = 4 << 30
 MAX_MEMBERS = 20_000
+# Report JSON, signatures and the custody log are held in memory while a bundle is checked.
+MAX_IN_MEMORY_BYTES = 256 << 20
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -359,8 +361,11 @@ def _check_members(m: Manifest) -> None:
         raise _bad(
             "it lists members no report needs" if extra else f"it does not list {missing[0]}"
         )
+    in_memory = 0
     for name, cap in expected.items():
-        if by_name[name].size > cap:
+        if cap != MAX_ATTACHMENT_BYTES:
+            in_memory += by_name[name].size
+        if by_name[name].size > cap or in_memory > MAX_IN_MEMORY_BYTES:
             raise BundleError(
                 N_("The bundle's manifest claims more data than a bundle may hold; refused.")
             )

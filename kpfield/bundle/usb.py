@@ -146,7 +146,15 @@ def scan(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
                         continue
                     count += 1
                     if count > MAX_SCAN_FILES:
-                        return
+                        # Saying so beats silently skipping bundles past the cut-off.
+                        raise BundleError(
+                            N_(
+                                "{path} holds more than {limit} files; choose the folder that "
+                                "holds the bundles."
+                            ),
+                            path=str(path),
+                            limit=MAX_SCAN_FILES,
+                        )
                     if is_age_file(p):
                         yield p, False
         else:

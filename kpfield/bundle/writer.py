@@ -106,18 +106,18 @@ def ciphertext_size(plain: int, recipients: int) -> int:
 
 def archive_size(reports: Sequence[ReportSource], custody: int, manifest: int = 0) -> int:
     """Plaintext archive size (pass the manifest size when known; the head is estimated)."""
+    return archive_size_for(sum(r.payload_size for r in reports), len(reports), custody, manifest)
+
+
+def archive_size_for(payload: int, count: int, custody: int, manifest: int = 0) -> int:
+    """:func:`archive_size` from running totals (``count`` reports adding ``payload`` bytes)."""
     head = (
         tarstream.member_span(manifest or mf.MAX_MANIFEST_BYTES // 16)
         + tarstream.member_span(mf.MAX_SIGNATURE_BYTES)
-        + tarstream.member_span(100 * (1 + 3 * len(reports)))
+        + tarstream.member_span(100 * (1 + 3 * count))
         + tarstream.member_span(mf.MAX_SIGNATURE_BYTES)
     )
-    return (
-        head
-        + sum(r.payload_size for r in reports)
-        + tarstream.member_span(custody)
-        + len(tarstream.END_OF_ARCHIVE)
-    )
+    return head + payload + tarstream.member_span(custody) + len(tarstream.END_OF_ARCHIVE)
 
 
 def build_manifest(

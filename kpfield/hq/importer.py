@@ -207,7 +207,24 @@ def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
         "SELECT max(seq) FROM hq_custody WHERE device_id = ?", (device,)
     ).fetchone()
     known = int(row[0] or 0)
-    common = min(known, bundle.manifest.custody_head_seq)
+    m = bundle.manifest
+    # A device's log only grows: a later bundle may not end before an earlier one did, and an
+    # earlier bundle arriving late may not end after a later one.
+    earlier = vault.conn.execute(
+        "SELECT max(custody_head_seq) FROM hq_bundles WHERE device_id = ? AND sequence < ?",
+        (device, m.sequence),
+    ).fetchone()[0]
+    later = vault.conn.execute(
+        "SELECT min(custody_head_seq) FROM hq_bundles WHERE device_id = ? AND sequence > ?",
+        (device, m.sequence),
+    ).fetchone()[0]
+    if (earlier is not None and m.custody_head_seq < int(earlier)) or (
+        later is not None and m.custody_head_seq > int(later)
+    ):
+        raise rejected(
+            N_("its custody log is shorter than in an earlier bundle (history was cut back)")
+        )
+    common = min(known, m.custody_head_seq)
     if common == 0:
         return
     stored = vault.conn.execute(

@@ -8,6 +8,7 @@ whatever was half-written is removed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kpfield.app import Session
+from kpfield.bundle import manifest as mf
 from kpfield.bundle import usb
 from kpfield.bundle.writer import (
     AttachmentSource,
@@ -23,7 +25,7 @@ from kpfield.bundle.writer import (
     BundleState,
     ReportSource,
     WrittenBundle,
-    archive_size,
+    archive_size_for,
     ciphertext_size,
     custody_text,
     write_bundle,
@@ -32,6 +34,7 @@ from kpfield.custody.log import CustodyLog
 from kpfield.domain.ids import ReportId
 from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, BundleError, Cancelled, IntegrityError, KpfieldError, UsageError
+from kpfield.fsutil import fsync_dir
 from kpfield.hq import importer
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.profile import require_profile
@@ -99,28 +102,38 @@ def pending_reports(session: Session, *, again: bool = False) -> list[ReportId]:
     return [ReportId(r[0]) for r in rows]
 
 
+# Per-member share of the manifest and SHA256SUMS (name, size, hash, ids), generously rounded.
+_MANIFEST_BYTES_PER_MEMBER = 400
+
+
 def plan_bundles(
     reports: Sequence[ReportSource], custody: int, recipients: int, max_bytes: int
 ) -> list[list[ReportSource]]:
-    """Group reports (in order) into bundles whose files stay under ``max_bytes``."""
+    """Group reports (in order) into bundles that stay under ``max_bytes`` and under every limit
+    HQ's reader enforces (member count, manifest size), so nothing exported is refused.
+    Running totals keep planning linear in the number of reports."""
+
+    def fits(payload: int, count: int, members: int) -> bool:
+        return (
+            ciphertext_size(archive_size_for(payload, count, custody), recipients) <= max_bytes
+            and members <= mf.MAX_MEMBERS
+            and members * _MANIFEST_BYTES_PER_MEMBER <= mf.MAX_MANIFEST_BYTES
+        )
+
     groups: list[list[ReportSource]] = []
     current: list[ReportSource] = []
+    payload, members = 0, 1  # the custody log is always a member
     for r in reports:
-        trial = [*current, r]
-        if ciphertext_size(archive_size(trial, custody), recipients) <= max_bytes:
-            current = trial
+        r_members = 2 + len(r.attachments)  # report JSON, its signature, its photos
+        if fits(payload + r.payload_size, len(current) + 1, members + r_members):
+            current.append(r)
+            payload += r.payload_size
+            members += r_members
             continue
-        if not current:
-            raise BundleError(
-                N_(
-                    "A report with its photos is larger than the bundle size limit ({mib} MiB);"
-                    " raise the limit."
-                ),
-                mib=max_bytes >> 20,
-            )
-        groups.append(current)
-        current = [r]
-        if ciphertext_size(archive_size(current, custody), recipients) > max_bytes:
+        if current:
+            groups.append(current)
+        current, payload, members = [r], r.payload_size, 1 + r_members
+        if not fits(payload, 1, members):
             raise BundleError(
                 N_(
                     "A report with its photos is larger than the bundle size limit ({mib} MiB);"
@@ -205,6 +218,37 @@ def _export_one(
         )
 
     path, written = usb.write_durably(folder, write, verify_sha256=lambda w: w.ciphertext_sha256)
+    try:
+        _record_export(session, state, group, written)
+    except BaseException as exc:
+        # The bundle is on the stick but not recorded: remove it, or HQ would import it and then
+        # refuse the retry, which reuses its sequence number with different content.
+        with contextlib.suppress(OSError):
+            path.unlink()
+            fsync_dir(path.parent)
+        if isinstance(exc, OSError | sqlcipher_error()):
+            raise BundleError(
+                N_(
+                    "The export could not be recorded on this laptop ({reason}). The bundle was "
+                    "removed from the stick and nothing was marked as exported."
+                ),
+                reason=getattr(exc, "strerror", None) or type(exc).__name__,
+            ) from None
+        raise
+    log.info("bundle %d exported (%d reports)", state.sequence, len(group))
+    return ExportedBundle(path, state.sequence, len(group), written.size)
+
+
+def sqlcipher_error() -> type[Exception]:
+    import sqlcipher3
+
+    return sqlcipher3.Error  # type: ignore[no-any-return]
+
+
+def _record_export(
+    session: Session, state: BundleState, group: list[ReportSource], written: WrittenBundle
+) -> None:
+    vault = session.vault
     now = _now(session)
     store = RecordStore(vault.conn)
     custody = CustodyLog(vault.conn)
@@ -233,8 +277,6 @@ def _export_one(
                 now,
                 {"bundle_sequence": state.sequence, "manifest_sha256": written.manifest_sha256},
             )
-    log.info("bundle %d exported (%d reports)", state.sequence, len(group))
-    return ExportedBundle(path, state.sequence, len(group), written.size)
 
 
 def _next_sequence(session: Session) -> int:

@@ -24,7 +24,7 @@ mutations = st.one_of(
 
 def mutate(data: bytes, kind: str, where: float, value: int) -> bytes:
     if not data:  # an earlier step cut everything: only adding bytes is still possible
-        return bytes([value])
+        return bytes([value % 256])
     i = min(int(where * len(data)), len(data) - 1)
     if kind == "flip":
         return data[:i] + bytes([data[i] ^ value]) + data[i + 1 :]

@@ -146,3 +146,48 @@ def test_export_needs_profile_and_field_role(
         transfer.export_to_dir(hq, stick(tmp_path))
     with pytest.raises(UsageError, match="does not exist"):
         transfer.import_paths(hq, [tmp_path / "nope"], receipts_dir=tmp_path / "nope")
+
+
+def test_a_later_bundle_may_not_cut_the_custody_log_back(
+    tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    """Bundle 2 from the same device whose log ends before bundle 1's did is refused."""
+    seal_report(field_s, example_doc, photos=0)
+    first = stick(tmp_path, "first")
+    export(field_s, first)
+    assert [o.status for o in transfer.import_paths(hq, [first]).outcomes] == [importer.IMPORTED]
+    head = hq.vault.conn.execute("SELECT custody_head_seq FROM hq_bundles").fetchone()[0]
+    # Pretend HQ had seen bundle 1 end later than it did: bundle 2 now "cuts it back".
+    conn = hq.vault.conn
+    conn.execute("UPDATE hq_bundles SET custody_head_seq = ?", (head + 50,))
+    seal_report(field_s, example_doc, photos=0, seed=1)
+    second = stick(tmp_path, "second")
+    export(field_s, second)
+    [outcome] = transfer.import_paths(hq, [second]).outcomes
+    assert outcome.status == importer.REJECTED
+    assert "cut back" in outcome.reason
+
+
+def test_plan_splits_on_every_limit_the_reader_enforces() -> None:
+    """Many small reports: the byte limit alone would make one bundle HQ then refuses."""
+    from kpfield.bundle import manifest as mf
+    from kpfield.bundle.writer import ReportSource
+
+    reports = [
+        ReportSource(
+            id=f"{i:08x}-0000-4000-8000-000000000000",
+            version=1,
+            sealed_json=b"{}",
+            sha256="0" * 64,
+            signature="sig",
+            attachments=(),
+        )
+        for i in range(12_000)
+    ]
+    groups = transfer.plan_bundles(reports, custody=1000, recipients=2, max_bytes=4 << 30)
+    assert len(groups) > 1
+    assert sum(len(g) for g in groups) == len(reports)
+    for g in groups:
+        members = 1 + 2 * len(g)
+        assert members <= mf.MAX_MEMBERS
+        assert members * 400 <= mf.MAX_MANIFEST_BYTES

@@ -119,3 +119,33 @@ def test_scan_skips_hidden_and_non_age_files(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "a")
     found = [p.relative_to(tmp_path).as_posix() for p, _ in usb.scan([tmp_path])]
     assert found == ["a", "d1/d2/b"]
+
+
+def test_failed_commit_removes_the_bundle_from_the_stick(
+    tmp_path: Path, field_s: Session, example_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written and verified on the stick, then the laptop cannot record it (e.g. its disk is
+    full): the bundle must not stay behind, or HQ would take it and refuse the retry."""
+    rid = seal_report(field_s, example_doc, photos=1)
+    folder = stick(tmp_path)
+
+    def disk_full(*_a: Any, **_k: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(transfer, "_record_export", disk_full)
+    with pytest.raises(BundleError, match="could not be recorded"):
+        transfer.export_to_dir(field_s, folder)
+    monkeypatch.undo()
+    assert_nothing_exported(field_s, rid, folder)
+    transfer.export_to_dir(field_s, folder)  # the retry then succeeds with the same number
+    assert len(list(folder.iterdir())) == 1
+
+
+def test_scan_says_when_a_folder_has_too_many_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(usb, "MAX_SCAN_FILES", 5)
+    for i in range(6):
+        (tmp_path / f"junk{i}").write_bytes(b"x")
+    with pytest.raises(BundleError, match="more than 5 files"):
+        list(usb.scan([tmp_path]))
