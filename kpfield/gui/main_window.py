@@ -25,6 +25,7 @@ from kpfield.app import Session
 from kpfield.domain.models import ReportStatus
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
+from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
 from kpfield.gui.settings import GuiSettings, load_settings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
@@ -120,10 +121,14 @@ class MainWindow(QMainWindow):
             self, self.ctx, self.runner, before=self._flush_workspace, after=self._after_transfer
         )
         self.export_action = self.transfer.export_action
+        self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
         vault_menu = self.menuBar().addMenu(_("&Vault"))
         for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
             vault_menu.addAction(a)
         for a in self.transfer.actions:
+            vault_menu.addAction(a)
+        vault_menu.addSeparator()
+        for a in self.enrollment.actions:
             vault_menu.addAction(a)
         vault_menu.addSeparator()
         vault_menu.addAction(self.wipe_action)
@@ -170,6 +175,7 @@ class MainWindow(QMainWindow):
                   self.lock_action, self.settings_action):
             a.setEnabled(unlocked)
         self.transfer.set_enabled(unlocked)
+        self.enrollment.set_enabled(unlocked)
         self.toolbar.setVisible(unlocked)  # nothing to act on before unlocking
         self.lock_label.setText(_("Unlocked") if unlocked else _("Locked"))
         self.lock_label.setProperty("locked", not unlocked)
@@ -267,6 +273,7 @@ class MainWindow(QMainWindow):
             _ = self.ctx.gettext
             pending, last, role, ceiling = value
             self.transfer.set_role(role)
+            self.enrollment.set_role(role)
             self.idle.set_ceiling(ceiling)
             self.pending_label.setText(
                 self.ctx.i18n.ngettext(

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QWidget
 
 from kpfield.app import create_session
 from kpfield.gui.custody_dialog import CustodyDialog
@@ -29,6 +29,7 @@ from kpfield.gui.photo_viewer import PhotoViewer
 from kpfield.gui.seal_dialog import SealDialog
 from kpfield.gui.settings import GuiSettings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
+from kpfield.gui.transfer_dialog import export_dialog
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.witness_dialog import WitnessDialog
 from kpfield.i18n import LANGUAGES
@@ -71,8 +72,9 @@ def scene(seed: int) -> bytes:
     for y in range(450):
         d.line([(0, y), (1200, y)], fill=(120 + y // 6, 160 + y // 8, 220))
     d.rectangle([0, 450, 1200, 900], fill=(150 - seed * 12, 110, 70))
-    d.polygon([(100 + seed * 90, 450), (400 + seed * 60, 250), (700 + seed * 40, 450)],
-              fill=(100, 95, 80))
+    d.polygon(
+        [(100 + seed * 90, 450), (400 + seed * 60, 250), (700 + seed * 40, 450)], fill=(100, 95, 80)
+    )
     d.ellipse([850, 80, 960, 190], fill=(250, 230, 150))
     d.rectangle([300 + seed * 50, 560, 520 + seed * 50, 700], fill=(90, 90, 95))
     exif = Image.Exif()
@@ -115,6 +117,36 @@ def with_dialog(window: MainWindow, dialog: QWidget) -> QPixmap:
     y = max((base.height() - front.height()) // 2, 0)
     painter.drawPixmap(QPoint(x, y), front)
     painter.end()
+    return base
+
+
+def hq_profile(hq_dir: Path) -> Path:
+    """A coalition profile exported by a fresh HQ vault (for the fingerprint screen)."""
+    from kpfield.hq.profile import export_profile
+
+    hq = create_session(hq_dir, PASSPHRASE, role="hq", params=KdfParams.cheap_for_tests())
+    try:
+        path = hq_dir.parent / f"{hq_dir.name}-profile.json"
+        path.write_bytes(export_profile(hq.vault, issued_at="2026-11-01"))
+    finally:
+        hq.close()
+    return path
+
+
+def with_menu(window: MainWindow, index: int) -> QPixmap:
+    """The window with one of its menu-bar menus open, drawn under its title."""
+    bar = window.menuBar()
+    action = bar.actions()[index]
+    menu = action.menu()
+    if not isinstance(menu, QMenu):
+        raise RuntimeError("no menu")
+    menu.popup(window.mapToGlobal(bar.actionGeometry(action).bottomLeft()))
+    settle(window)
+    base = window.grab()
+    painter = QPainter(base)
+    painter.drawPixmap(bar.mapTo(window, bar.actionGeometry(action).bottomLeft()), menu.grab())
+    painter.end()
+    menu.hide()
     return base
 
 
@@ -179,8 +211,9 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     wait_until(lambda: window.workspace is not None)
     settle(window)
     ws = need(window.workspace)
-    draft_row = next(r for r in ws.list.model.rows if r.status.value == "draft" and
-                     r.title.startswith("Beating"))
+    draft_row = next(
+        r for r in ws.list.model.rows if r.status.value == "draft" and r.title.startswith("Beating")
+    )
     sealed_row = next(r for r in ws.list.model.rows if r.status.value == "sealed")
     ws.list.select(draft_row.id)
     wait_until(lambda: ws.editor.report is not None and ws.editor.report.id == draft_row.id)
@@ -243,6 +276,28 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     dialog = open_dialog(window, WipeDialog)
     shots.save(with_dialog(window, dialog), "wipe")
     dialog.reject()
+    shots.save(with_menu(window, 0), "vault-menu")
+    window.enrollment.check_profile(hq_profile(work / f"hq-{language}"))
+    wait_until(
+        lambda: any(
+            b.objectName() == "profileFingerprint" for b in window.findChildren(QMessageBox)
+        )
+    )
+    box = next(
+        b for b in window.findChildren(QMessageBox) if b.objectName() == "profileFingerprint"
+    )
+    settle(window)
+    shots.save(with_dialog(window, box), "profile-fingerprint")
+    box.reject()
+    stick = work / f"stick-{language}"
+    stick.mkdir(exist_ok=True)
+    export = export_dialog(window.runner, window.ctx.gettext, stick, parent=window)
+    export.open()
+    wait_until(lambda: export.finished_work)
+    export.adjustSize()
+    settle(window)
+    shots.save(with_dialog(window, export), "export-without-profile")
+    export.reject()
     window.lock()
     settle(window)
     window.close()

@@ -109,6 +109,8 @@ class TransferDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc
+        self.bar.hide()  # an empty bar next to an error reads as "still working"
+        self.status.setStyleSheet("color: #a32020;")
         self._finish(user_message(exc, self._), "")
 
     def reject(self) -> None:

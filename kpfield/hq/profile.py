@@ -187,6 +187,9 @@ def require_profile(vault: Vault) -> Profile:
     profile = installed_profile(vault)
     if profile is None:
         raise UsageError(
-            N_("No coalition profile is installed; ask HQ for one (kpfield profile import).")
+            N_(
+                "No coalition profile is installed. Ask HQ for one, then install it with "
+                "Vault → Install coalition profile (or: kpfield profile import)."
+            )
         )
     return profile
