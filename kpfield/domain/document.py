@@ -449,14 +449,12 @@ def witness_doc(w: Witness, *, include_identifying: bool = True) -> dict[str, An
         "risk_notes": w.risk_notes,
     }
     if include_identifying and w.identifying is not None:
-        i = w.identifying
-        doc["identifying"] = {
-            "full_name": i.full_name,
-            "contact": i.contact,
-            "address": i.address,
-            "notes": i.notes,
-        }
+        doc["identifying"] = identifying_doc(w.identifying)
     return doc
+
+
+def identifying_doc(i: IdentifyingDetails) -> dict[str, str]:
+    return {"full_name": i.full_name, "contact": i.contact, "address": i.address, "notes": i.notes}
 
 
 def place_doc(p: Place) -> dict[str, Any]:

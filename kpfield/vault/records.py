@@ -12,6 +12,7 @@ from kpfield.domain.document import (
     WitnessFields,
     consent_doc,
     fields_of,
+    identifying_doc,
     parse_report_document,
     place_doc,
     report_from_fields,
@@ -484,13 +485,7 @@ def _witness_json(w: Witness | WitnessFields) -> dict[str, Any]:
     if w.consent is not None:
         doc["consent"] = consent_doc(w.consent)
     if w.identifying is not None:
-        i = w.identifying
-        doc["identifying"] = {
-            "full_name": i.full_name,
-            "contact": i.contact,
-            "address": i.address,
-            "notes": i.notes,
-        }
+        doc["identifying"] = identifying_doc(w.identifying)
     return doc
 
 
