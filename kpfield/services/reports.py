@@ -110,12 +110,17 @@ class ReportService:
         return rid
 
     def _upsert_witness(self, w: WitnessFields, now: str) -> WitnessId:
+        """Create the witness a document describes, or update the existing one it names."""
         if w.id is not None:
             existing = self.store.get_witness(w.id)
-            if not w.pseudonym:
+            if not w.pseudonym:  # a bare reference: cite the witness as stored
                 return existing.id
-            updated = replace(
-                existing,
+            wid, created = existing.id, existing.created_at
+        else:
+            wid, created = new_witness_id(), now
+        self.store.save_witness(
+            Witness(
+                id=wid,
                 pseudonym=w.pseudonym,
                 age_group=w.age_group,
                 gender=w.gender,
@@ -123,24 +128,11 @@ class ReportService:
                 identifying=w.identifying,
                 consent=w.consent,
                 risk_notes=w.risk_notes,
+                created_at=created,
                 updated_at=now,
             )
-            self.store.save_witness(updated)
-            return existing.id
-        witness = Witness(
-            id=new_witness_id(),
-            pseudonym=w.pseudonym,
-            age_group=w.age_group,
-            gender=w.gender,
-            role=w.role,
-            identifying=w.identifying,
-            consent=w.consent,
-            risk_notes=w.risk_notes,
-            created_at=now,
-            updated_at=now,
         )
-        self.store.save_witness(witness)
-        return witness.id
+        return wid
 
     def save_draft(self, report: Report) -> Report:
         """Save a draft's editable fields atomically. Saving the same draft twice is harmless.
