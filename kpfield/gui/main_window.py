@@ -6,11 +6,19 @@ widget that showed content, clears our clipboard and closes the vault.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmapCache
+from PySide6.QtGui import (
+    QAction,
+    QClipboard,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QPixmapCache,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -24,9 +32,11 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.domain.models import ReportStatus
 from kpfield.domain.taxonomy import Taxonomy
+from kpfield.fsutil import overwrite_and_unlink
 from kpfield.gui.context import AppContext
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
+from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
 from kpfield.gui.settings import GuiSettings, load_settings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
 from kpfield.gui.setup_screen import SetupScreen
@@ -54,6 +64,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        keep_qt_settings_off_disk()  # before any file dialog can exist
         settings = load_settings(data_dir)
         self.runner = TaskRunner(self)
         self.ctx = AppContext(
@@ -321,7 +332,18 @@ class MainWindow(QMainWindow):
         self.runner.lock().failure(self._unhandled)
         self.show_unlock()
 
-    def _forget_content(self) -> None:
+    def _forget_content(self, *, keep_work: bool = True) -> None:
+        from kpfield.gui.transfer_dialog import TransferDialog
+        from kpfield.gui.witness_dialog import WitnessDialog
+
+        for witness in self.findChildren(WitnessDialog):
+            if witness.isVisible():
+                if keep_work:
+                    witness.keep_for_lock()  # queued before the vault closes
+                else:
+                    witness.reject()
+        for transfer in self.findChildren(TransferDialog):
+            transfer.dismiss()
         for dialog in self.findChildren(QWidget):
             if dialog.isWindow() and dialog is not self and dialog.isVisible():
                 dialog.close()
@@ -333,6 +355,9 @@ class MainWindow(QMainWindow):
         clipboard = QGuiApplication.clipboard()
         if self._clipboard_ours or clipboard.ownsClipboard():
             clipboard.clear()
+        if clipboard.supportsSelection():
+            # X11/Wayland: merely selecting text publishes it as the PRIMARY selection.
+            clipboard.clear(QClipboard.Mode.Selection)
         self._clipboard_ours = False
 
     def _flush_workspace(self) -> None:
@@ -402,8 +427,12 @@ class MainWindow(QMainWindow):
     def wipe_now(self) -> None:
         """Panic wipe: no save first; keys go first, then everything else."""
         self.idle.stop()
-        self._forget_content()
         root = self.ctx.data_dir
+        # The key file goes now, on this thread (a few hundred bytes and an fsync), not after
+        # whatever job the store thread is running: from here on nothing can be decrypted.
+        with contextlib.suppress(OSError):
+            overwrite_and_unlink(VaultPaths(root).keyslots)
+        self._forget_content(keep_work=False)
         self.workspace = None
         placeholder = QLabel(self.ctx.gettext("Erasing…"))
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

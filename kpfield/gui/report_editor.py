@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.domain.ids import ReportId
 from kpfield.domain.models import Report, ReportStatus
+from kpfield.errors import N_, StateError
 from kpfield.gui.context import AppContext
 from kpfield.gui.incident_form import IncidentForm
 from kpfield.gui.labels import STATUS
@@ -132,6 +133,17 @@ class ReportEditor(QWidget):
         return op
 
     def _loaded(self, view: ReportView) -> None:
+        current = self.report
+        if (
+            current is not None
+            and current.id != view.report.id
+            and self.save_state == "failed"
+        ):
+            # The save queued before this load failed: keep the monitor's text on screen (the
+            # error is shown) rather than replacing it with the next report.
+            return
+        # Anything typed while the next report was loading is saved before it is replaced.
+        self.flush()
         self.show_report(view.report)
         self.witnesses.load(view.report, view.witnesses)
         self.photos.load(view.report, view.attachments)
@@ -236,6 +248,14 @@ class ReportEditor(QWidget):
         if self.report is not None and self.report.id == report_id:
             self._set_state("failed", user_message(exc, self.ctx.gettext))
             self.timer.start()  # try again; the text is still here
+            return
+        # The report is no longer on screen (switched, locked, closed): never fail silently.
+        self.ctx.runner.error.emit(
+            StateError(
+                N_("Your last changes to a report could not be saved: {reason}"),
+                reason=user_message(exc, self.ctx.gettext),
+            )
+        )
 
     def _set_state(self, state: str, detail: str = "") -> None:
         _ = self.ctx.gettext

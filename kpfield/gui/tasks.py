@@ -196,8 +196,14 @@ class TaskRunner(QObject):
                 _safely(_invoke, fin)
 
     def _deliver_progress(self, op: Op[Any], done: int, total: int) -> None:
+        if self._closed or op.done:  # a late update must not touch widgets already gone
+            return
         for cb in op._progress:
-            cb(done, total)
+            try:
+                cb(done, total)
+            except RuntimeError as exc:  # the progress widget was deleted meanwhile
+                if "deleted" not in str(exc):
+                    raise
 
 
 def _invoke(fn: Callable[[], None]) -> None:

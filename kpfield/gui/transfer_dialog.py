@@ -113,6 +113,13 @@ class TransferDialog(QDialog):
         self.status.setStyleSheet("color: #a32020;")
         self._finish(user_message(exc, self._), "")
 
+    def dismiss(self) -> None:
+        """At lock or wipe: cancel the job and close at once (results are content too)."""
+        if not self.op.done:
+            self.op.cancel()
+        self.text.clear()
+        QDialog.done(self, QDialog.DialogCode.Rejected)
+
     def reject(self) -> None:
         """Escape or closing the window cancels a running job first."""
         if not self.op.done:

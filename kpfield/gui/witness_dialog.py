@@ -57,6 +57,7 @@ class WitnessDialog(QDialog):
         self.setObjectName("witnessDialog")
         self.setWindowTitle(_("Witness"))
         self.original = witness
+        self.read_only = read_only
         self.setMinimumWidth(980)
         grid = QGridLayout(self)
         grid.setColumnStretch(0, 1)
@@ -250,6 +251,34 @@ class WitnessDialog(QDialog):
             risk_notes=self.risk.toPlainText(),
             identifying=None if identifying.is_empty() else identifying,
             consent=consent,
+        )
+
+    def done(self, result: int) -> None:
+        """Close, then forget what was shown: the dialog object may live on hidden, and it must
+        not keep a witness's identity in memory (handlers of accepted() have read it by now)."""
+        super().done(result)
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        for text in self.findChildren(QPlainTextEdit):
+            text.clear()
+
+    def keep_for_lock(self) -> None:
+        """The vault is locking with this dialog open: save what was typed rather than lose it
+        (a missing pseudonym gets a placeholder the monitor can change later)."""
+        if self.read_only or not self._has_content():
+            self.reject()
+            return
+        if not self.pseudonym.text().strip():
+            self.pseudonym.setText(self.ctx.gettext("Unnamed witness (saved at lock)"))
+        self.accept()
+
+    def _has_content(self) -> bool:
+        texts = (self.pseudonym, self.full_name, self.contact, self.address, self.ident_notes)
+        return (
+            any(t.text().strip() for t in texts)
+            or bool(self.risk.toPlainText().strip())
+            or self.consent_group.checkedId() != CONSENT_UNKNOWN
+            or self.original is not None
         )
 
     def _accept(self) -> None:
