@@ -219,15 +219,18 @@ def _incident_date(r: _Reader, raw: Any, path: str) -> IncidentDate | None:
         precision = next((p for p, pat in patterns.items() if re.fullmatch(pat, value)), None)
         if precision is None:
             r.add(f"{path}.date", "must look like 2026-10-03, 2026-10 or 2026")
-            return None
+            return IncidentDate(value, DatePrecision.DAY, approximate) if r.lenient else None
     if not re.fullmatch(patterns[precision], value):
-        r.add(f"{path}.date", f"does not match precision '{precision.value}'")
-        return None
+        if any(re.fullmatch(pat, value) for pat in patterns.values()):
+            r.add(f"{path}.date", f"does not match precision '{precision.value}'")
+        else:
+            r.add(f"{path}.date", "must look like 2026-10-03, 2026-10 or 2026")
+        return IncidentDate(value, precision, approximate) if r.lenient else None
     padded = value + {"day": "", "month": "-01", "year": "-01-01"}[precision.value]
     parsed = parse_iso_date(padded)
     if parsed is None:
         r.add(f"{path}.date", "is not a real date")
-        return None
+        return IncidentDate(value, precision, approximate) if r.lenient else None
     if parsed > date.today() and not r.lenient:
         r.add(f"{path}.date", "is in the future")
     return IncidentDate(value=value, precision=precision, approximate=approximate)

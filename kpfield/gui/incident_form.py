@@ -207,9 +207,9 @@ class IncidentForm(QWidget):
         elif parsed is None:
             self.date_hint.setText(_("Not a date yet: use YYYY-MM-DD, YYYY-MM or YYYY"))
         else:
-            self.date_hint.setText(_("Known to the {precision}").format(
-                precision=_(PRECISION[parsed.precision])
-            ))
+            self.date_hint.setText(
+                _("Known to the {precision}").format(precision=_(PRECISION[parsed.precision]))
+            )
 
     # ---------------------------------------------------------------- load / collect
     def load(self, report: ReportRecord) -> None:
@@ -255,7 +255,11 @@ class IncidentForm(QWidget):
         """The report with this form's values; unparseable date or position keep the old one."""
         date_value = parse_date(self.date.text(), self.approximate.isChecked())
         if date_value is None and self.date.text().strip():
-            date_value = report.incident_date
+            # Not understood yet ("early Oct 2026"): keep it as typed; sealing will ask for a
+            # date like 2026-10-03, 2026-10 or 2026.
+            date_value = IncidentDate(
+                self.date.text().strip()[:40], DatePrecision.DAY, self.approximate.isChecked()
+            )
         coords = None
         if self.has_position.isChecked():
             lat = parse_degrees(self.lat.text(), 90)

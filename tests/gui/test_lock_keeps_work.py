@@ -177,3 +177,16 @@ def test_qt_file_dialogs_leave_no_settings_file(
     idle(qtbot, unlocked)
     settings.sync()
     assert settings.status() != QSettings.Status.NoError or not Path(settings.fileName()).exists()
+
+
+def test_a_half_typed_date_survives_lock(qtbot: QtBot, unlocked: MainWindow) -> None:
+    rid = new_report(qtbot, unlocked)
+    ws = unlocked.workspace
+    assert ws is not None
+    qtbot.keyClicks(ws.editor.incident.date, "early Oct 2026")
+    unlocked.lock()
+    idle(qtbot, unlocked)
+    unlock(qtbot, unlocked)
+    date = stored(qtbot, unlocked, rid).incident_date
+    assert date is not None
+    assert date.value == "early Oct 2026"

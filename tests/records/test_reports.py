@@ -285,3 +285,18 @@ def test_stored_draft_always_readable_even_if_rules_tighten(session: Session) ->
     loaded = session.reports.get(r.id)
     assert loaded.narrative == long_text
     assert loaded.incident_date is not None
+
+
+def test_a_date_not_understood_yet_is_kept_as_typed(session: Session) -> None:
+    from kpfield.domain.models import DatePrecision, IncidentDate
+
+    r = session.reports.new_draft()
+    session.reports.save_draft(
+        replace(r, incident_date=IncidentDate("early Oct 2026", DatePrecision.DAY))
+    )
+    stored = session.reports.get(r.id)
+    assert stored.incident_date is not None
+    assert stored.incident_date.value == "early Oct 2026"
+    assert ("incident.date.date", "must look like 2026-10-03, 2026-10 or 2026") in (
+        session.reports.missing_for_seal(r.id)
+    )
