@@ -164,6 +164,8 @@ class IncidentForm(QWidget):
         self.categories.itemChanged.connect(self._changed)
         self.perpetrators.itemChanged.connect(self._changed)
         self.date.textChanged.connect(self._update_date_hint)
+        self.lat.textChanged.connect(self._update_position_hint)
+        self.lon.textChanged.connect(self._update_position_hint)
         self._loading = False
         self._read_only = False
         self._update_position_enabled()
@@ -197,6 +199,20 @@ class IncidentForm(QWidget):
         on = self.has_position.isChecked() and not self._read_only
         for w in (self.lat, self.lon, self.source):
             w.setEnabled(on)
+
+    def _update_position_hint(self) -> None:
+        """Say at once when a position is not understood (it cannot be saved as typed)."""
+        _ = self.ctx.gettext
+        lat, lon = self.lat.text().strip(), self.lon.text().strip()
+        understood = (not lat or parse_degrees(lat, 90) is not None) and (
+            not lon or parse_degrees(lon, 180) is not None
+        )
+        self.position_hint.setText(
+            _("Decimal degrees; south and west are negative.")
+            if understood
+            else _("Not understood yet: write decimal degrees like 8.643210 or -10.971230.")
+        )
+        self.position_hint.setStyleSheet("" if understood else "color: #a32020;")
 
     def _update_date_hint(self) -> None:
         _ = self.ctx.gettext

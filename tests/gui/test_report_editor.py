@@ -102,3 +102,14 @@ def test_date_and_position_parsing() -> None:
     assert parse_degrees("91", 90) is None
     assert parse_degrees("abc", 90) is None
     assert format_degrees(-10_971_230) == "-10.971230"
+
+
+def test_a_position_not_understood_is_flagged_at_once(qtbot: QtBot, unlocked: MainWindow) -> None:
+    new_report(qtbot, unlocked)
+    form = unlocked.workspace.editor.incident  # type: ignore[union-attr]
+    form.has_position.setChecked(True)
+    qtbot.keyClicks(form.lat, "8 38 35 N")
+    assert "Not understood" in form.position_hint.text()
+    form.lat.clear()
+    qtbot.keyClicks(form.lat, "8.643210")
+    assert "Not understood" not in form.position_hint.text()
