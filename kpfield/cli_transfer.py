@@ -398,7 +398,12 @@ def register(sub: Any, leaf: Callable[..., Any]) -> None:
     sp.add_argument("file")
     sp.add_argument("--yes", action="store_true", help="the fingerprint was compared already")
     sp.add_argument("--fingerprint", help="the device fingerprint as read to you; must match")
-    sp = leaf(esub, "revoke", cmd_enroll_revoke, "refuse every bundle from a device (a lost or seized laptop)")
+    sp = leaf(
+        esub,
+        "revoke",
+        cmd_enroll_revoke,
+        "refuse every bundle from a device (a lost or seized laptop)",
+    )
     sp.add_argument("device")
     leaf(esub, "list", cmd_enroll_list, "list enrolled devices and their missing bundles")
 
