@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.app import Session
 from kpfield.gui.context import AppContext
+from kpfield.gui.fields import paragraph, secret_field
 from kpfield.gui.settings import MAX_IDLE_MINUTES, GuiSettings
 from kpfield.gui.setup_screen import MIN_LENGTH
 from kpfield.gui.tasks import user_message
@@ -62,10 +63,14 @@ class SettingsDialog(QDialog):
         unlocking = QWidget()
         uf = QFormLayout(unlocking)
         uf.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        uf.addRow(self._para(_(
-            "Erase the vault after this many wrong passphrases in a row. 0 turns this off. "
-            "The unlock screen shows how many attempts are left."
-        )))
+        uf.addRow(
+            paragraph(
+                _(
+                    "Erase the vault after this many wrong passphrases in a row. 0 turns this off. "
+                    "The unlock screen shows how many attempts are left."
+                )
+            )
+        )
         self.limit = QSpinBox()
         self.limit.setObjectName("failedLimit")
         self.limit.setRange(0, 100)
@@ -77,13 +82,18 @@ class SettingsDialog(QDialog):
         row.addWidget(apply_limit)
         row.addStretch(1)
         uf.addRow(_("Failed unlock limit"), row)
-        uf.addRow(self._para(_(
-            "A duress passphrase silently erases everything and opens an empty vault when typed "
-            "instead of your real passphrase. Use it only if you are forced to unlock."
-        )))
-        self.duress_current = self._secret("duressCurrent")
-        self.duress_new = self._secret("duressNew")
-        self.duress_again = self._secret("duressAgain")
+        uf.addRow(
+            paragraph(
+                _(
+                    "A duress passphrase silently erases everything and opens an empty vault "
+                    "when typed instead of your real passphrase. Use it only if you are forced "
+                    "to unlock."
+                )
+            )
+        )
+        self.duress_current = secret_field("duressCurrent")
+        self.duress_new = secret_field("duressNew")
+        self.duress_again = secret_field("duressAgain")
         uf.addRow(_("Your passphrase"), self.duress_current)
         uf.addRow(_("Duress passphrase"), self.duress_new)
         uf.addRow(_("Type it again"), self.duress_again)
@@ -100,9 +110,9 @@ class SettingsDialog(QDialog):
 
         change = QWidget()
         cf = QFormLayout(change)
-        self.old_pass = self._secret("oldPassphrase")
-        self.new_pass = self._secret("newPassphrase")
-        self.new_again = self._secret("newPassphraseAgain")
+        self.old_pass = secret_field("oldPassphrase")
+        self.new_pass = secret_field("newPassphrase")
+        self.new_again = secret_field("newPassphraseAgain")
         cf.addRow(_("Current passphrase"), self.old_pass)
         cf.addRow(_("New passphrase"), self.new_pass)
         cf.addRow(_("Type it again"), self.new_again)
@@ -126,20 +136,9 @@ class SettingsDialog(QDialog):
         set_duress.clicked.connect(lambda: self._duress(remove=False))
         remove_duress.clicked.connect(lambda: self._duress(remove=True))
         change_button.clicked.connect(self._change)
-        ctx.runner.call(
-            lambda s: keyslots.read(s.vault.paths.keyslots).max_failed
-        ).success(self.limit.setValue)
-
-    def _para(self, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setWordWrap(True)
-        return label
-
-    def _secret(self, name: str) -> QLineEdit:
-        field = QLineEdit()
-        field.setObjectName(name)
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        return field
+        ctx.runner.call(lambda s: keyslots.read(s.vault.paths.keyslots).max_failed).success(
+            self.limit.setValue
+        )
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.fields import paragraph, secret_field
 from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
 
@@ -72,7 +72,7 @@ class SetupScreen(QWidget):
         # 1. language
         page = QWidget()
         form = QVBoxLayout(page)
-        form.addWidget(self._para(_("Choose the language of the app. You can change it later.")))
+        form.addWidget(paragraph(_("Choose the language of the app. You can change it later.")))
         self.language = QComboBox()
         self.language.setObjectName("setupLanguage")
         for code, name in LANGUAGES.items():
@@ -86,7 +86,7 @@ class SetupScreen(QWidget):
         page = QWidget()
         form2 = QFormLayout(page)
         form2.addRow(
-            self._para(
+            paragraph(
                 _(
                     "Everything you record is encrypted with a passphrase only you know. "
                     "Use five or more ordinary words that have nothing to do with each other, "
@@ -95,8 +95,8 @@ class SetupScreen(QWidget):
                 )
             )
         )
-        self.pass1 = self._secret("setupPassphrase")
-        self.pass2 = self._secret("setupPassphraseAgain")
+        self.pass1 = secret_field("setupPassphrase")
+        self.pass2 = secret_field("setupPassphraseAgain")
         form2.addRow(_("Passphrase"), self.pass1)
         form2.addRow(_("Type it again"), self.pass2)
         self.meter = QProgressBar()
@@ -117,7 +117,7 @@ class SetupScreen(QWidget):
         page = QWidget()
         form3 = QFormLayout(page)
         form3.addRow(
-            self._para(
+            paragraph(
                 _(
                     "Optional. A duress passphrase is a second passphrase for when someone forces "
                     "you to open the laptop. Typing it instead of your real passphrase silently "
@@ -129,8 +129,8 @@ class SetupScreen(QWidget):
         self.use_duress = QCheckBox(_("Set a duress passphrase"))
         self.use_duress.setObjectName("setupUseDuress")
         form3.addRow(self.use_duress)
-        self.duress1 = self._secret("setupDuress")
-        self.duress2 = self._secret("setupDuressAgain")
+        self.duress1 = secret_field("setupDuress")
+        self.duress2 = secret_field("setupDuressAgain")
         form3.addRow(_("Duress passphrase"), self.duress1)
         form3.addRow(_("Type it again"), self.duress2)
         self.duress_label = QLabel()
@@ -144,7 +144,7 @@ class SetupScreen(QWidget):
         page = QWidget()
         v4 = QVBoxLayout(page)
         v4.addWidget(
-            self._para(
+            paragraph(
                 _(
                     "Ready. Creating the vault takes a few seconds: the passphrase is made slow to "
                     "guess on purpose."
@@ -183,17 +183,6 @@ class SetupScreen(QWidget):
         self._go(start_page)
 
     # ---------------------------------------------------------------- helpers
-    def _para(self, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        return label
-
-    def _secret(self, name: str) -> QLineEdit:
-        field = QLineEdit()
-        field.setObjectName(name)
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        return field
 
     def _go(self, index: int) -> None:
         self.pages.setCurrentIndex(max(0, min(index, self.pages.count() - 1)))
@@ -218,9 +207,7 @@ class SetupScreen(QWidget):
         words = [_("Too short"), _("Weak"), _("Fair"), _("Good"), _("Strong")]
         self.meter_label.setText(words[score])
         if score == 0:
-            self.meter_label.setText(
-                _("Too short: at least {n} characters").format(n=MIN_LENGTH)
-            )
+            self.meter_label.setText(_("Too short: at least {n} characters").format(n=MIN_LENGTH))
         a, b = self.pass1.text(), self.pass2.text()
         if b and a != b:
             self.match_label.setText(_("The two passphrases are not the same."))
