@@ -22,13 +22,12 @@ from kpfield.bundle import tarstream
 from kpfield.crypto import age, minisign
 from kpfield.custody.canonical import canonical_json, sha256_hex
 from kpfield.custody.log import GENESIS, verify_chain
+from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 CustodyRow = tuple[int, str, str, str]
 
 

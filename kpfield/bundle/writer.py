@@ -24,13 +24,12 @@ from kpfield.bundle import tarstream
 from kpfield.crypto import age, minisign
 from kpfield.crypto import stream as age_stream
 from kpfield.custody.canonical import canonical_json, sha256_hex
+from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, Cancelled, IntegrityError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)

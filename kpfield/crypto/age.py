@@ -16,7 +16,7 @@ import hmac
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -40,6 +40,8 @@ from kpfield.crypto.age_format import (
     parse_header,
     serialize_header,
 )
+from kpfield.domain.jobs import ByteProgress as Progress
+from kpfield.domain.jobs import CancelCheck
 from kpfield.errors import N_, Cancelled, CryptoError
 
 if TYPE_CHECKING:
@@ -76,8 +78,6 @@ _WORK_FACTOR = re.compile(r"[1-9][0-9]?")
 _ARMOR_DETECT_SIZE = 34
 _WHITESPACE = b" \t\r\n\v\f"
 
-Progress = Callable[[int], None]
-CancelCheck = Callable[[], bool]
 
 
 class Identity(Protocol):

@@ -7,12 +7,14 @@ otherwise. Reordering, truncation and extension are all detected. Memory stays b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from kpfield.domain.jobs import ByteProgress as Progress
+from kpfield.domain.jobs import CancelCheck
 from kpfield.errors import N_, Cancelled, CryptoError
 
 CHUNK_SIZE = 64 * 1024
@@ -20,8 +22,6 @@ TAG_SIZE = 16
 ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 _MAX_COUNTER = (1 << 88) - 1
 
-Progress = Callable[[int], None]
-CancelCheck = Callable[[], bool]
 
 
 def _nonce(counter: int, last: bool) -> bytes:

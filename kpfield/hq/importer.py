@@ -16,6 +16,7 @@ from typing import BinaryIO, cast
 
 from kpfield.bundle import manifest as mf
 from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejected
+from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.enrollment import find_device
@@ -25,8 +26,6 @@ from kpfield.vault.vault import Vault
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 
 def _english(message: str) -> str:

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from kpfield.domain.ids import (
     new_report_id,
     new_witness_id,
 )
+from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.domain.models import (
     Attachment,
     AttachmentKind,
@@ -52,8 +52,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = media.DEFAULT_MAX_BYTES
 MAX_DRAFT_TEXT = 5_000_000  # a memory guard only; sealing applies the document's limits
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +32,7 @@ from kpfield.bundle.writer import (
 )
 from kpfield.custody.log import CustodyLog
 from kpfield.domain.ids import ReportId
+from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, BundleError, Cancelled, IntegrityError, KpfieldError, UsageError
 from kpfield.fsutil import fsync_dir
@@ -45,8 +46,6 @@ from kpfield.vault.records import RecordStore
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 # Below FAT32's 4 GiB - 1 file limit, with room to spare.
 DEFAULT_MAX_BUNDLE_BYTES = 3900 << 20

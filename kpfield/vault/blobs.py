@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from kpfield.crypto import stream
+from kpfield.domain.jobs import ByteProgress, CancelCheck
 from kpfield.errors import N_, IntegrityError, VaultError
 from kpfield.fsutil import durable_new_file, ensure_private_dir, fsync_dir
 
@@ -49,8 +50,8 @@ class BlobStore:
         self,
         src: BinaryIO,
         *,
-        progress: stream.Progress | None = None,
-        cancel: stream.CancelCheck | None = None,
+        progress: ByteProgress | None = None,
+        cancel: CancelCheck | None = None,
     ) -> StoredBlob:
         """Encrypt ``src`` into a new blob; returns its name, key, size and plaintext SHA-256."""
         name = secrets.token_hex(16)
