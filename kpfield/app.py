@@ -1,16 +1,35 @@
-"""Composition root: builds the services for one unlocked vault. No globals."""
+"""Composition root: builds the session of one unlocked vault, by its role. No globals.
+
+A screen or a command asks the session for a service and never touches a connection. The role is
+checked once, here: a field session has export, acknowledgement, profile installation and
+enrollment requests; an HQ session has keys, profile issuing, devices and intake. Asking a
+session of the wrong role for one of them (``session.field()`` / ``session.hq()``) is a clear
+usage error.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from kpfield.domain.models import VaultRole
 from kpfield.domain.taxonomy import Taxonomy, load_taxonomy
+from kpfield.errors import N_, UsageError
 from kpfield.paths import resources_dir
-from kpfield.services.clock import Clock, SystemClock
+from kpfield.services.acknowledgement import AcknowledgementService
+from kpfield.services.clock import Clock, SystemClock, iso
+from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
+from kpfield.services.export import ExportService
+from kpfield.services.hq_keys import HqKeyService
+from kpfield.services.identity import IdentityService
+from kpfield.services.intake import IntakeService
+from kpfield.services.passphrases import PassphraseService
+from kpfield.services.profiles import FieldProfileService, HqProfileService
 from kpfield.services.reports import ReportService
+from kpfield.services.verify import VerifyResult, verify_vault
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
@@ -32,35 +51,98 @@ def default_taxonomy() -> Taxonomy:
 
 @dataclass
 class Session:
-    """Everything that lives while a vault is unlocked."""
+    """Everything that lives while a vault is unlocked (the services common to both roles)."""
 
     vault: Vault
+    clock: Clock
     reports: ReportService
-    clock: Clock = field(default_factory=SystemClock)
+    passphrases: PassphraseService
+    identity: IdentityService
+
+    @property
+    def role(self) -> VaultRole:
+        return VaultRole(self.vault.role)
+
+    def now(self) -> str:
+        """The session clock's time as stored (UTC ISO-8601)."""
+        return iso(self.clock.now())
+
+    def field(self) -> FieldSession:
+        """This session as a field laptop's, or a usage error on an HQ vault."""
+        raise UsageError(N_("This is an HQ vault; this command is for field laptops."))
+
+    def hq(self) -> HqSession:
+        """This session as the HQ desk's, or a usage error on a field vault."""
+        raise UsageError(N_("This is a field vault; this command is for the HQ desk."))
+
+    def verify(self) -> VerifyResult:
+        """Check the custody chain, every seal and every stored blob."""
+        return verify_vault(self.vault)
 
     def close(self) -> None:
         self.vault.close()
 
 
-def _taxonomy_for(vault: Vault) -> Taxonomy:
-    from kpfield.domain.taxonomy import Taxonomy as _T
+@dataclass
+class FieldSession(Session):
+    profile: FieldProfileService
+    enrollment: FieldEnrollmentService
+    export: ExportService
+    acknowledgements: AcknowledgementService
 
+    def field(self) -> FieldSession:
+        return self
+
+
+@dataclass
+class HqSession(Session):
+    keys: HqKeyService
+    profile: HqProfileService
+    devices: DeviceService
+    intake: IntakeService
+
+    def hq(self) -> HqSession:
+        return self
+
+
+def _taxonomy_for(vault: Vault) -> Taxonomy:
     raw = vault.meta("taxonomy_json")
     if raw:
-        import json
-
-        return _T.from_json(json.loads(raw))
+        return Taxonomy.from_json(json.loads(raw))
     return default_taxonomy()
 
 
-def session_for(vault: Vault, clock: Clock | None = None) -> Session:
+def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSession:
+    """The session of an open vault, built for its role."""
     clock = clock or SystemClock()
-    return Session(
-        vault=vault, reports=ReportService(vault, _taxonomy_for(vault), clock), clock=clock
+    common = {
+        "vault": vault,
+        "clock": clock,
+        "reports": ReportService(vault, _taxonomy_for(vault), clock),
+        "passphrases": PassphraseService(vault),
+        "identity": IdentityService(vault),
+    }
+    if VaultRole(vault.role) is VaultRole.HQ:
+        return HqSession(
+            **common,  # type: ignore[arg-type]
+            keys=HqKeyService(vault, clock),
+            profile=HqProfileService(vault, clock),
+            devices=DeviceService(vault, clock),
+            intake=IntakeService(vault, clock),
+        )
+    profiles = FieldProfileService(vault)
+    return FieldSession(
+        **common,  # type: ignore[arg-type]
+        profile=profiles,
+        enrollment=FieldEnrollmentService(vault, clock),
+        export=ExportService(vault, clock, profiles),
+        acknowledgements=AcknowledgementService(vault, clock, profiles),
     )
 
 
-def open_session(data_dir: Path, passphrase: str, clock: Clock | None = None) -> Session:
+def open_session(
+    data_dir: Path, passphrase: str, clock: Clock | None = None
+) -> FieldSession | HqSession:
     return session_for(Vault.open(data_dir, passphrase), clock)
 
 
@@ -68,13 +150,13 @@ def create_session(
     data_dir: Path,
     passphrase: str,
     *,
-    role: str = "field",
+    role: str = VaultRole.FIELD,
     params: KdfParams | None = None,
     device_name: str = "",
     clock: Clock | None = None,
-) -> Session:
+) -> FieldSession | HqSession:
     vault = Vault.create(data_dir, passphrase, role=role, params=params, device_name=device_name)
-    if role == "hq":
+    if VaultRole(role) is VaultRole.HQ:
         from kpfield.hq.keys import provision_hq_keys
 
         provision_hq_keys(vault)

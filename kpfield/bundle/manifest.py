@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kpfield.custody.canonical import canonical_json
 from kpfield.errors import N_, BundleError, ValidationError
+from kpfield.protocol.canonical import canonical_json
 
 FORMAT = "kpfield.bundle/1"
 MANIFEST = "manifest.json"

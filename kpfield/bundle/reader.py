@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from kpfield.bundle import manifest as mf
 from kpfield.bundle import tarstream
 from kpfield.crypto import age, minisign
-from kpfield.custody.canonical import canonical_json, sha256_hex
 from kpfield.custody.log import GENESIS, verify_chain
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
+from kpfield.protocol.canonical import canonical_json, sha256_hex
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

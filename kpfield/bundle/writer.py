@@ -23,9 +23,9 @@ from kpfield.bundle import manifest as mf
 from kpfield.bundle import tarstream
 from kpfield.crypto import age, minisign
 from kpfield.crypto import stream as age_stream
-from kpfield.custody.canonical import canonical_json, sha256_hex
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, Cancelled, IntegrityError
+from kpfield.protocol.canonical import canonical_json, sha256_hex
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

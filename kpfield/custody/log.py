@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kpfield.custody.canonical import canonical_json, sha256_hex
 from kpfield.domain.ids import ReportId
 from kpfield.domain.models import CustodyEntry
+from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.vault.db import Connection
 
 GENESIS = "0" * 64

@@ -9,6 +9,13 @@ from typing import Any
 from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
 
 
+class VaultRole(enum.StrEnum):
+    """What a vault is for: a monitor's laptop or the HQ desk (fixed when it is created)."""
+
+    FIELD = "field"
+    HQ = "hq"
+
+
 class ReportStatus(enum.StrEnum):
     DRAFT = "draft"
     SEALED = "sealed"

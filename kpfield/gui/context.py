@@ -10,7 +10,7 @@ from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.settings import GuiSettings
 from kpfield.gui.tasks import TaskRunner
 from kpfield.i18n import I18n
-from kpfield.vault.keyslots import KdfParams
+from kpfield.services.vaults import KdfParams
 
 
 @dataclass

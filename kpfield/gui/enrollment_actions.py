@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 from kpfield.app import Session
 from kpfield.gui.context import AppContext
 from kpfield.gui.tasks import TaskRunner, user_message
+from kpfield.services.files import read_small_file, write_public_file
 
 MAX_PROFILE_FILE = 1 << 20
 
@@ -75,14 +76,13 @@ class EnrollmentActions(QObject):
 
     def check_profile(self, path: Path) -> None:
         """Verify the file's signature, then ask the monitor to compare the HQ fingerprint."""
-        from kpfield.hq.profile import installed_profile, parse_profile
-
         _ = self.ctx.gettext
         title = _("Coalition profile")
 
         def read(s: Session) -> tuple[bytes, str, bool]:
-            data = _read_small(path)
-            return data, parse_profile(data).fingerprint, installed_profile(s.vault) is None
+            profiles = s.field().profile
+            data = read_small_file(path, MAX_PROFILE_FILE)
+            return data, profiles.parse(data).fingerprint, profiles.needs_fingerprint_check()
 
         def ask(value: tuple[bytes, str, bool]) -> None:
             data, fingerprint, first = value
@@ -112,11 +112,9 @@ class EnrollmentActions(QObject):
         self.runner.call(read).success(ask).failure(self._fail(title))
 
     def install(self, data: bytes) -> None:
-        from kpfield.hq.profile import install_profile
-
         _ = self.ctx.gettext
         title = _("Coalition profile")
-        self.runner.call(lambda s: install_profile(s.vault, data).serial).success(
+        self.runner.call(lambda s: s.field().profile.install(data).serial).success(
             lambda serial: self._tell(
                 title, _("Coalition profile {serial} installed.").format(serial=serial)
             )
@@ -133,17 +131,13 @@ class EnrollmentActions(QObject):
         chooser.open()
 
     def save_request(self, path: Path) -> None:
-        from kpfield.custody.seal import device_identity
-        from kpfield.fsutil import atomic_write
-        from kpfield.hq.enrollment import make_request
-        from kpfield.services.clock import iso
-
         _ = self.ctx.gettext
         title = _("Enrollment request")
 
         def work(s: Session) -> str:
-            atomic_write(path, make_request(s.vault, iso(s.clock.now())), mode=0o644)
-            return device_identity(s.vault).fingerprint
+            data, request = s.field().enrollment.request()
+            write_public_file(path, data)
+            return request.fingerprint
 
         self.runner.call(work).success(
             lambda fingerprint: self._tell(
@@ -155,15 +149,3 @@ class EnrollmentActions(QObject):
             )
         ).failure(self._fail(title))
 
-
-def _read_small(path: Path) -> bytes:
-    from kpfield.errors import N_, UsageError
-
-    try:
-        if path.stat().st_size > MAX_PROFILE_FILE:
-            raise UsageError(N_("{name} is too large to be a coalition profile."), name=path.name)
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(
-            N_("{name} cannot be read ({reason})."), name=path.name, reason=exc.strerror
-        ) from None

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from kpfield.paths import default_data_dir
-from kpfield.vault.keyslots import KdfParams
+from kpfield.services.vaults import KdfParams
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
-from kpfield.domain.models import ReportStatus
+from kpfield.domain.models import ReportStatus, VaultRole
 from kpfield.domain.taxonomy import Taxonomy
-from kpfield.fsutil import overwrite_and_unlink
 from kpfield.gui.context import AppContext
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
@@ -47,8 +46,7 @@ from kpfield.gui.unlock_screen import UnlockScreen
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
 from kpfield.i18n import I18n
-from kpfield.vault.keyslots import KdfParams
-from kpfield.vault.vault import VaultPaths, wipe
+from kpfield.services.vaults import KdfParams, VaultLocation
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +224,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
 
     def _show_start(self) -> None:
-        if VaultPaths(self.ctx.data_dir).exists():
+        if VaultLocation(self.ctx.data_dir).exists():
             self.show_unlock()
         else:
             self.show_setup()
@@ -268,17 +266,15 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[int, str, str, int | None]:
-            from kpfield.hq.profile import installed_profile
-
+        def read(s: Session) -> tuple[int, str, VaultRole, int | None]:
             counts = s.reports.counts()
             pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
-            profile = installed_profile(s.vault)
+            profile = s.field().profile.installed() if s.role is VaultRole.FIELD else None
             policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
             ceiling = policy if isinstance(policy, int) else None
-            return pending, s.reports.last_delivery_at() or "", s.vault.role, ceiling
+            return pending, s.reports.last_delivery_at() or "", s.role, ceiling
 
-        def show(value: tuple[int, str, str, int | None]) -> None:
+        def show(value: tuple[int, str, VaultRole, int | None]) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
@@ -431,7 +427,7 @@ class MainWindow(QMainWindow):
         # The key file goes now, on this thread (a few hundred bytes and an fsync), not after
         # whatever job the store thread is running: from here on nothing can be decrypted.
         with contextlib.suppress(OSError):
-            overwrite_and_unlink(VaultPaths(root).keyslots)
+            VaultLocation(root).erase_keys()
         self._forget_content(keep_work=False)
         self.workspace = None
         placeholder = QLabel(self.ctx.gettext("Erasing…"))
@@ -441,7 +437,7 @@ class MainWindow(QMainWindow):
 
         def work(job: Job) -> list[str]:
             self.runner.close_session()
-            return wipe(root)
+            return VaultLocation(root).wipe()
 
         self.runner.run(work).finally_(self.show_setup)
 

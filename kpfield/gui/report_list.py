@@ -20,7 +20,7 @@ from kpfield.domain.models import ReportStatus
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import STATUS
 from kpfield.gui.report_table_model import ID_ROLE, SORT_ROLE, ReportTableModel
-from kpfield.vault.records import ReportRow
+from kpfield.services.reports import ReportRow
 
 SEARCH_DELAY_MS = 300
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from kpfield.domain.models import Report
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.labels import STATUS, Gettext
-from kpfield.vault.records import ReportRow
+from kpfield.services.reports import ReportRow
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

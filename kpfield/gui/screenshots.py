@@ -34,7 +34,7 @@ from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.witness_dialog import WitnessDialog
 from kpfield.i18n import LANGUAGES
 from kpfield.paths import resources_dir
-from kpfield.vault.keyslots import KdfParams
+from kpfield.services.vaults import KdfParams
 
 WIDTH, HEIGHT = 1366, 768
 PASSPHRASE = "baobab river mango seven stones"  # noqa: S105 - throw-away demo vault
@@ -122,12 +122,10 @@ def with_dialog(window: MainWindow, dialog: QWidget) -> QPixmap:
 
 def hq_profile(hq_dir: Path) -> Path:
     """A coalition profile exported by a fresh HQ vault (for the fingerprint screen)."""
-    from kpfield.hq.profile import export_profile
-
     hq = create_session(hq_dir, PASSPHRASE, role="hq", params=KdfParams.cheap_for_tests())
     try:
         path = hq_dir.parent / f"{hq_dir.name}-profile.json"
-        path.write_bytes(export_profile(hq.vault, issued_at="2026-11-01"))
+        path.write_bytes(hq.hq().profile.export()[0])
     finally:
         hq.close()
     return path

@@ -27,7 +27,6 @@ from kpfield.gui.settings import MAX_IDLE_MINUTES, GuiSettings
 from kpfield.gui.setup_screen import MIN_LENGTH
 from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
-from kpfield.vault import keyslots
 
 
 class SettingsDialog(QDialog):
@@ -136,15 +135,15 @@ class SettingsDialog(QDialog):
         set_duress.clicked.connect(lambda: self._duress(remove=False))
         remove_duress.clicked.connect(lambda: self._duress(remove=True))
         change_button.clicked.connect(self._change)
-        ctx.runner.call(lambda s: keyslots.read(s.vault.paths.keyslots).max_failed).success(
+        ctx.runner.call(lambda s: s.passphrases.failed_unlock_limit()).success(
             self.limit.setValue
         )
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
 
-    def _run(self, fn: Callable[[Session], None], done: str, clear: list[QLineEdit]) -> None:
-        def ok(_r: None) -> None:
+    def _run(self, fn: Callable[[Session], object], done: str, clear: list[QLineEdit]) -> None:
+        def ok(_r: object) -> None:
             for f in clear:
                 f.clear()
             self._say(done)
@@ -157,7 +156,7 @@ class SettingsDialog(QDialog):
     def _apply_limit(self) -> None:
         n = self.limit.value()
         self._run(
-            lambda s: s.vault.set_failed_unlock_limit(n),
+            lambda s: s.passphrases.set_failed_unlock_limit(n),
             self.ctx.gettext("The failed-unlock limit was saved."),
             [],
         )
@@ -175,13 +174,13 @@ class SettingsDialog(QDialog):
         fields = [self.duress_current, self.duress_new, self.duress_again]
         if remove:
             self._run(
-                lambda s: s.vault.set_duress_passphrase(current, None),
+                lambda s: s.passphrases.set_duress(current, None),
                 _("The duress passphrase was removed."),
                 fields,
             )
         else:
             self._run(
-                lambda s: s.vault.set_duress_passphrase(current, duress),
+                lambda s: s.passphrases.set_duress(current, duress),
                 _("The duress passphrase was set."),
                 fields,
             )
@@ -197,7 +196,7 @@ class SettingsDialog(QDialog):
             )
             return
         self._run(
-            lambda s: s.vault.change_passphrase(old, new),
+            lambda s: s.passphrases.change(old, new),
             _("The passphrase was changed. Use the new one from now on."),
             [self.old_pass, self.new_pass, self.new_again],
         )

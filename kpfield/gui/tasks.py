@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kpfield.app import Session, create_session, open_session
 from kpfield.errors import N_, Cancelled, KpfieldError, VaultError
-from kpfield.vault.keyslots import KdfParams
+from kpfield.services.vaults import KdfParams
 
 log = logging.getLogger(__name__)
 

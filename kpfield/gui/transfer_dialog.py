@@ -132,10 +132,12 @@ def export_dialog(
     runner: TaskRunner, gettext: Gettext, folder: Path, parent: QWidget | None = None
 ) -> TransferDialog:
     """File → Export to USB (field): every sealed report not yet exported."""
-    from kpfield.services.transfer import ExportResult, export_to_dir
+    from kpfield.services.export import ExportResult
 
     def work(session: Session, job: Job) -> ExportResult:
-        return export_to_dir(session, folder, progress=job.progress, cancel=job.cancelled)
+        return session.field().export.to_folder(
+            folder, progress=job.progress, cancel=job.cancelled
+        )
 
     def summary(result: ExportResult) -> str:
         if not result.bundles:
@@ -160,11 +162,11 @@ def import_dialog(
     parent: QWidget | None = None,
 ) -> TransferDialog:
     """File → Import (HQ): bundle files and folders, one line per bundle, then gaps."""
-    from kpfield.services.transfer import ImportResult, import_paths
+    from kpfield.domain.sequences import format_ranges
+    from kpfield.services.intake import ImportResult
 
     def work(session: Session, job: Job) -> ImportResult:
-        return import_paths(
-            session,
+        return session.hq().intake.import_paths(
             list(paths),
             receipts_dir=receipts_dir,
             progress=job.progress,
@@ -175,7 +177,7 @@ def import_dialog(
         lines = [o.line(gettext) for o in result.outcomes]
         lines += [
             gettext("Device {device} is missing bundle(s) {numbers}.").format(
-                device=device, numbers=", ".join(str(n) for n in missing)
+                device=device, numbers=format_ranges(missing)
             )
             for device, missing in sorted(result.gaps.items())
         ]
@@ -188,10 +190,12 @@ def receipts_dialog(
     runner: TaskRunner, gettext: Gettext, folder: Path, parent: QWidget | None = None
 ) -> TransferDialog:
     """Vault → Import receipts (field): HQ's signed receipts from a stick acknowledge reports."""
-    from kpfield.services.transfer import ReceiptsResult, import_receipts
+    from kpfield.services.acknowledgement import ReceiptsResult
 
     def work(session: Session, job: Job) -> ReceiptsResult:
-        return import_receipts(session, folder, progress=job.progress, cancel=job.cancelled)
+        return session.field().acknowledgements.import_receipts(
+            folder, progress=job.progress, cancel=job.cancelled
+        )
 
     def summary(result: ReceiptsResult) -> str:
         if not result.receipts and not result.problems:

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
 from kpfield.errors import WrongPassphrase
 from kpfield.gui.context import AppContext
 from kpfield.gui.tasks import Job, user_message
-from kpfield.vault import keyslots
-from kpfield.vault.vault import VaultPaths
+from kpfield.services.vaults import VaultLocation
 
 
 class UnlockScreen(QWidget):
@@ -77,12 +76,10 @@ class UnlockScreen(QWidget):
         self.refresh_policy()
 
     def refresh_policy(self) -> None:
-        path = VaultPaths(self.ctx.data_dir).keyslots
+        location = VaultLocation(self.ctx.data_dir)
 
         def read(job: Job) -> tuple[int, int | None] | None:
-            if not path.exists():
-                return None
-            return keyslots.read(path).max_failed, keyslots.remaining_attempts(path)
+            return location.unlock_policy()
 
         self.ctx.runner.run(read).success(self._show_policy).failure(lambda _e: None)
 
@@ -132,7 +129,7 @@ class UnlockScreen(QWidget):
                     "language, then try again."
                 )
             )
-            if not VaultPaths(self.ctx.data_dir).exists():
+            if not VaultLocation(self.ctx.data_dir).exists():
                 self.passphrase.clear()
                 self.vault_gone.emit()
                 return

@@ -2,18 +2,19 @@
 
 All three are created with the HQ vault and kept in its encrypted ``secrets`` table. The backup
 identity can be exported to a file for offline safekeeping and then removed from the vault; its
-recipient stays in the profile so field devices keep encrypting to it.
+recipient stays in the profile so field devices keep encrypting to it. Callers hold an HQ session
+(the role is checked once, when the session is built).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kpfield.crypto import age, keys, minisign
+from kpfield.crypto import age, keys
 from kpfield.errors import N_, StateError, UsageError
+from kpfield.protocol.signed import Signer
 from kpfield.vault.db import transaction
 from kpfield.vault.vault import Vault
 
@@ -25,30 +26,6 @@ _SECRET = {PRIMARY: "hq_age_primary", BACKUP: "hq_age_backup"}
 _RECIPIENT_META = {PRIMARY: "hq_age_primary_recipient", BACKUP: "hq_age_backup_recipient"}
 _SIGNING_SECRET = "hq_ed25519"  # noqa: S105 - a row name, not a secret
 _BACKUP_EXPORTED = "hq_age_backup_exported_at"
-
-
-@dataclass(frozen=True)
-class HqSigner:
-    key: Ed25519PrivateKey
-    public: minisign.MinisignPublicKey
-
-    @property
-    def key_id_hex(self) -> str:
-        return self.public.key_id.hex()
-
-    @property
-    def fingerprint(self) -> str:
-        return keys.fingerprint(self.public.public_key)
-
-
-def require_hq(vault: Vault) -> None:
-    if vault.role != "hq":
-        raise UsageError(N_("This is a field vault; this command is for the HQ desk."))
-
-
-def require_field(vault: Vault) -> None:
-    if vault.role != "field":
-        raise UsageError(N_("This is an HQ vault; this command is for field laptops."))
 
 
 def provision_hq_keys(vault: Vault) -> None:
@@ -66,18 +43,15 @@ def provision_hq_keys(vault: Vault) -> None:
     log.info("HQ keys created")
 
 
-def hq_signer(vault: Vault) -> HqSigner:
-    require_hq(vault)
+def hq_signer(vault: Vault) -> Signer:
     raw = vault.secret(_SIGNING_SECRET)
     if raw is None:
         raise StateError(N_("This HQ vault has no signing key."))
-    key = keys.ed25519_private_from_bytes(raw)
-    return HqSigner(key, minisign.MinisignPublicKey.from_private(key))
+    return Signer.from_key(keys.ed25519_private_from_bytes(raw))
 
 
 def identities(vault: Vault) -> list[age.X25519Identity]:
     """The HQ age identities still held in the vault (primary first)."""
-    require_hq(vault)
     out = []
     for which in (PRIMARY, BACKUP):
         raw = vault.secret(_SECRET[which])
@@ -88,13 +62,11 @@ def identities(vault: Vault) -> list[age.X25519Identity]:
 
 def recipients(vault: Vault) -> list[str]:
     """Every HQ recipient (primary and backup), even one whose identity was removed."""
-    require_hq(vault)
     return [r for r in (vault.meta(_RECIPIENT_META[w]) for w in (PRIMARY, BACKUP)) if r]
 
 
 def identity_file(vault: Vault, which: str) -> str:
     """An identity file the reference ``age`` CLI accepts (secret!)."""
-    require_hq(vault)
     if which not in _SECRET:
         raise UsageError(N_("Choose the primary or the backup key."))
     raw = vault.secret(_SECRET[which])
@@ -110,7 +82,6 @@ def mark_backup_exported(vault: Vault, at: str) -> None:
 
 def remove_backup_identity(vault: Vault) -> None:
     """Drop the backup identity from the vault once it has been exported."""
-    require_hq(vault)
     if not vault.meta(_BACKUP_EXPORTED):
         raise StateError(
             N_("Export the backup key first (keys export-identity --backup); it was not removed.")

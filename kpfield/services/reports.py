@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from kpfield import media
-from kpfield.custody.canonical import canonical_json, sha256_hex
 from kpfield.custody.log import CustodyLog
 from kpfield.custody.seal import seal_signature
 from kpfield.domain.document import (
@@ -43,10 +42,13 @@ from kpfield.domain.models import (
 )
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.errors import N_, Cancelled, MediaError, StateError, UsageError, ValidationError
+from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.db import transaction
 from kpfield.vault.records import BlobRef, RecordStore, ReportRow
 from kpfield.vault.vault import Vault
+
+__all__ = ["ReportRow", "ReportService", "ReportView"]
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpfield.custody.canonical import sha256_hex
 from kpfield.custody.log import CustodyLog, verify_chain
 from kpfield.custody.seal import device_identity, verify_seal
 from kpfield.domain.document import parse_report_document
 from kpfield.errors import KpfieldError
+from kpfield.protocol.canonical import sha256_hex
 from kpfield.vault.records import RecordStore
 from kpfield.vault.vault import Vault
 
@@ -170,15 +170,15 @@ def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> 
     """Receipts HQ signed carry the custody head of the bundle they acknowledge: the local log
     must still hold that entry, so a log cut back (or rewritten) before it is caught."""
     from kpfield.crypto import minisign
-    from kpfield.custody.canonical import canonical_json
-    from kpfield.hq.profile import installed_profile
+    from kpfield.protocol.canonical import canonical_json
+    from kpfield.services.profiles import FieldProfileService
 
     has_table = vault.conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts_in'"
     ).fetchone()
     if not has_table:
         return
-    profile = installed_profile(vault)
+    profile = FieldProfileService(vault).installed()
     for receipt_text, signature, sequence in vault.conn.execute(
         "SELECT receipt, signature, sequence FROM receipts_in ORDER BY sequence"
     ).fetchall():

@@ -9,7 +9,7 @@ from typing import Any
 
 from kpfield.app import Session
 from kpfield.crypto import age
-from kpfield.custody.canonical import canonical_json
+from kpfield.protocol.canonical import canonical_json
 from kpfield.domain.models import ReportStatus
 from kpfield.hq import profile
 from kpfield.hq.enrollment import device_age_identity

@@ -1,4 +1,4 @@
-"""HQ import: verify a bundle completely, then commit its reports in one transaction.
+"""HQ intake: verify a bundle completely, then commit its reports in one transaction.
 
 Attachments stream into the HQ vault's encrypted blob store (random names, per-blob keys) while the
 bundle is read; if anything fails they are deleted again and no row is written. Duplicates (the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -19,9 +19,10 @@ from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejec
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
-from kpfield.hq.enrollment import find_device
+from kpfield.hq.devices import find_device
 from kpfield.vault.blobs import BlobStore, StoredBlob
 from kpfield.vault.db import transaction
+from kpfield.vault.hq_store import AttachmentRow, BundleRow, HqStore, ReportRow
 from kpfield.vault.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,7 @@ def hq_blobs(vault: Vault) -> BlobStore:
 
 def sweep_orphans(vault: Vault) -> int:
     """Remove imported blob files that no row names (left by a crash mid-import)."""
-    rows = vault.conn.execute("SELECT blob_name FROM hq_attachments").fetchall()
-    return hq_blobs(vault).sweep({r[0] for r in rows})
+    return hq_blobs(vault).sweep(HqStore(vault.conn).blob_names())
 
 
 class _Sink:
@@ -150,16 +150,12 @@ def _admit(vault: Vault) -> Callable[[mf.Manifest], bytes]:
 
 
 def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
+    store = HqStore(vault.conn)
+
     def accept(manifest: mf.Manifest, manifest_sha256: str) -> None:
-        if vault.conn.execute(
-            "SELECT 1 FROM hq_bundles WHERE manifest_sha256 = ?", (manifest_sha256,)
-        ).fetchone():
+        if store.has_manifest(manifest_sha256):
             raise Duplicate(manifest.device_id, manifest.sequence)
-        row = vault.conn.execute(
-            "SELECT manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
-            (manifest.device_id, manifest.sequence),
-        ).fetchone()
-        if row is not None:
+        if store.manifest_at(manifest.device_id, manifest.sequence) is not None:
             raise rejected(
                 N_(
                     "device {device} already sent a different bundle with sequence {sequence}"
@@ -168,57 +164,37 @@ def _accept(vault: Vault) -> Callable[[mf.Manifest, str], None]:
                 device=manifest.device_id,
                 sequence=manifest.sequence,
             )
-        highest = vault.conn.execute(
-            "SELECT COALESCE(MAX(sequence), 0) FROM hq_bundles WHERE device_id = ?",
-            (manifest.device_id,),
-        ).fetchone()[0]
-        if manifest.sequence > int(highest) + MAX_SEQUENCE_JUMP:
+        if manifest.sequence > store.highest_sequence(manifest.device_id) + MAX_SEQUENCE_JUMP:
             raise rejected(
                 N_("its sequence number {sequence} jumps too far ahead of the device's bundles"),
                 sequence=manifest.sequence,
             )
-        _check_neighbours(vault, manifest, manifest_sha256)
+        _check_neighbours(store, manifest, manifest_sha256)
 
     return accept
 
 
-def _check_neighbours(vault: Vault, manifest: mf.Manifest, manifest_sha256: str) -> None:
+def _check_neighbours(store: HqStore, manifest: mf.Manifest, manifest_sha256: str) -> None:
     if manifest.sequence == 1 and manifest.previous_manifest_sha256 is not None:
         raise rejected(N_("its first bundle names a previous bundle"))
-    prev = vault.conn.execute(
-        "SELECT manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
-        (manifest.device_id, manifest.sequence - 1),
-    ).fetchone()
-    if prev is not None and prev[0] != manifest.previous_manifest_sha256:
+    prev = store.manifest_at(manifest.device_id, manifest.sequence - 1)
+    if prev is not None and prev != manifest.previous_manifest_sha256:
         raise rejected(N_("it does not follow the device's previous bundle (the chain is broken)"))
-    nxt = vault.conn.execute(
-        "SELECT previous_manifest_sha256 FROM hq_bundles WHERE device_id = ? AND sequence = ?",
-        (manifest.device_id, manifest.sequence + 1),
-    ).fetchone()
-    if nxt is not None and nxt[0] != manifest_sha256:
+    nxt = store.previous_named_by(manifest.device_id, manifest.sequence + 1)
+    if nxt is not False and nxt != manifest_sha256:
         raise rejected(N_("the device's next bundle names a different bundle before it"))
 
 
-def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
+def _check_custody(store: HqStore, bundle: VerifiedBundle) -> None:
     """The bundle's custody log must agree with every entry HQ already holds for the device."""
     device = bundle.manifest.device_id
-    row = vault.conn.execute(
-        "SELECT max(seq) FROM hq_custody WHERE device_id = ?", (device,)
-    ).fetchone()
-    known = int(row[0] or 0)
+    known = store.custody_length(device)
     m = bundle.manifest
     # A device's log only grows: a later bundle may not end before an earlier one did, and an
     # earlier bundle arriving late may not end after a later one.
-    earlier = vault.conn.execute(
-        "SELECT max(custody_head_seq) FROM hq_bundles WHERE device_id = ? AND sequence < ?",
-        (device, m.sequence),
-    ).fetchone()[0]
-    later = vault.conn.execute(
-        "SELECT min(custody_head_seq) FROM hq_bundles WHERE device_id = ? AND sequence > ?",
-        (device, m.sequence),
-    ).fetchone()[0]
-    if (earlier is not None and m.custody_head_seq < int(earlier)) or (
-        later is not None and m.custody_head_seq > int(later)
+    earlier, later = store.custody_heads_around(device, m.sequence)
+    if (earlier is not None and m.custody_head_seq < earlier) or (
+        later is not None and m.custody_head_seq > later
     ):
         raise rejected(
             N_("its custody log is shorter than in an earlier bundle (history was cut back)")
@@ -226,10 +202,7 @@ def _check_custody(vault: Vault, bundle: VerifiedBundle) -> None:
     common = min(known, m.custody_head_seq)
     if common == 0:
         return
-    stored = vault.conn.execute(
-        "SELECT entry_hash FROM hq_custody WHERE device_id = ? AND seq = ?", (device, common)
-    ).fetchone()
-    if stored is None or stored[0] != bundle.custody_rows[common - 1][3]:
+    if store.custody_hash_at(device, common) != bundle.custody_rows[common - 1][3]:
         raise rejected(
             N_(
                 "its custody log disagrees with the one HQ already holds for this device"
@@ -248,7 +221,6 @@ def import_file(
     cancel: CancelCheck | None = None,
 ) -> BundleOutcome:
     """Verify one bundle file and commit it; never raises for a bad bundle (only Cancelled)."""
-    hq_keys.require_hq(vault)
     source = label or path.name
     sink = _Sink(hq_blobs(vault))
     try:
@@ -265,7 +237,7 @@ def import_file(
                 progress=progress,
                 cancel=cancel,
             )
-        _check_custody(vault, bundle)
+        _check_custody(HqStore(vault.conn), bundle)
         new = _commit(vault, bundle, sink, at)
     except Duplicate as dup:
         sink.discard()
@@ -298,126 +270,77 @@ def import_file(
 
 def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
     m = bundle.manifest
+    store = HqStore(vault.conn)
     new_reports = []
     for rep in bundle.reports:
-        row = vault.conn.execute(
-            "SELECT sha256 FROM hq_reports WHERE report_id = ?", (rep.entry.id,)
-        ).fetchone()
-        if row is None:
+        held = store.report_sha256(rep.entry.id)
+        if held is None:
             new_reports.append(rep)
-        elif row[0] != rep.entry.sha256:
+        elif held != rep.entry.sha256:
             raise rejected(
                 N_("report {report} was imported before with different content"),
                 report=rep.entry.id[:8],
             )
     keep = {a.id for rep in new_reports for a in rep.entry.attachments}
     for aid in sorted(keep):
-        if vault.conn.execute(
-            "SELECT 1 FROM hq_attachments WHERE attachment_id = ?", (aid,)
-        ).fetchone():
+        if store.has_attachment(aid):
             raise rejected(
                 N_("attachment {attachment} was imported before with another report"),
                 attachment=aid[:8],
             )
     with transaction(vault.conn):
-        vault.conn.execute(
-            "INSERT INTO hq_bundles(manifest_sha256, device_id, sequence, bundle_id,"
-            " previous_manifest_sha256, custody_head_seq, custody_head_hash, manifest, signature,"
-            " imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                bundle.manifest_sha256,
-                m.device_id,
-                m.sequence,
-                m.bundle_id,
-                m.previous_manifest_sha256,
-                m.custody_head_seq,
-                m.custody_head_hash,
-                bundle.manifest_bytes.decode("utf-8"),
-                bundle.manifest_signature,
-                at,
-            ),
+        store.add_bundle(
+            BundleRow(
+                manifest_sha256=bundle.manifest_sha256,
+                device_id=m.device_id,
+                sequence=m.sequence,
+                bundle_id=m.bundle_id,
+                previous_manifest_sha256=m.previous_manifest_sha256,
+                custody_head_seq=m.custody_head_seq,
+                custody_head_hash=m.custody_head_hash,
+                manifest=bundle.manifest_bytes.decode("utf-8"),
+                signature=bundle.manifest_signature,
+                imported_at=at,
+            )
         )
-        vault.conn.executemany(
-            "INSERT OR IGNORE INTO hq_custody(device_id, seq, entry, prev_hash, entry_hash)"
-            " VALUES (?,?,?,?,?)",
-            [(m.device_id, *r) for r in bundle.custody_rows],
-        )
+        store.add_custody(m.device_id, bundle.custody_rows)
         for rep in new_reports:
-            vault.conn.execute(
-                "INSERT INTO hq_reports(report_id, device_id, version, sha256, sealed_json,"
-                " signature, manifest_sha256, imported_at) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    rep.entry.id,
-                    m.device_id,
-                    rep.entry.version,
-                    rep.entry.sha256,
-                    rep.sealed_json,
-                    rep.signature,
-                    bundle.manifest_sha256,
-                    at,
-                ),
+            store.add_report(
+                ReportRow(
+                    report_id=rep.entry.id,
+                    device_id=m.device_id,
+                    version=rep.entry.version,
+                    sha256=rep.entry.sha256,
+                    sealed_json=rep.sealed_json,
+                    signature=rep.signature,
+                    manifest_sha256=bundle.manifest_sha256,
+                    imported_at=at,
+                )
             )
             for a in rep.entry.attachments:
                 blob = sink.stored[a.id]
-                vault.conn.execute(
-                    "INSERT INTO hq_attachments(attachment_id, report_id, sha256, size,"
-                    " blob_name, blob_key) VALUES (?,?,?,?,?,?)",
-                    (a.id, rep.entry.id, a.sha256, a.size, blob.name, blob.key),
+                store.add_attachment(
+                    AttachmentRow(a.id, rep.entry.id, a.sha256, a.size, blob.name, blob.key)
                 )
     sink.discard(keep)
     return len(new_reports)
 
-
-MAX_LISTED_GAPS = 1000
-"""Gaps listed per device; a device missing more than that has bigger problems to report."""
 
 MAX_SEQUENCE_JUMP = 1000
 """How far above a device's highest imported bundle a new sequence number may be."""
 
 
 def gaps(vault: Vault) -> dict[str, list[int]]:
-    """Missing bundle sequence numbers per enrolled device (1 … highest seen), at most
-    MAX_LISTED_GAPS each; walks the imported numbers, so cost never depends on their size."""
-    out: dict[str, list[int]] = {}
-    rows = vault.conn.execute(
-        "SELECT device_id, sequence FROM hq_bundles ORDER BY device_id, sequence"
-    ).fetchall()
-    expected: dict[str, int] = {}
-    for dev, seq in rows:
-        nxt = expected.get(dev, 1)
-        missing = out.setdefault(dev, [])
-        while nxt < int(seq) and len(missing) < MAX_LISTED_GAPS:
-            missing.append(nxt)
-            nxt += 1
-        expected[dev] = int(seq) + 1
-    return {dev: missing for dev, missing in out.items() if missing}
+    """Missing bundle sequence numbers per device (see :meth:`HqStore.gaps`)."""
+    return HqStore(vault.conn).gaps()
 
 
 def original_bytes(vault: Vault, attachment_id: str) -> Iterator[bytes]:
     """An imported attachment's original bytes (decrypted from HQ's blob store)."""
-    row = vault.conn.execute(
-        "SELECT blob_name, blob_key FROM hq_attachments WHERE attachment_id = ?", (attachment_id,)
-    ).fetchone()
-    if row is None:
+    ref = HqStore(vault.conn).attachment_blob(attachment_id)
+    if ref is None:
         raise KpfieldError(N_("No imported attachment has the id {id}."), id=attachment_id)
-    return hq_blobs(vault).iter_chunks(row[0], bytes(row[1]))
-
-
-@dataclass
-class Counter:
-    imported: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    outcomes: list[BundleOutcome] = field(default_factory=list)
-
-    def add(self, outcome: BundleOutcome) -> None:
-        self.outcomes.append(outcome)
-        if outcome.status == IMPORTED:
-            self.imported += 1
-        elif outcome.status == DUPLICATE:
-            self.duplicates += 1
-        else:
-            self.rejected += 1
+    return hq_blobs(vault).iter_chunks(ref[0], ref[1])
 
 
 def cleanup(vault: Vault) -> None:

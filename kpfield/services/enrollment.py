@@ -1,0 +1,69 @@
+"""Enrollment: a laptop writes its request; HQ compares the fingerprint, approves or revokes."""
+
+from __future__ import annotations
+
+from kpfield.custody.seal import device_age_identity, device_signer
+from kpfield.domain.jobs import Changes
+from kpfield.errors import N_, IntegrityError
+from kpfield.hq import devices
+from kpfield.hq.devices import Device
+from kpfield.protocol.enrollment import EnrollRequest, build_request, parse_request
+from kpfield.protocol.signed import same_fingerprint
+from kpfield.services.clock import Clock, iso
+from kpfield.vault.hq_store import HqStore
+from kpfield.vault.vault import Vault
+
+DEVICES_CHANGED = Changes(devices=True)
+
+
+def check_fingerprint(read_aloud: str, actual: str) -> None:
+    """The fingerprint the other side read aloud must be this key's, digit for digit."""
+    if not same_fingerprint(read_aloud, actual):
+        raise IntegrityError(
+            N_("The fingerprints differ. Do not accept this key; call the other side again.")
+        )
+
+
+class FieldEnrollmentService:
+    def __init__(self, vault: Vault, clock: Clock) -> None:
+        self._vault = vault
+        self._clock = clock
+
+    def request(self) -> tuple[bytes, EnrollRequest]:
+        """This laptop's signed enrollment request, and what it says."""
+        data = build_request(
+            device_signer(self._vault),
+            name=self._vault.meta("device_name"),
+            age_recipient=device_age_identity(self._vault).recipient.to_string(),
+            created_at=iso(self._clock.now()),
+        )
+        return data, parse_request(data)
+
+
+class DeviceService:
+    """HQ's enrolled devices."""
+
+    def __init__(self, vault: Vault, clock: Clock) -> None:
+        self._vault = vault
+        self._clock = clock
+
+    @staticmethod
+    def parse_request(data: bytes) -> EnrollRequest:
+        return parse_request(data)
+
+    def approve(self, request: EnrollRequest) -> Device:
+        """Pin the device's key; call only after its fingerprint was compared out of band."""
+        return devices.approve(self._vault, request, iso(self._clock.now()))
+
+    def revoke(self, device: str) -> Device:
+        return devices.revoke(self._vault, device, iso(self._clock.now()))
+
+    def find(self, device: str) -> Device | None:
+        return devices.find_device(self._vault, device, missing_ok=True)
+
+    def enrolled(self) -> list[Device]:
+        return devices.list_devices(self._vault)
+
+    def gaps(self) -> dict[str, list[int]]:
+        """Missing bundle numbers per device."""
+        return HqStore(self._vault.conn).gaps()
