@@ -135,9 +135,9 @@ class EnrollmentActions(QObject):
         title = _("Enrollment request")
 
         def work(s: Session) -> str:
-            data, request = s.field().enrollment.request()
+            data, fingerprint = s.field().enrollment.request()
             write_public_file(path, data)
-            return request.fingerprint
+            return fingerprint
 
         self.runner.call(work).success(
             lambda fingerprint: self._tell(

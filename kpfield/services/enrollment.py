@@ -29,15 +29,16 @@ class FieldEnrollmentService:
         self._vault = vault
         self._clock = clock
 
-    def request(self) -> tuple[bytes, EnrollRequest]:
-        """This laptop's signed enrollment request, and what it says."""
+    def request(self) -> tuple[bytes, str]:
+        """This laptop's signed enrollment request, and the fingerprint to read to HQ."""
+        signer = device_signer(self._vault)
         data = build_request(
-            device_signer(self._vault),
+            signer,
             name=self._vault.meta("device_name"),
             age_recipient=device_age_identity(self._vault).recipient.to_string(),
             created_at=iso(self._clock.now()),
         )
-        return data, parse_request(data)
+        return data, signer.fingerprint
 
 
 class DeviceService:

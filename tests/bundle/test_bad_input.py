@@ -11,8 +11,8 @@ import pytest
 from kpfield.app import Session
 from kpfield.bundle import manifest as mf
 from kpfield.crypto import age
-from kpfield.hq import enrollment, importer
-from kpfield.services import transfer
+from kpfield.hq import intake
+from kpfield.vault import hq_store
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import (
     EMPTY,
@@ -42,9 +42,9 @@ def bundle(tmp_path: Path, field_s: Session, example_doc: dict[str, Any]) -> Pat
 
 
 def rejected(hq: Session, path: Path, *words: str) -> str:
-    result = transfer.import_paths(hq, [path])
+    result = hq.hq().intake.import_paths([path])
     [outcome] = result.outcomes
-    assert outcome.status == importer.REJECTED, outcome
+    assert outcome.status == intake.REJECTED, outcome
     for w in words:
         assert w in outcome.reason, outcome.reason
     assert hq_counts(hq) == EMPTY
@@ -111,17 +111,17 @@ def test_unenrolled_device(
 
 
 def test_revoked_device(hq: Session, field_s: Session, bundle: Path) -> None:
-    [dev] = enrollment.list_devices(hq.vault)
-    enrollment.revoke(hq.vault, dev.device_id[:6], "2026-11-28")
+    [dev] = hq.hq().devices.enrolled()
+    hq.hq().devices.revoke(dev.device_id[:6])
     rejected(hq, bundle, "revoked")
 
 
 def test_replay_changes_nothing(hq: Session, bundle: Path, tmp_path: Path) -> None:
-    assert transfer.import_paths(hq, [bundle]).imported == 1
+    assert hq.hq().intake.import_paths([bundle]).imported == 1
     before = hq_counts(hq)
     copy = write(tmp_path / "copy", bundle.read_bytes())
-    again = transfer.import_paths(hq, [copy])
-    assert [o.status for o in again.outcomes] == [importer.DUPLICATE]
+    again = hq.hq().intake.import_paths([copy])
+    assert [o.status for o in again.outcomes] == [intake.DUPLICATE]
     assert again.imported == 0
     assert hq_counts(hq) == before
 
@@ -133,22 +133,22 @@ def test_same_sequence_different_content(
     field_s.vault.set_meta("bundle_last_manifest_sha256", "")
     field_s.vault.conn.execute("DELETE FROM bundles_out")  # a laptop restored from a backup
     [second] = export(field_s, stick(tmp_path, "second"), again=True)
-    assert transfer.import_paths(hq, [bundle]).imported == 1
+    assert hq.hq().intake.import_paths([bundle]).imported == 1
     before = hq_counts(hq)
-    [outcome] = transfer.import_paths(hq, [second]).outcomes
-    assert outcome.status == importer.REJECTED
+    [outcome] = hq.hq().intake.import_paths([second]).outcomes
+    assert outcome.status == intake.REJECTED
     assert "same number, different content" in outcome.reason
     assert hq_counts(hq) == before
 
 
 def test_broken_previous_link(hq: Session, field_s: Session, bundle: Path, tmp_path: Path) -> None:
     m, body = parts(hq, bundle)
-    assert transfer.import_paths(hq, [bundle]).imported == 1
+    assert hq.hq().intake.import_paths([bundle]).imported == 1
     before = hq_counts(hq)
     forged = dataclasses.replace(m, sequence=2, previous_manifest_sha256="ab" * 32)
     data = resigned(Forger(field_s), forged, body, hq_recipients(hq))
-    [outcome] = transfer.import_paths(hq, [write(tmp_path / "b2", data)]).outcomes
-    assert outcome.status == importer.REJECTED and "chain is broken" in outcome.reason
+    [outcome] = hq.hq().intake.import_paths([write(tmp_path / "b2", data)]).outcomes
+    assert outcome.status == intake.REJECTED and "chain is broken" in outcome.reason
     assert hq_counts(hq) == before
 
 
@@ -272,9 +272,9 @@ def test_rejection_reasons_are_shown_in_the_analysts_language(tmp_path: Path, hq
 
     junk = tmp_path / "junk"
     junk.write_bytes(b"age-encryption.org/v1\n-> X25519 bad\n")
-    result = transfer.import_paths(hq, [junk])
+    result = hq.hq().intake.import_paths([junk])
     [outcome] = result.outcomes
-    assert outcome.status == importer.REJECTED
+    assert outcome.status == intake.REJECTED
     english = outcome.line()
     french = outcome.line(I18n("fr").gettext)
     assert "rejected" in english
@@ -299,10 +299,10 @@ def test_hostile_manifest_before_signature_is_rejected_and_others_still_import(
     export(field_s, folder)
     hostile = tar_of([(mf.MANIFEST, manifest), (mf.MANIFEST_SIG, b"x")])
     write(folder / ("0" * 32), seal_to(hq_recipients(hq), hostile))  # sorts first on the stick
-    result = transfer.import_paths(hq, [folder])
+    result = hq.hq().intake.import_paths([folder])
     statuses = sorted(o.status for o in result.outcomes)
-    assert statuses == [importer.IMPORTED, importer.REJECTED]
-    rejected = next(o for o in result.outcomes if o.status == importer.REJECTED)
+    assert statuses == [intake.IMPORTED, intake.REJECTED]
+    rejected = next(o for o in result.outcomes if o.status == intake.REJECTED)
     assert "manifest" in rejected.reason
 
 
@@ -317,19 +317,19 @@ def test_gap_listing_does_not_depend_on_how_large_sequence_numbers_are(hq: Sessi
             " VALUES (?, 'dev1', ?, 'b', 0, '', '{}', '', 't')",
             (f"{seq:064x}", seq),
         )
-    missing = importer.gaps(hq.vault)["dev1"]
+    missing = intake.gaps(hq.vault)["dev1"]
     assert missing[:2] == [2, 4]
-    assert len(missing) == importer.MAX_LISTED_GAPS
+    assert len(missing) == hq_store.MAX_LISTED_GAPS
 
 
 def test_sequence_jumping_far_ahead_is_rejected(
     tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
 ) -> None:
     seal_report(field_s, example_doc, photos=0)
-    field_s.vault.set_meta("bundle_sequence", str(importer.MAX_SEQUENCE_JUMP + 5))
+    field_s.vault.set_meta("bundle_sequence", str(intake.MAX_SEQUENCE_JUMP + 5))
     folder = stick(tmp_path)
     export(field_s, folder)
-    [outcome] = transfer.import_paths(hq, [folder]).outcomes
-    assert outcome.status == importer.REJECTED
+    [outcome] = hq.hq().intake.import_paths([folder]).outcomes
+    assert outcome.status == intake.REJECTED
     assert "jumps too far" in outcome.reason
     assert hq_counts(hq) == EMPTY

@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpfield.app import Session
-from kpfield.hq import importer
-from kpfield.services import transfer
+from kpfield.hq import intake
 from tests.bundle.world import EMPTY, export, hq_counts, seal_report, stick
 
 mutations = st.one_of(
@@ -63,7 +62,7 @@ def test_random_mutations_are_rejected(
         return
     target = tmp_path / "mutated"
     target.write_bytes(data)
-    result = transfer.import_paths(hq, [target])
-    assert [o.status for o in result.outcomes] == [importer.REJECTED]
+    result = hq.hq().intake.import_paths([target])
+    assert [o.status for o in result.outcomes] == [intake.REJECTED]
     assert result.outcomes[0].reason
     assert hq_counts(hq) == EMPTY

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kpfield.app import Session, open_session
-from kpfield.hq import importer
-from kpfield.services import transfer
+from kpfield.hq import intake
 from tests.bundle.world import export, seal_report, stick
 from tests.conftest import PASSPHRASE
 
@@ -19,8 +18,8 @@ def test_imported_originals_survive_reopen(
     seal_report(field_s, example_doc, photos=2)
     folder = stick(tmp_path)
     export(field_s, folder)
-    result = transfer.import_paths(hq, [folder])
-    assert [o.status for o in result.outcomes] == [importer.IMPORTED]
+    result = hq.hq().intake.import_paths([folder])
+    assert [o.status for o in result.outcomes] == [intake.IMPORTED]
     rows = hq.vault.conn.execute("SELECT attachment_id, sha256 FROM hq_attachments").fetchall()
     assert len(rows) == 2
     hq_dir = hq.vault.paths.root
@@ -29,7 +28,7 @@ def test_imported_originals_survive_reopen(
     try:
         for aid, sha in rows:
             h = hashlib.sha256()
-            for chunk in importer.original_bytes(again.vault, aid):
+            for chunk in intake.original_bytes(again.vault, aid):
                 h.update(chunk)
             assert h.hexdigest() == sha
     finally:

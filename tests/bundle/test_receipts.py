@@ -9,11 +9,9 @@ from typing import Any
 
 from kpfield.app import Session
 from kpfield.crypto import age
-from kpfield.protocol.canonical import canonical_json
+from kpfield.custody.seal import device_age_identity
 from kpfield.domain.models import ReportStatus
-from kpfield.hq import profile
-from kpfield.hq.enrollment import device_age_identity
-from kpfield.services import transfer
+from kpfield.protocol.canonical import canonical_json
 from kpfield.services.verify import verify_vault
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import export, new_field, new_hq, seal_report, stick
@@ -25,7 +23,7 @@ def round_trip(
     rid = seal_report(field_s, doc, photos=2)
     folder = stick(tmp_path)
     export(field_s, folder)
-    result = transfer.import_paths(hq, [folder], receipts_dir=folder)
+    result = hq.hq().intake.import_paths([folder], receipts_dir=folder)
     assert result.imported == 1 and len(result.receipts) == 1
     return rid, folder
 
@@ -34,22 +32,22 @@ def test_acknowledge_without_purge(
     tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
 ) -> None:
     rid, folder = round_trip(tmp_path, hq, field_s, example_doc)
-    r = transfer.import_receipts(field_s, folder)
+    r = field_s.field().acknowledgements.import_receipts(folder)
     assert (r.receipts, r.acknowledged, r.purged, r.problems) == (1, 1, 0, [])
     assert field_s.reports.get(rid).status is ReportStatus.ACKNOWLEDGED
     events = [e.event for e in field_s.reports.custody_trail(rid)]
     assert events[-1] == "acknowledged"
-    again = transfer.import_receipts(field_s, folder)
+    again = field_s.field().acknowledgements.import_receipts(folder)
     assert (again.receipts, again.already_seen) == (0, 1)
     # HQ importing the same stick again skips its own receipts and reports a replay.
-    hq_again = transfer.import_paths(hq, [folder])
+    hq_again = hq.hq().intake.import_paths([folder])
     assert hq_again.receipts_skipped == 1 and hq_again.duplicates == 1
 
 
 def test_policy_purge_keeps_hashes_and_receipts(
     tmp_path: Path, hq: Session, cheap_params: KdfParams, example_doc: dict[str, Any]
 ) -> None:
-    profile.export_profile(hq.vault, issued_at="x", purge_after_acknowledgement=True)
+    hq.hq().profile.export(purge_after_acknowledgement=True)
     laptop = new_field(tmp_path / "laptop", cheap_params, hq)
     try:
         marker = "kpfmarkpurge0123456789"
@@ -59,8 +57,8 @@ def test_policy_purge_keeps_hashes_and_receipts(
         assert blobs_before
         folder = stick(tmp_path)
         export(laptop, folder)
-        transfer.import_paths(hq, [folder], receipts_dir=folder)
-        r = transfer.import_receipts(laptop, folder)
+        hq.hq().intake.import_paths([folder], receipts_dir=folder)
+        r = laptop.field().acknowledgements.import_receipts(folder)
         assert (r.acknowledged, r.purged) == (1, 1)
         conn = laptop.vault.conn
         row = conn.execute(
@@ -118,7 +116,7 @@ def test_receipt_from_another_hq_is_refused(
         receipt_path.write_bytes(forged.getvalue())
     finally:
         other.close()
-    r = transfer.import_receipts(field_s, folder)
+    r = field_s.field().acknowledgements.import_receipts(folder)
     assert r.acknowledged == 0 and r.problems and "not signed by this coalition" in r.problems[0]
     assert field_s.reports.get(rid).status is ReportStatus.EXPORTED
 
@@ -133,7 +131,7 @@ def test_receipts_for_another_laptop_are_ignored(
     _rid, folder = round_trip(tmp_path, hq, field_s, example_doc)
     other = new_field(tmp_path / "laptop2", cheap_params, hq)
     try:
-        r = transfer.import_receipts(other, folder)
+        r = other.field().acknowledgements.import_receipts(folder)
         assert (r.receipts, r.acknowledged, r.problems) == (0, 0, [])
     finally:
         other.close()
@@ -148,8 +146,8 @@ def test_custody_log_cut_behind_an_acknowledged_head_is_caught(
     seal_report(field_s, example_doc, photos=0)
     folder = stick(tmp_path)
     export(field_s, folder)
-    transfer.import_paths(hq, [folder], receipts_dir=folder)
-    transfer.import_receipts(field_s, folder)
+    hq.hq().intake.import_paths([folder], receipts_dir=folder)
+    field_s.field().acknowledgements.import_receipts(folder)
     assert verify_vault(field_s.vault).ok
     conn = field_s.vault.conn
     head = conn.execute("SELECT max(seq) FROM custody_log").fetchone()[0]

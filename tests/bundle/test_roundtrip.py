@@ -12,8 +12,8 @@ from kpfield.app import Session
 from kpfield.custody.log import CustodyLog
 from kpfield.domain.models import ReportStatus
 from kpfield.errors import Cancelled, UsageError
-from kpfield.hq import importer
-from kpfield.services import transfer
+from kpfield.hq import intake
+from kpfield.services.export import plan_bundles
 from kpfield.services.verify import verify_vault
 from tests.bundle.world import EMPTY, export, hq_counts, seal_report, stick
 
@@ -34,12 +34,12 @@ def test_export_import_round_trip(
     events = [e.event for e in CustodyLog(field_s.vault.conn).entries(report_id=rid)]
     assert events[-1] == "exported"
 
-    result = transfer.import_paths(hq, [folder])
-    assert [o.status for o in result.outcomes] == [importer.IMPORTED]
+    result = hq.hq().intake.import_paths([folder])
+    assert [o.status for o in result.outcomes] == [intake.IMPORTED]
     assert result.outcomes[0].new_reports == 1
     assert result.gaps == {}
     for aid, data in originals.items():
-        assert b"".join(importer.original_bytes(hq.vault, aid)) == data
+        assert b"".join(intake.original_bytes(hq.vault, aid)) == data
     sealed, sha, _sig = field_s.reports.store.sealed_record(rid)
     row = hq.vault.conn.execute(
         "SELECT sealed_json, sha256 FROM hq_reports WHERE report_id = ?", (rid,)
@@ -54,10 +54,10 @@ def test_nothing_to_export_then_again_uses_new_sequence(
     seal_report(field_s, example_doc, photos=1)
     first = export(field_s, stick(tmp_path, "a"))
     assert export(field_s, stick(tmp_path, "b")) == []
-    again = transfer.export_to_dir(field_s, stick(tmp_path, "c"), again=True)
+    again = field_s.field().export.to_folder(stick(tmp_path, "c"), again=True)
     assert [b.sequence for b in again.bundles] == [2]
-    r1 = transfer.import_paths(hq, first)
-    r2 = transfer.import_paths(hq, [b.path for b in again.bundles])
+    r1 = hq.hq().intake.import_paths(first)
+    r2 = hq.hq().intake.import_paths([b.path for b in again.bundles])
     assert r1.imported == 1 and r2.imported == 1
     assert r2.outcomes[0].new_reports == 0  # the same report, already held
     assert hq_counts(hq)["hq_reports"] == 1
@@ -70,15 +70,15 @@ def test_duplicate_is_harmless_and_gaps_are_reported(
     for i in range(3):
         seal_report(field_s, example_doc, photos=1, seed=i)
         paths += export(field_s, stick(tmp_path, f"s{i}"))
-    r = transfer.import_paths(hq, [paths[0], paths[2]])
+    r = hq.hq().intake.import_paths([paths[0], paths[2]])
     assert r.imported == 2
     device = r.outcomes[0].device_id
     assert r.gaps == {device: [2]}
     before = hq_counts(hq)
-    dup = transfer.import_paths(hq, [paths[0]])
-    assert [o.status for o in dup.outcomes] == [importer.DUPLICATE]
+    dup = hq.hq().intake.import_paths([paths[0]])
+    assert [o.status for o in dup.outcomes] == [intake.DUPLICATE]
     assert hq_counts(hq) == before
-    late = transfer.import_paths(hq, [paths[1]])
+    late = hq.hq().intake.import_paths([paths[1]])
     assert late.imported == 1 and late.gaps == {}
 
 
@@ -91,11 +91,11 @@ def test_split_below_the_size_limit(
         field_s.reports.attach_bytes(rid, big + bytes([i]) * 1000, f"notes{i}.pdf")
         field_s.reports.seal(rid)
     limit = 1 << 20
-    result = transfer.export_to_dir(field_s, stick(tmp_path), max_bundle_bytes=limit)
+    result = field_s.field().export.to_folder(stick(tmp_path), max_bundle_bytes=limit)
     assert len(result.bundles) >= 2
     assert [b.sequence for b in result.bundles] == list(range(1, len(result.bundles) + 1))
     assert all(b.path.stat().st_size <= limit for b in result.bundles)
-    r = transfer.import_paths(hq, [stick(tmp_path)])
+    r = hq.hq().intake.import_paths([stick(tmp_path)])
     assert r.imported == len(result.bundles) and r.rejected == 0
     assert hq_counts(hq)["hq_reports"] == 3
 
@@ -113,20 +113,20 @@ def test_progress_and_cancel(
         return calls > 3
 
     with pytest.raises(Cancelled):
-        transfer.export_to_dir(field_s, folder, cancel=cancel)
+        field_s.field().export.to_folder(folder, cancel=cancel)
     assert list(folder.iterdir()) == []
     assert field_s.reports.get(rid).status is ReportStatus.SEALED
 
     seen: list[tuple[int, int]] = []
-    transfer.export_to_dir(field_s, folder, progress=lambda d, t: seen.append((d, t)))
+    field_s.field().export.to_folder(folder, progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
     with pytest.raises(Cancelled):
-        transfer.import_paths(hq, [folder], cancel=lambda: True)
+        hq.hq().intake.import_paths([folder], cancel=lambda: True)
     assert hq_counts(hq) == EMPTY
     got: list[tuple[int, int]] = []
-    transfer.import_paths(hq, [folder], progress=lambda d, t: got.append((d, t)))
+    hq.hq().intake.import_paths([folder], progress=lambda d, t: got.append((d, t)))
     assert got[-1][0] == got[-1][1]
 
 
@@ -139,13 +139,13 @@ def test_export_needs_profile_and_field_role(
     bare = create_session(tmp_path / "bare", PASSPHRASE, params=cheap_params)
     try:
         with pytest.raises(UsageError, match="profile"):
-            transfer.export_to_dir(bare, stick(tmp_path))
+            bare.field().export.to_folder(stick(tmp_path))
     finally:
         bare.close()
     with pytest.raises(UsageError, match="field"):
-        transfer.export_to_dir(hq, stick(tmp_path))
+        hq.field().export.to_folder(stick(tmp_path))
     with pytest.raises(UsageError, match="does not exist"):
-        transfer.import_paths(hq, [tmp_path / "nope"], receipts_dir=tmp_path / "nope")
+        hq.hq().intake.import_paths([tmp_path / "nope"], receipts_dir=tmp_path / "nope")
 
 
 def test_a_later_bundle_may_not_cut_the_custody_log_back(
@@ -155,7 +155,7 @@ def test_a_later_bundle_may_not_cut_the_custody_log_back(
     seal_report(field_s, example_doc, photos=0)
     first = stick(tmp_path, "first")
     export(field_s, first)
-    assert [o.status for o in transfer.import_paths(hq, [first]).outcomes] == [importer.IMPORTED]
+    assert [o.status for o in hq.hq().intake.import_paths([first]).outcomes] == [intake.IMPORTED]
     head = hq.vault.conn.execute("SELECT custody_head_seq FROM hq_bundles").fetchone()[0]
     # Pretend HQ had seen bundle 1 end later than it did: bundle 2 now "cuts it back".
     conn = hq.vault.conn
@@ -163,8 +163,8 @@ def test_a_later_bundle_may_not_cut_the_custody_log_back(
     seal_report(field_s, example_doc, photos=0, seed=1)
     second = stick(tmp_path, "second")
     export(field_s, second)
-    [outcome] = transfer.import_paths(hq, [second]).outcomes
-    assert outcome.status == importer.REJECTED
+    [outcome] = hq.hq().intake.import_paths([second]).outcomes
+    assert outcome.status == intake.REJECTED
     assert "cut back" in outcome.reason
 
 
@@ -184,7 +184,7 @@ def test_plan_splits_on_every_limit_the_reader_enforces() -> None:
         )
         for i in range(12_000)
     ]
-    groups = transfer.plan_bundles(reports, custody=1000, recipients=2, max_bytes=4 << 30)
+    groups = plan_bundles(reports, custody=1000, recipients=2, max_bytes=4 << 30)
     assert len(groups) > 1
     assert sum(len(g) for g in groups) == len(reports)
     for g in groups:

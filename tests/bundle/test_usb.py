@@ -13,7 +13,7 @@ from kpfield.app import Session
 from kpfield.bundle import usb
 from kpfield.domain.models import ReportStatus
 from kpfield.errors import BundleError
-from kpfield.services import transfer
+from kpfield.services.export import ExportService
 from tests.bundle.world import seal_report, stick
 
 
@@ -49,7 +49,7 @@ def test_cannot_create_file(  # noqa: PLR0917 - fixtures and parameters
 
     monkeypatch.setattr(usb.os, "open", refuse)
     with pytest.raises(BundleError, match=words) as info:
-        transfer.export_to_dir(field_s, folder)
+        field_s.field().export.to_folder(folder)
     assert "Nothing was marked as exported" in info.value.message
     monkeypatch.undo()
     assert_nothing_exported(field_s, rid, folder)
@@ -84,7 +84,7 @@ def test_medium_fills_up_mid_write(
 
     monkeypatch.setattr(usb.os, "fdopen", lambda fd, mode: Filling(real_fdopen(fd, mode)))
     with pytest.raises(BundleError, match="full"):
-        transfer.export_to_dir(field_s, folder)
+        field_s.field().export.to_folder(folder)
     monkeypatch.undo()
     assert_nothing_exported(field_s, rid, folder)
 
@@ -96,7 +96,7 @@ def test_bad_read_back(
     folder = stick(tmp_path)
     monkeypatch.setattr(usb, "sha256_from_medium", lambda path: "0" * 64)
     with pytest.raises(BundleError, match="does not read back"):
-        transfer.export_to_dir(field_s, folder)
+        field_s.field().export.to_folder(folder)
     monkeypatch.undo()
     assert_nothing_exported(field_s, rid, folder)
 
@@ -106,7 +106,7 @@ def test_missing_folder(tmp_path: Path, field_s: Session, example_doc: dict[str,
 
     seal_report(field_s, example_doc, photos=0)
     with pytest.raises(UsageError, match="does not exist"):
-        transfer.export_to_dir(field_s, tmp_path / "unplugged")
+        field_s.field().export.to_folder(tmp_path / "unplugged")
 
 
 def test_scan_skips_hidden_and_non_age_files(tmp_path: Path) -> None:
@@ -132,12 +132,12 @@ def test_failed_commit_removes_the_bundle_from_the_stick(
     def disk_full(*_a: Any, **_k: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(transfer, "_record_export", disk_full)
+    monkeypatch.setattr(ExportService, "_record", disk_full)
     with pytest.raises(BundleError, match="could not be recorded"):
-        transfer.export_to_dir(field_s, folder)
+        field_s.field().export.to_folder(folder)
     monkeypatch.undo()
     assert_nothing_exported(field_s, rid, folder)
-    transfer.export_to_dir(field_s, folder)  # the retry then succeeds with the same number
+    field_s.field().export.to_folder(folder)  # the retry then succeeds with the same number
     assert len(list(folder.iterdir())) == 1
 
 

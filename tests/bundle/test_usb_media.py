@@ -18,7 +18,6 @@ import pytest
 
 from kpfield.app import Session
 from kpfield.errors import BundleError
-from kpfield.services import transfer
 from tests.bundle.test_usb import assert_nothing_exported
 from tests.bundle.world import seal_report
 
@@ -62,7 +61,7 @@ def test_read_only_medium(tmp_path: Path, field_s: Session, example_doc: dict[st
     rid = seal_report(field_s, example_doc, photos=1)
     with medium(tmp_path, read_only=True) as folder:
         with pytest.raises(BundleError, match="read-only"):
-            transfer.export_to_dir(field_s, folder)
+            field_s.field().export.to_folder(folder)
         assert_nothing_exported(field_s, rid, folder)
 
 
@@ -70,10 +69,10 @@ def test_full_medium(tmp_path: Path, field_s: Session, example_doc: dict[str, An
     rid = seal_report(field_s, example_doc, photos=2)
     with medium(tmp_path, size_kib=16) as folder:
         with pytest.raises(BundleError, match="full"):
-            transfer.export_to_dir(field_s, folder)
+            field_s.field().export.to_folder(folder)
         assert_nothing_exported(field_s, rid, folder)
     # The same export succeeds on a medium with room, and the report is then marked exported.
     big = tmp_path / "big"
     big.mkdir()
-    transfer.export_to_dir(field_s, big)
+    field_s.field().export.to_folder(big)
     assert field_s.reports.get(rid).status.value == "exported"

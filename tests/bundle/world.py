@@ -17,8 +17,7 @@ from kpfield.bundle import manifest as mf
 from kpfield.bundle import tarstream
 from kpfield.crypto import age, minisign
 from kpfield.domain.ids import ReportId
-from kpfield.hq import enrollment, profile
-from kpfield.services import transfer
+from kpfield.protocol.enrollment import parse_request
 from kpfield.vault.keyslots import KdfParams
 from tests.conftest import PASSPHRASE, make_jpeg
 
@@ -31,10 +30,10 @@ def new_hq(root: Path, params: KdfParams) -> Session:
 
 def new_field(root: Path, params: KdfParams, hq: Session, *, enroll: bool = True) -> Session:
     s = create_session(root, PASSPHRASE, role="field", params=params, device_name=root.name)
-    profile.install_profile(s.vault, profile.export_profile(hq.vault, issued_at="2026-11-01"))
+    s.field().profile.install(hq.hq().profile.export()[0])
     if enroll:
-        req = enrollment.parse_request(enrollment.make_request(s.vault, "2026-11-01"))
-        enrollment.approve(hq.vault, req, "2026-11-01")
+        req = parse_request(s.field().enrollment.request()[0])
+        hq.hq().devices.approve(req)
     return s
 
 
@@ -67,7 +66,7 @@ def stick(tmp: Path, name: str = "stick") -> Path:
 
 
 def export(s: Session, folder: Path, **kw: Any) -> list[Path]:
-    return [b.path for b in transfer.export_to_dir(s, folder, **kw).bundles]
+    return [b.path for b in s.field().export.to_folder(folder, **kw).bundles]
 
 
 def hq_counts(hq: Session) -> dict[str, int]:

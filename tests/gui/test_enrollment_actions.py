@@ -10,7 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from kpfield.app import create_session, open_session
 from kpfield.gui.main_window import MainWindow
-from kpfield.hq import enrollment, profile
+from kpfield.protocol.enrollment import parse_request
+from kpfield.protocol.profile import parse_profile
 from kpfield.vault.keyslots import KdfParams
 from tests.gui.conftest import PASSPHRASE, idle, unlock
 
@@ -26,8 +27,8 @@ def test_install_profile_after_comparing_fingerprint_then_write_request(
 ) -> None:
     hq = create_session(tmp_path / "hq", PASSPHRASE, role="hq", params=KdfParams.cheap_for_tests())
     profile_file = tmp_path / "profile.json"
-    profile_file.write_bytes(profile.export_profile(hq.vault, issued_at="2026-11-01"))
-    expected = profile.parse_profile(profile_file.read_bytes()).fingerprint
+    profile_file.write_bytes(hq.hq().profile.export()[0])
+    expected = parse_profile(profile_file.read_bytes()).fingerprint
 
     window = make_window(existing_vault)  # type: ignore[operator]
     unlock(qtbot, window)
@@ -52,13 +53,13 @@ def test_install_profile_after_comparing_fingerprint_then_write_request(
     idle(qtbot, window)
     window.close()
 
-    req = enrollment.parse_request(request.read_bytes())
+    req = parse_request(request.read_bytes())
     assert req.fingerprint in window.enrollment.last_message
-    enrollment.approve(hq.vault, req, "2026-11-02")
+    hq.hq().devices.approve(req)
     hq.close()
     field = open_session(existing_vault, PASSPHRASE)
     try:
-        assert profile.installed_profile(field.vault) is not None
+        assert field.field().profile.installed() is not None
     finally:
         field.close()
 
@@ -68,7 +69,7 @@ def test_refusing_the_fingerprint_installs_nothing(
 ) -> None:
     hq = create_session(tmp_path / "hq", PASSPHRASE, role="hq", params=KdfParams.cheap_for_tests())
     profile_file = tmp_path / "profile.json"
-    profile_file.write_bytes(profile.export_profile(hq.vault, issued_at="2026-11-01"))
+    profile_file.write_bytes(hq.hq().profile.export()[0])
     hq.close()
     window = make_window(existing_vault)  # type: ignore[operator]
     unlock(qtbot, window)
@@ -84,7 +85,7 @@ def test_refusing_the_fingerprint_installs_nothing(
     window.close()
     field = open_session(existing_vault, PASSPHRASE)
     try:
-        assert profile.installed_profile(field.vault) is None
+        assert field.field().profile.installed() is None
     finally:
         field.close()
 

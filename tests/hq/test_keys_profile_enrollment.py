@@ -10,7 +10,9 @@ import pytest
 from kpfield.app import Session
 from kpfield.crypto import age
 from kpfield.errors import IntegrityError, StateError, UsageError
-from kpfield.hq import enrollment, keys, profile
+from kpfield.hq import keys
+from kpfield.protocol.enrollment import parse_request
+from kpfield.protocol.profile import parse_profile
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import new_field, new_hq
 
@@ -38,41 +40,43 @@ def test_backup_removed_only_after_export(hq: Session) -> None:
 
 def test_field_vault_refuses_hq_commands(field_s: Session) -> None:
     with pytest.raises(UsageError, match="field vault"):
+        field_s.hq()
+    with pytest.raises(StateError, match="no signing key"):
         keys.hq_signer(field_s.vault)
 
 
 def test_profile_install_pins_the_hq_key(
     tmp_path: Path, hq: Session, field_s: Session, cheap_params: KdfParams
 ) -> None:
-    installed = profile.installed_profile(field_s.vault)
+    installed = field_s.field().profile.installed()
     assert installed is not None and installed.serial == 1
-    newer = profile.export_profile(hq.vault, issued_at="x", relay_url="https://relay.example")
-    assert profile.install_profile(field_s.vault, newer).serial == 2
+    newer = hq.hq().profile.export(relay_url="https://relay.example")[0]
+    assert field_s.field().profile.install(newer).serial == 2
     older = json.loads(newer)
     older["profile"]["relay_url"] = "https://evil.example"
     with pytest.raises(IntegrityError, match="altered"):
-        profile.install_profile(field_s.vault, json.dumps(older).encode())
+        field_s.field().profile.install(json.dumps(older).encode())
     other = new_hq(tmp_path / "other", cheap_params)
     try:
         for _ in range(3):  # a higher serial does not help a foreign key
-            foreign = profile.export_profile(other.vault, issued_at="x")
+            foreign = other.hq().profile.export()[0]
     finally:
         other.close()
     with pytest.raises(IntegrityError, match="different HQ key"):
-        profile.install_profile(field_s.vault, foreign)
+        field_s.field().profile.install(foreign)
 
 
 def test_profile_rollback_refused(hq: Session, field_s: Session) -> None:
-    p2 = profile.export_profile(hq.vault, issued_at="x")
-    p3 = profile.export_profile(hq.vault, issued_at="x")
-    profile.install_profile(field_s.vault, p3)
+    p2 = hq.hq().profile.export()[0]
+    p3 = hq.hq().profile.export()[0]
+    field_s.field().profile.install(p3)
     with pytest.raises(IntegrityError, match="older"):
-        profile.install_profile(field_s.vault, p2)
+        field_s.field().profile.install(p2)
 
 
 def test_profile_garbage(field_s: Session) -> None:
     with pytest.raises(IntegrityError, match="not a valid"):
-        profile.install_profile(field_s.vault, b"{}")
+        field_s.field().profile.install(b"{}")
 
 
 def test_enrollment_request_tamper_and_revoke(
@@ -80,21 +84,21 @@ def test_enrollment_request_tamper_and_revoke(
 ) -> None:
     laptop = new_field(tmp_path / "l", cheap_params, hq, enroll=False)
     try:
-        data = enrollment.make_request(laptop.vault, "t")
+        data = laptop.field().enrollment.request()[0]
     finally:
         laptop.close()
-    req = enrollment.parse_request(data)
+    req = parse_request(data)
     raw = json.loads(data)
     raw["request"]["name"] = "mallory"
     with pytest.raises(IntegrityError, match="altered"):
-        enrollment.parse_request(json.dumps(raw).encode())
-    dev = enrollment.approve(hq.vault, req, "t")
+        parse_request(json.dumps(raw).encode())
+    dev = hq.hq().devices.approve(req)
     assert dev.fingerprint == req.fingerprint
-    assert enrollment.approve(hq.vault, req, "t") == dev  # idempotent
-    revoked = enrollment.revoke(hq.vault, dev.device_id[:8], "t2")
-    assert revoked.revoked_at == "t2"
+    assert hq.hq().devices.approve(req) == dev  # idempotent
+    revoked = hq.hq().devices.revoke(dev.device_id[:8])
+    assert revoked.revoked_at is not None
     with pytest.raises(StateError, match="revoked"):
-        enrollment.approve(hq.vault, req, "t3")
+        hq.hq().devices.approve(req)
 
 
 @pytest.mark.parametrize(
@@ -110,9 +114,9 @@ def test_enrollment_request_with_a_hostile_device_name_is_refused(
 ) -> None:
     """A signed request could otherwise print a fake fingerprint line at the HQ terminal."""
     field_s.vault.set_meta("device_name", name)
-    data = enrollment.make_request(field_s.vault, "2026-11-01")
+    data = field_s.field().enrollment.request()[0]
     with pytest.raises(IntegrityError, match="not a valid"):
-        enrollment.parse_request(data)
+        parse_request(data)
 
 
 def test_device_name_must_be_printable(tmp_path: Path, cheap_params: KdfParams) -> None:
@@ -130,6 +134,6 @@ def test_hostile_enrollment_and_profile_files_are_clear_errors(
     hq: Session, field_s: Session, payload: bytes
 ) -> None:
     with pytest.raises(IntegrityError):
-        enrollment.parse_request(payload)
+        parse_request(payload)
     with pytest.raises(IntegrityError):
-        profile.parse_profile(payload)
+        parse_profile(payload)
