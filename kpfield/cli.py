@@ -199,22 +199,45 @@ def cmd_wipe(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from kpfield.services.repair import repair_derivatives
     from kpfield.services.verify import verify_vault
 
     s = _open(args)
     try:
         result = verify_vault(s.vault)
+        if args.repair and result.repairable:
+            for d in result.repairable:
+                print(f"REPAIRABLE: {d}", file=sys.stderr)
+            repaired = repair_derivatives(s.vault, result.repairable)
+            for f in repaired.failed:
+                print(f"NOT REPAIRED: {f}", file=sys.stderr)
+            print(f"Regenerated {repaired.regenerated} damaged thumbnails; verifying again.")
+            result = verify_vault(s.vault)
     finally:
         s.close()
     print(
         f"Checked {result.custody_entries} custody entries, {result.sealed_reports} sealed reports,"
-        f" {result.attachments} attachments."
+        f" {result.attachments} attachments, {result.thumbnails} thumbnails"
+        + (
+            f", {result.imported_attachments} imported attachments"
+            if result.imported_attachments
+            else ""
+        )
+        + "."
     )
     if result.ok:
         print("All verified.")
         return 0
     for p in result.problems:
         print(f"BROKEN: {p}", file=sys.stderr)
+    for d in result.repairable:
+        print(f"REPAIRABLE: {d}", file=sys.stderr)
+    if result.repairable and not args.repair:
+        print(
+            "Run `kpfield verify --repair` to make the damaged thumbnails again from their"
+            " verified originals.",
+            file=sys.stderr,
+        )
     return 3
 
 
@@ -455,7 +478,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = leaf(sub, "wipe", cmd_wipe, "erase the vault now (keys first)")
     sp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    leaf(sub, "verify", cmd_verify, "check the custody chain, seals and attachment hashes")
+    sp = leaf(sub, "verify", cmd_verify, "check the custody chain, seals and every stored file")
+    sp.add_argument(
+        "--repair", action="store_true", help="regenerate damaged thumbnails from their originals"
+    )
 
     rp = sub.add_parser("report", help="create, list, search, show, seal and amend reports")
     rsub = rp.add_subparsers(dest="subcommand", metavar="ACTION", required=True)

@@ -1,5 +1,8 @@
 """Translations with stdlib gettext (catalogs built with Babel). Qt-free: the CLI can use it too.
 
+The app reads only the compiled ``.mo`` files, which are committed beside their ``.po`` sources
+and shipped in the wheel: Babel is needed to update catalogs, never to run.
+
 One ``I18n`` object per running app is created by the composition root and passed down; there is no
 module-level current language.
 """

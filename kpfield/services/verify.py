@@ -1,8 +1,12 @@
-"""``kpfield verify``: the custody chain, every seal signature and every attachment hash.
+"""``kpfield verify``: the custody chain, every seal signature and every blob the vault holds.
 
 The custody log is the reference: every ``sealed`` entry must still have its report, with the
 same hash, the same content shown to the monitor, and the same attachments; every report that is
 not a draft must have its ``sealed`` entry; a purged report must have its ``purged`` entry.
+
+Every blob is decrypted (each chunk authenticated): originals must also match the SHA-256 recorded
+at import. A damaged original is a failure. A damaged derivative (a thumbnail) whose original is
+sound is *repairable*: :mod:`kpfield.services.repair` makes it again from the original.
 """
 
 from __future__ import annotations
@@ -17,11 +21,26 @@ from kpfield.custody.seal import device_identity, verify_seal
 from kpfield.domain.document import parse_report_document
 from kpfield.errors import KpfieldError
 from kpfield.protocol.canonical import sha256_hex
-from kpfield.vault.records import RecordStore
+from kpfield.vault.blobs import BlobStore
+from kpfield.vault.hq_store import HqStore
+from kpfield.vault.outbox_store import OutboxStore
+from kpfield.vault.records import BlobRef, RecordStore
 from kpfield.vault.vault import Vault
 
 # The fields a monitor sees in the editor; for sealed reports they must equal the signed ones.
 _SHOWN_FIELDS = ("title", "incident", "place", "narrative", "monitor_notes", "language")
+
+
+@dataclass(frozen=True)
+class DamagedDerivative:
+    """A thumbnail that no longer decrypts, of an attachment whose original verified."""
+
+    attachment_id: str
+    label: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: thumbnail {self.reason}"
 
 
 @dataclass
@@ -29,11 +48,15 @@ class VerifyResult:
     custody_entries: int = 0
     sealed_reports: int = 0
     attachments: int = 0
+    thumbnails: int = 0
+    imported_attachments: int = 0
     problems: list[str] = field(default_factory=list)
+    repairable: list[DamagedDerivative] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """Everything verified: nothing broken and nothing waiting for a repair."""
+        return not self.problems and not self.repairable
 
 
 def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
@@ -105,8 +128,9 @@ def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = Non
             aid,
             expected=store.get_attachment(aid).sha256,
             label=f"draft attachment {aid[:8]}",
-            problems=problems,
+            result=result,
         )
+    _check_imported(vault, result)
     return result
 
 
@@ -149,21 +173,74 @@ def _check_attachments(
             aid,
             expected=recorded[aid],
             label=f"report {short}: attachment {aid[:8]}",
-            problems=result.problems,
+            result=result,
         )
 
 
 def _check_blob(
-    vault: Vault, store: RecordStore, aid: str, *, expected: str, label: str, problems: list[str]
+    vault: Vault, store: RecordStore, aid: str, *, expected: str, label: str, result: VerifyResult
 ) -> None:
-    blob, _ = store.blob_refs(aid)
+    """The original against its recorded hash, then its thumbnail, if it has one."""
+    blob, thumb = store.blob_refs(aid)
+    original_ok = _check_original(vault.blobs, blob, expected, label, result.problems)
+    if thumb is None:
+        return
+    result.thumbnails += 1
+    reason = _unreadable(vault.blobs, thumb)
+    if reason is None:
+        return
+    if original_ok:
+        result.repairable.append(DamagedDerivative(aid, label, reason))
+    else:
+        result.problems.append(
+            f"{label}: its thumbnail is damaged too ({reason}); it cannot be made again from a"
+            " damaged original"
+        )
+
+
+def _check_original(
+    blobs: BlobStore, blob: BlobRef, expected: str, label: str, problems: list[str]
+) -> bool:
     try:
-        actual = vault.blobs.sha256_of(blob.name, blob.key)
+        actual = blobs.sha256_of(blob.name, blob.key)
     except KpfieldError as exc:
         problems.append(f"{label}: {exc.message}")
-        return
+        return False
+    except OSError as exc:  # e.g. the file was replaced by a folder or made unreadable
+        problems.append(f"{label}: the stored file cannot be read ({exc.strerror})")
+        return False
     if actual != expected:
         problems.append(f"{label} does not match its recorded hash")
+        return False
+    return True
+
+
+def _unreadable(blobs: BlobStore, blob: BlobRef) -> str | None:
+    """Why a blob does not decrypt and authenticate to its end, or ``None`` when it does."""
+    try:
+        for _chunk in blobs.iter_chunks(blob.name, blob.key):
+            pass
+    except KpfieldError as exc:
+        return f"is damaged: {exc.message}"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
+
+
+def _check_imported(vault: Vault, result: VerifyResult) -> None:
+    """HQ's imported originals: each must still decrypt to the hash its sealed report names."""
+    if vault.role != "hq":
+        return
+    rows = HqStore(vault.conn).attachments()
+    if not rows:
+        return  # do not create HQ's blob folder for nothing
+    from kpfield.hq.intake import hq_blobs
+
+    blobs = hq_blobs(vault)
+    for a in rows:
+        result.imported_attachments += 1
+        label = f"imported report {a.report_id[:8]}: attachment {a.attachment_id[:8]}"
+        _check_original(blobs, BlobRef(a.blob_name, a.blob_key), a.sha256, label, result.problems)
 
 
 def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> None:
@@ -173,15 +250,10 @@ def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> 
     from kpfield.protocol.canonical import canonical_json
     from kpfield.services.profiles import FieldProfileService
 
-    has_table = vault.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts_in'"
-    ).fetchone()
-    if not has_table:
+    if vault.role != "field":
         return
     profile = FieldProfileService(vault).installed()
-    for receipt_text, signature, sequence in vault.conn.execute(
-        "SELECT receipt, signature, sequence FROM receipts_in ORDER BY sequence"
-    ).fetchall():
+    for receipt_text, signature, sequence in OutboxStore(vault.conn).receipts():
         doc = json.loads(receipt_text)
         label = f"receipt for bundle {sequence}"
         if profile is None:

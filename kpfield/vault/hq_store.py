@@ -279,5 +279,13 @@ class HqStore:
         ).fetchone()
         return None if row is None else (str(row[0]), bytes(row[1]))
 
+    def attachments(self) -> list[AttachmentRow]:
+        """Every imported attachment, by report (for ``verify``)."""
+        rows = self.conn.execute(
+            "SELECT attachment_id, report_id, sha256, size, blob_name, blob_key"
+            " FROM hq_attachments ORDER BY report_id, attachment_id"
+        ).fetchall()
+        return [AttachmentRow(r[0], r[1], r[2], int(r[3]), r[4], bytes(r[5])) for r in rows]
+
     def blob_names(self) -> set[str]:
         return {str(r[0]) for r in self.conn.execute("SELECT blob_name FROM hq_attachments")}

@@ -458,6 +458,16 @@ class RecordStore:
         thumb = BlobRef(row[2], bytes(row[3])) if row[2] else None
         return BlobRef(row[0], bytes(row[1])), thumb
 
+    def replace_thumbnail(self, aid: str, thumb: BlobRef) -> None:
+        """Point an attachment at a regenerated thumbnail (allowed on sealed reports too: the
+        thumbnail is a derivative, not part of what was sealed)."""
+        cur = self.conn.execute(
+            "UPDATE attachments SET thumb_name = ?, thumb_key = ? WHERE id = ?",
+            (thumb.name, thumb.key, aid),
+        )
+        if cur.rowcount != 1:
+            raise NotFound(N_("No attachment has the id {id}."), id=aid)
+
     def delete_attachment(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
         refs = self.blob_refs(aid)
         self.conn.execute("DELETE FROM attachments WHERE id = ?", (aid,))
