@@ -10,8 +10,7 @@ usage error.
 from __future__ import annotations
 
 import json
-import logging
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from kpfield.domain.models import VaultRole
 from kpfield.domain.taxonomy import Taxonomy, load_taxonomy
 from kpfield.errors import N_, UsageError
 from kpfield.paths import resources_dir
+from kpfield.process import harden_process
 from kpfield.services.acknowledgement import AcknowledgementService
 from kpfield.services.clock import Clock, SystemClock, iso
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
@@ -28,21 +28,13 @@ from kpfield.services.identity import IdentityService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
+from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
-from kpfield.services.verify import VerifyResult, verify_vault
+from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
-
-def harden_process() -> None:
-    """Files we create are private; no core dumps that could hold keys."""
-    os.umask(0o077)
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError):  # pragma: no cover - not on Windows
-        pass
+__all__ = ["FieldSession", "HqSession", "Session", "harden_process", "open_session"]
 
 
 def default_taxonomy() -> Taxonomy:
@@ -78,6 +70,10 @@ class Session:
     def verify(self) -> VerifyResult:
         """Check the custody chain, every seal and every stored blob."""
         return verify_vault(self.vault)
+
+    def repair(self, damaged: Sequence[DamagedDerivative]) -> RepairResult:
+        """Regenerate damaged derivatives (thumbnails) from their verified originals."""
+        return repair_derivatives(self.vault, damaged)
 
     def close(self) -> None:
         self.vault.close()
@@ -161,9 +157,3 @@ def create_session(
 
         provision_hq_keys(vault)
     return session_for(vault, clock)
-
-
-def configure_logging(verbose: bool = False) -> None:
-    from kpfield.logging_setup import install
-
-    install(logging.DEBUG if verbose else logging.WARNING)

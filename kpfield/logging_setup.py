@@ -38,3 +38,8 @@ def install(level: int) -> None:
     logging.getLogger("py.warnings").setLevel(
         logging.DEBUG if level <= logging.DEBUG else logging.ERROR
     )
+
+
+def configure(verbose: bool = False) -> None:
+    """Log ids and counts to stderr: warnings only, or everything with ``-v``."""
+    install(logging.DEBUG if verbose else logging.WARNING)

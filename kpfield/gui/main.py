@@ -16,8 +16,8 @@ def run_gui(data_dir: str | Path | None, *, kdf_params: KdfParams | None = None)
     """Start the app on ``data_dir`` (default: the platform data folder) and run until quit."""
     from PySide6.QtWidgets import QApplication
 
-    from kpfield.app import harden_process
     from kpfield.gui.main_window import MainWindow
+    from kpfield.process import harden_process
 
     harden_process()
     existing = QApplication.instance()

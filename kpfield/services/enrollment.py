@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from kpfield.custody.seal import device_age_identity, device_signer
 from kpfield.domain.jobs import Changes
-from kpfield.errors import N_, IntegrityError
 from kpfield.hq import devices
 from kpfield.hq.devices import Device
 from kpfield.protocol.enrollment import EnrollRequest, build_request, parse_request
-from kpfield.protocol.signed import same_fingerprint
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.hq_store import HqStore
 from kpfield.vault.vault import Vault
 
 DEVICES_CHANGED = Changes(devices=True)
-
-
-def check_fingerprint(read_aloud: str, actual: str) -> None:
-    """The fingerprint the other side read aloud must be this key's, digit for digit."""
-    if not same_fingerprint(read_aloud, actual):
-        raise IntegrityError(
-            N_("The fingerprints differ. Do not accept this key; call the other side again.")
-        )
 
 
 class FieldEnrollmentService:
