@@ -106,9 +106,7 @@ def stored_role(conn: Connection) -> str:
     return str(row[0]) if row else "field"
 
 
-def migrate(
-    conn: Connection, role: str, migrations: Sequence[Migration] | None = None
-) -> int:
+def migrate(conn: Connection, role: str, migrations: Sequence[Migration] | None = None) -> int:
     """Apply every migration above the stored ``user_version``, each in its own transaction.
 
     ``role`` (field or hq) picks the role-specific parts; ``migrations`` defaults to the ones

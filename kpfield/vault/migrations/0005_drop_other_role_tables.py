@@ -27,7 +27,7 @@ def _tables(conn: Any) -> set[str]:
 
 def _referenced_by_others(conn: Any, table: str, tables: set[str]) -> bool:
     for other in tables - {table}:
-        for fk in conn.execute("SELECT \"table\" FROM pragma_foreign_key_list(?)", (other,)):
+        for fk in conn.execute('SELECT "table" FROM pragma_foreign_key_list(?)', (other,)):
             if str(fk[0]) == table:
                 return True
     return False

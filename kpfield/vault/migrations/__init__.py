@@ -25,9 +25,7 @@ Connection = Any  # sqlcipher3 has no type stubs
 SqlRunner = Callable[[Connection, str], None]
 PythonStep = Callable[[Connection, str], None]
 
-_FILE = re.compile(
-    r"^(?P<number>\d{4})_(?P<name>[a-z0-9_]+)(?:\.(?P<role>[a-z]+))?\.(?:sql|py)$"
-)
+_FILE = re.compile(r"^(?P<number>\d{4})_(?P<name>[a-z0-9_]+)(?:\.(?P<role>[a-z]+))?\.(?:sql|py)$")
 
 
 @dataclass(frozen=True)
