@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kpfield.errors import N_, UsageError, VaultError, VaultLocked, WrongPassphrase
 from kpfield.fsutil import PRIVATE_FILE, ensure_private_dir, fsync_dir, overwrite_and_unlink
-from kpfield.vault import db, keyslots
+from kpfield.vault import db, keyslots, migrations
 from kpfield.vault.blobs import BlobStore
 from kpfield.vault.keyslots import KdfParams, SlotKind
 
 log = logging.getLogger(__name__)
 
-ROLES = ("field", "hq")
+ROLES = migrations.ROLES  # one list, shared with the migrations that differ by role
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Vault:
             )
             conn = db.connect(paths.database, _db_key(master), create=True)
             os.chmod(paths.database, PRIVATE_FILE)
-            db.migrate(conn)
+            db.migrate(conn, role)
             vault = cls(paths, master, conn, lock)
             vault.blobs.ensure()
             identity = Ed25519PrivateKey.generate()
@@ -192,7 +192,7 @@ class Vault:
                     wrapping_key=unlocked.wrapping_key,
                 )
             conn = db.connect(paths.database, _db_key(unlocked.master_key))
-            db.migrate(conn)
+            db.migrate(conn, db.stored_role(conn))
             vault = cls(paths, unlocked.master_key, conn, lock)
             vault.blobs.ensure()
             vault._sweep_orphans()

@@ -132,7 +132,7 @@ def workload(engine: str, folder: Path, count: int) -> dict[str, Any]:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     conn = connect(engine, path)
-    db.migrate(conn)
+    db.migrate(conn, "field")
     reports = ReportService(cast(Vault, _Vault(conn)), default_taxonomy(), SystemClock())
     rnd = random.Random(1)
     times: dict[str, float] = {}

@@ -12,7 +12,8 @@ from kpfield.vault import db
 
 def test_migration_2_with_data(tmp_path: Path) -> None:
     conn = db.connect(tmp_path / "v.db", b"k" * 32, create=True)
-    db.migrate(conn, db.MIGRATIONS[:1])
+    shipped = db.load_migrations()
+    db.migrate(conn, "field", shipped[:1])
     rows = [
         ("r-draft", "draft", None, None),
         ("r-sealed", "sealed", b"{}", "aa"),
@@ -24,8 +25,8 @@ def test_migration_2_with_data(tmp_path: Path) -> None:
             " seal_signature) VALUES (?,?,?,?,?,?,?,?)",
             (rid, status, "{}", "t", "t", sealed, sha, "sig" if sha else None),
         )
-    assert db.migrate(conn) == len(db.MIGRATIONS)
-    assert db.schema_version(conn) == len(db.MIGRATIONS)
+    assert db.migrate(conn, "field") == len(shipped)
+    assert db.schema_version(conn) == len(shipped)
     got = conn.execute("SELECT id, status, purged_at FROM reports ORDER BY id").fetchall()
     assert got == [
         ("r-acked", "acknowledged", None),

@@ -11,6 +11,7 @@ from kpfield.app import session_for
 from kpfield.errors import VaultError
 from kpfield.services.verify import verify_vault
 from kpfield.vault import db
+from kpfield.vault.migrations import Migration
 from kpfield.vault.vault import Vault
 from tests.conftest import PASSPHRASE, make_jpeg
 
@@ -19,7 +20,8 @@ def _vault_at_v1(vault_dir: Path, cheap_params: Any, monkeypatch: pytest.MonkeyP
     """A vault at schema 1 holding a draft written as version-1 code wrote it (raw SQL)."""
     import json
 
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
+    first = db.load_migrations()[:1]
+    monkeypatch.setattr(db, "load_migrations", lambda: first)
     v = Vault.create(vault_dir, PASSPHRASE, params=cheap_params)
     assert db.schema_version(v.conn) == 1
     rid = "0b3c4d5e-1111-4222-8333-944455556666"
@@ -60,7 +62,7 @@ def test_every_later_migration_keeps_v1_data(
     rid = _vault_at_v1(vault_dir, cheap_params, monkeypatch)
     s = session_for(Vault.open(vault_dir, PASSPHRASE))
     try:
-        assert db.schema_version(s.vault.conn) == len(db.MIGRATIONS)
+        assert db.schema_version(s.vault.conn) == len(db.load_migrations())
         report = s.reports.get(rid)
         assert report.narrative == "Guards beat four diggers with batons."
         assert [r.id for r in s.reports.search("batons")] == [rid]
@@ -80,12 +82,13 @@ def test_failed_migration_rolls_back(vault_dir: Path, cheap_params: Any) -> None
     v = Vault.create(vault_dir, PASSPHRASE, params=cheap_params)
     before = db.schema_version(v.conn)
 
-    def broken(conn: Any) -> None:
+    def broken(conn: Any, role: str) -> None:
         conn.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
-        db.migrate(v.conn, [*db.MIGRATIONS, broken])
+    shipped = db.load_migrations()
+    with pytest.raises(RuntimeError, match="boom"):
+        db.migrate(v.conn, "field", [*shipped, Migration(len(shipped) + 1, "broken", step=broken)])
     assert db.schema_version(v.conn) == before
     tables = {r[0] for r in v.conn.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
@@ -94,7 +97,7 @@ def test_failed_migration_rolls_back(vault_dir: Path, cheap_params: Any) -> None
 
 def test_newer_vault_is_refused(vault_dir: Path, cheap_params: Any) -> None:
     v = Vault.create(vault_dir, PASSPHRASE, params=cheap_params)
-    v.conn.execute(f"PRAGMA user_version = {len(db.MIGRATIONS) + 5}")
+    v.conn.execute(f"PRAGMA user_version = {len(db.load_migrations()) + 5}")
     v.close()
     with pytest.raises(VaultError, match="newer version"):
         Vault.open(vault_dir, PASSPHRASE)
