@@ -68,6 +68,7 @@ SOURCES = (
     "kpfield/custody",
     "kpfield/bundle",
     "kpfield/hq",
+    "kpfield/protocol",
 )
 """What the desktop app can show: its own strings and the error templates of the core it calls."""
 
