@@ -38,7 +38,7 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 
 
 async def _failed(request: Request, exc: Exception) -> Response:
-    log.error("internal error on %s: %s", request.url.path[:80], type(exc).__name__)
+    log.error("internal error on %s: %s", request.url.path[:80], type(exc).__name__, exc_info=exc)
     return problem(500, "internal", "The relay failed; try again later.")
 
 

@@ -240,11 +240,14 @@ class UploadsApi:
         if isinstance(checksum, Response):
             return checksum
         bundle_id = request.path_params["bundle_id"]
-        if BUNDLE_ID.match(bundle_id):
-            await self.writers.supersede(bundle_id)
-        upload = await self._owned(request)
-        if isinstance(upload, Response):
-            return upload
+        while True:  # until no writer holds the upload after our last await
+            if BUNDLE_ID.match(bundle_id):
+                await self.writers.supersede(bundle_id)
+            upload = await self._owned(request)
+            if isinstance(upload, Response):
+                return upload
+            if bundle_id not in self.writers.active:
+                break
         if upload.complete or upload.offset != offset:
             return problem(
                 409, "offset_mismatch", "HEAD the upload for its offset.", _state_headers(upload)
@@ -261,7 +264,8 @@ class UploadsApi:
             if writer.scope.cancelled_caught:
                 return problem(409, "superseded", "A newer request took over this upload.")
         finally:
-            del self.writers.active[bundle_id]
+            if self.writers.active.get(bundle_id) is writer:
+                del self.writers.active[bundle_id]
             writer.done.set()
         if isinstance(result, Response):
             return result

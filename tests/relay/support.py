@@ -147,7 +147,7 @@ class RelayProcess:
                 str(self.read_timeout),
             ],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(self.data_dir.parent / "relay.log", "ab"),  # noqa: SIM115
             text=True,
             env=env,
             cwd=REPO,
