@@ -66,7 +66,7 @@ def signed_headers(
     return out
 
 
-def send(
+def send(  # noqa: PLR0917
     client: httpx.Client,
     key: Key,
     method: str,
@@ -100,7 +100,7 @@ def create(client: httpx.Client, key: Key, data: bytes, sequence: int) -> httpx.
     )
 
 
-def patch(
+def patch(  # noqa: PLR0917
     client: httpx.Client,
     key: Key,
     bundle_id: str,
