@@ -1,0 +1,54 @@
+"""``kpfield relay init`` and ``kpfield relay serve``; building the parser imports nothing heavy."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``relay`` command group to a ``kpfield`` sub-parser set."""
+    relay = sub.add_parser("relay", help="run the relay server (ciphertext only)")
+    cmds = relay.add_subparsers(dest="relay_command", required=True)
+    init = cmds.add_parser("init", help="make the relay's key and record HQ's public key")
+    init.add_argument("--data-dir", type=Path, required=True)
+    init.add_argument("--hq-public", type=Path, required=True, help="kpfield.hq-public/1 file")
+    init.set_defaults(func=_init)
+    serve = cmds.add_parser("serve", help="accept bundles until interrupted")
+    serve.add_argument("--data-dir", type=Path, required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--cert", type=Path, help="TLS certificate (PEM)")
+    serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
+    serve.add_argument("--read-timeout", type=float, default=None, help=argparse.SUPPRESS)
+    serve.set_defaults(func=_serve)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from kpfield.errors import N_, UsageError
+    from kpfield.relay.config import init_data_dir
+
+    try:
+        data = args.hq_public.read_bytes()
+    except OSError:
+        raise UsageError(N_("Cannot read {path}."), path=str(args.hq_public)) from None
+    identity = init_data_dir(args.data_dir, data)
+    print(f"relay key fingerprint: {identity.fingerprint}")
+    print(f"HQ key fingerprint:    {identity.hq.fingerprint}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from kpfield.errors import N_, UsageError
+    from kpfield.relay.config import Limits
+    from kpfield.relay.server import serve
+
+    if (args.cert is None) != (args.key is None):
+        raise UsageError(N_("--cert and --key go together."))
+    limits = Limits()
+    if args.read_timeout is not None:
+        limits = replace(limits, read_timeout=args.read_timeout)
+    serve(args.data_dir, args.host, args.port, cert=args.cert, key=args.key, limits=limits)
+    return 0
