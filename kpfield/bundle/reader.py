@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 CustodyRow = tuple[int, str, str, str]
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class AttachmentSink(Protocol):
@@ -322,9 +324,15 @@ def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
             )
         except (ValueError, KeyError, TypeError, KpfieldError):
             raise rejected(N_("its custody log is malformed")) from None
+    # A bundle carries the custody entries HQ does not hold yet: the log may start after entry 1
+    # (HQ intake checks that its first entry links to what HQ holds); one that starts at entry 1
+    # must start from the genesis hash.
+    start = GENESIS
     if rows and rows[0][0] != 1:
-        raise rejected(N_("its custody log does not start at the first entry"))
-    problem = verify_chain(rows, GENESIS)
+        start = rows[0][2]
+        if not _HEX64.match(start):
+            raise rejected(N_("its custody log is malformed"))
+    problem = verify_chain(rows, start)
     if problem is not None:
         raise rejected(
             N_("its custody log is broken at entry {seq}: {what}"),

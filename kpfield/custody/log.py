@@ -78,14 +78,29 @@ class CustodyLog:
         sql += " ORDER BY seq"
         return [_entry_from_row(r) for r in self.conn.execute(sql, args)]
 
-    def raw_entries(self) -> list[tuple[int, str, str, str]]:
+    def raw_entries(self, since_seq: int = 0) -> list[tuple[int, str, str, str]]:
         """(seq, stored canonical entry text, prev_hash, entry_hash) for verification/export."""
         return [
             (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
             for r in self.conn.execute(
-                "SELECT seq, entry, prev_hash, entry_hash FROM custody_log ORDER BY seq"
+                "SELECT seq, entry, prev_hash, entry_hash FROM custody_log WHERE seq > ?"
+                " ORDER BY seq",
+                (since_seq,),
             )
         ]
+
+    def hash_at(self, seq: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT entry_hash FROM custody_log WHERE seq = ?", (seq,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def seal_seq(self, report_id: str, sha256: str) -> int | None:
+        """The sequence number of the entry that sealed this version of a report."""
+        for e in self.entries(report_id):
+            if e.event == "sealed" and e.details.get("sha256") == sha256:
+                return e.seq
+        return None
 
 
 def _entry_from_row(r: tuple[int, str, str | None, str, str, str, str]) -> CustodyEntry:

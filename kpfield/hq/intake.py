@@ -28,7 +28,6 @@ from kpfield.vault.vault import Vault
 log = logging.getLogger(__name__)
 
 
-
 def _english(message: str) -> str:
     return message
 
@@ -199,10 +198,22 @@ def _check_custody(store: HqStore, bundle: VerifiedBundle) -> None:
         raise rejected(
             N_("its custody log is shorter than in an earlier bundle (history was cut back)")
         )
+    rows = bundle.custody_rows
+    first = rows[0][0] if rows else m.custody_head_seq + 1
+    if first > 1 and store.custody_hash_at(device, first - 1) != rows[0][2]:
+        # A log that starts after entry 1 carries only what HQ did not hold: its first entry
+        # must link to the entry HQ holds before it.
+        raise rejected(
+            N_(
+                "its custody log starts after entry {seq}, and does not link to the entries"
+                " HQ holds for this device"
+            ),
+            seq=first - 1,
+        )
     common = min(known, m.custody_head_seq)
-    if common == 0:
+    if common < first:
         return
-    if store.custody_hash_at(device, common) != bundle.custody_rows[common - 1][3]:
+    if store.custody_hash_at(device, common) != rows[common - first][3]:
         raise rejected(
             N_(
                 "its custody log disagrees with the one HQ already holds for this device"

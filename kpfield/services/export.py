@@ -14,6 +14,7 @@ already recorded stay recorded and whatever was half-written is removed.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -190,9 +191,18 @@ class ExportService:
         if not rids:
             return result
         sources = [self._source(rid) for rid in rids]
-        custody_rows = CustodyLog(self._vault.conn).raw_entries()
+        custody_rows = CustodyLog(self._vault.conn).raw_entries(self._custody_anchor(sources))
         # Each bundle's custody log grows by one "exported" entry per report already written.
         custody_budget = len(custody_text(custody_rows)) + 400 * (len(sources) + 8)
+        if custody_budget > mf.MAX_CUSTODY_BYTES:
+            raise BundleError(
+                N_(
+                    "The custody history HQ has not acknowledged yet is larger than a bundle may"
+                    " carry ({mib} MiB). Bring HQ's receipts for earlier bundles to this laptop,"
+                    " then export again."
+                ),
+                mib=mf.MAX_CUSTODY_BYTES >> 20,
+            )
         groups = plan_bundles(sources, custody_budget, len(profile.recipients), max_bundle_bytes)
         keys = BundleKeys(
             device_key=self._vault.device_key,
@@ -209,6 +219,32 @@ class ExportService:
             result.bundles.append(self._export_one(sink, keys, group, step, cancel))
             done_before += group_size
         return result
+
+    def _custody_anchor(self, reports: Sequence[ReportSource]) -> int:
+        """The custody entry a bundle's log may start after: what HQ holds already.
+
+        That is the newest custody head HQ countersigned in a receipt (if the local log still
+        holds it), moved back so that every report's seal entry is in the bundle: a bundle is
+        then verifiable on its own, and HQ checks that its first entry links to what it holds.
+        """
+        custody = CustodyLog(self._vault.conn)
+        anchor = 0
+        for receipt_json, _sig, _seq in OutboxStore(self._vault.conn).receipts():
+            head = json.loads(receipt_json).get("custody_head")
+            if not isinstance(head, dict):
+                continue  # receipts from before heads were countersigned
+            seq, entry_hash = head.get("seq"), head.get("entry_hash")
+            if (
+                isinstance(seq, int)
+                and not isinstance(seq, bool)
+                and seq > anchor
+                and custody.hash_at(seq) == entry_hash
+            ):
+                anchor = seq
+        for r in reports:
+            sealed_at = custody.seal_seq(r.id, r.sha256)
+            anchor = min(anchor, (sealed_at or 1) - 1)
+        return max(anchor, 0)
 
     def _source(self, rid: ReportId) -> ReportSource:
         store = RecordStore(self._vault.conn)
@@ -266,7 +302,9 @@ class ExportService:
             sequence=outbox.next_sequence(),
             previous_manifest_sha256=outbox.last_manifest_sha256(),
             last_receipt_sha256=outbox.last_receipt_sha256(),
-            custody_rows=tuple(CustodyLog(self._vault.conn).raw_entries()),
+            custody_rows=tuple(
+                CustodyLog(self._vault.conn).raw_entries(self._custody_anchor(group))
+            ),
         )
         created = self._clock.now()
 
