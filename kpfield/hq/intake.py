@@ -16,6 +16,7 @@ from typing import BinaryIO, cast
 
 from kpfield.bundle import manifest as mf
 from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejected
+from kpfield.domain.display import safe_text
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
@@ -70,12 +71,14 @@ class BundleOutcome:
         else:
             text = gettext("{source}: rejected: {reason}")
         reason = self.error.translated(gettext) if self.error is not None else self.reason
+        # The file name and the reason (which may quote names from inside the bundle) come from
+        # outside: escaped, they can neither redraw the line nor add one to a summary.
         return text.format(
-            source=self.source,
+            source=safe_text(self.source),
             device=self.device_id,
             sequence=self.sequence,
             count=self.new_reports,
-            reason=reason,
+            reason=safe_text(reason),
         )
 
 
