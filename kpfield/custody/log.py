@@ -139,7 +139,8 @@ def verify_chain(
             body = json.loads(entry_text)
         except ValueError:
             return ChainProblem(seq, "is not valid JSON")
-        if not isinstance(body, dict) or body.get("seq") != seq:
+        # type() and not ==: True == 1 in Python, and a JSON true is not entry 1.
+        if not isinstance(body, dict) or type(body.get("seq")) is not int or body["seq"] != seq:
             return ChainProblem(seq, "its content does not match its sequence number")
         if canonical_json(body).decode() != entry_text:
             return ChainProblem(seq, "is not in canonical form")
