@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 CustodyRow = tuple[int, str, str, str]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+ARMOR_PREFIX = b"-----BEGIN AGE"
 
 
 class AttachmentSink(Protocol):
@@ -127,7 +128,11 @@ def read_bundle(
     """Decrypt and verify a whole bundle; raises BundleError naming the first problem."""
     counted = io.BufferedReader(_CountingReader(src, total_size, progress, cancel), 64 * 1024)
     try:
-        dec = age.open_decryptor(identities, counted)
+        # Bundles are binary age (docs/bundle-format.md §2): armor is refused whether the file
+        # was named or found in a folder, one behaviour for both.
+        if counted.peek(len(ARMOR_PREFIX))[: len(ARMOR_PREFIX)] == ARMOR_PREFIX:
+            raise rejected(N_("it is ASCII-armored age; KP Field bundles are binary age files"))
+        dec = age.open_decryptor(identities, counted, armored=False)
         reader = tarstream.StreamReader(dec.iter_decrypt())
         if reader.peek(11) == b'{"receipt":':
             raise NotABundle

@@ -165,12 +165,18 @@ def sha256_from_medium(path: Path) -> str:
     return sha.hexdigest()
 
 
+ARMOR_MAGIC = b"-----BEGIN AGE ENCRYPTED FILE-----"
+
+
 def is_age_file(path: Path) -> bool:
+    """Binary or ASCII-armored age: a scan finds both, so that an armored file on a stick is
+    refused with its reason (bundles are binary) rather than silently passed over."""
     try:
         with open(path, "rb") as fh:
-            return fh.read(len(AGE_MAGIC)) == AGE_MAGIC
+            head = fh.read(len(ARMOR_MAGIC))
     except OSError:
         return False
+    return head.startswith(AGE_MAGIC) or head == ARMOR_MAGIC
 
 
 def scan(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
