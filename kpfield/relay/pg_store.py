@@ -31,7 +31,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from kpfield.errors import N_, UsageError
-from kpfield.relay.objects import MIN_PART_BYTES, ObjectMissing, ObjectStore
+from kpfield.relay.objects import MAX_PARTS, MIN_PART_BYTES, ObjectMissing, ObjectStore
 from kpfield.relay.storage import (
     Appender,
     HqDocument,
@@ -283,6 +283,10 @@ class PgS3Storage(RelayStorage):
                 (bundle_id, generation),
             ).fetchone()
         if found is None:
+            raise OffsetMismatch(0)
+        if int(found[0]) > MAX_PARTS:  # interrupted PATCHes used them up: start over
+            log.warning("upload %s ran out of part numbers; reset", bundle_id[:16])
+            self.reset_upload(bundle_id)
             raise OffsetMismatch(0)
         return int(found[0])
 
