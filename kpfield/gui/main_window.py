@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
+from kpfield.domain.jobs import Changes
 from kpfield.domain.models import ReportStatus
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.fsutil import overwrite_and_unlink
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         QGuiApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
+        self.runner.changed.connect(self._changes)
         self._build_chrome()
         self._show_start()
 
@@ -128,9 +130,7 @@ class MainWindow(QMainWindow):
             _("Erase everything…"), "Ctrl+Shift+Del", self.ask_wipe, "wipe"
         )
         self.quit_action = action(_("Quit"), "Ctrl+Q", self.close, "quit")
-        self.transfer = TransferActions(
-            self, self.ctx, self.runner, before=self._flush_workspace, after=self._after_transfer
-        )
+        self.transfer = TransferActions(self, self.ctx, self.runner, before=self._flush_workspace)
         self.export_action = self.transfer.export_action
         self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
         vault_menu = self.menuBar().addMenu(_("&Vault"))
@@ -257,7 +257,6 @@ class MainWindow(QMainWindow):
         self.setup = None
         self.unlock_screen = None
         self.workspace = Workspace(self.ctx)
-        self.workspace.counts_changed.connect(self.refresh_status)
         self.workspace.editor.saved.connect(lambda _r: self.refresh_status())
         self._set_screen(self.workspace)
         self._update_chrome()
@@ -364,9 +363,11 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.flush()
 
-    def _after_transfer(self) -> None:
-        if self.workspace is not None:
-            self.workspace.list.reload()
+    def _changes(self, changes: Changes) -> None:
+        """Broadcast from the runner: the status bar shows counts, last delivery and policy."""
+        if self.workspace is not None and (
+            changes.report_list or changes.transfers or changes.profile
+        ):
             self.refresh_status()
 
     def _clipboard_changed(self) -> None:
