@@ -428,6 +428,7 @@ class MainWindow(QMainWindow):
     def wipe_now(self) -> None:
         """Panic wipe: no save first; keys go first, then everything else."""
         self.idle.stop()
+        self.runner.cancel_background()  # no sync keeps running over a vault being erased
         root = self.ctx.data_dir
         # The key file goes now, on this thread (a few hundred bytes and an fsync), not after
         # whatever job the store thread is running: from here on nothing can be decrypted.

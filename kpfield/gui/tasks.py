@@ -153,8 +153,15 @@ class TaskRunner(QObject):
         return self.run(work)
 
     def lock(self) -> Op[None]:
-        """Close the session (queued after every pending save)."""
+        """Close the session (queued after every pending save); stop sync and pool work."""
+        self.cancel_background()
         return self.run(lambda job: self.close_session())
+
+    def cancel_background(self) -> None:
+        """Cancel compute and network work (at lock and wipe); store work always finishes."""
+        for op in self._live:
+            if op.lane != STORE:  # saves and other store work finish: nothing typed is lost
+                op.cancel()
 
     def close_session(self) -> None:
         """Store lane only."""
@@ -170,9 +177,7 @@ class TaskRunner(QObject):
         if self._closed:
             return
         self._closed = True
-        for op in self._live:
-            if op.lane != STORE:  # saves and other store work finish: nothing typed is lost
-                op.cancel()
+        self.cancel_background()
         closing: Future[None] = self._lanes[STORE].submit(self.close_session)
         try:
             closing.result(timeout=CLOSE_TIMEOUT)

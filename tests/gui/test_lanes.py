@@ -216,3 +216,25 @@ def test_nothing_starts_after_shutdown(qtbot: QtBot) -> None:
         op: Op[None] = start(lambda job: ran.append("ran"))
         assert not op.done
     assert ran == []
+
+
+def test_lock_cancels_network_work_and_closes_after_queued_saves(
+    qtbot: QtBot, opened: TaskRunner
+) -> None:
+    started = threading.Event()
+    failed: list[BaseException] = []
+
+    def sync(job: Job) -> None:
+        started.set()
+        job.wait(WAIT)
+        job.on_store(lambda s: None)  # cancelled: never reaches the vault again
+
+    opened.network(sync).failure(failed.append)
+    assert started.wait(WAIT)
+    saved: list[str] = []
+    opened.call(lambda s: s.reports.new_draft()).success(lambda r: saved.append(r.id))
+    locked: list[bool] = []
+    opened.lock().success(lambda _r: locked.append(True))
+    qtbot.waitUntil(lambda: bool(failed) and bool(locked))
+    assert isinstance(failed[0], Cancelled)
+    assert len(saved) == 1  # the save queued before the lock ran first
