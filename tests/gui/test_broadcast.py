@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from kpfield.app import create_session
 from kpfield.domain.jobs import NO_CHANGES, Changes
 from kpfield.domain.models import ReportStatus
 from kpfield.gui.changes import report_changed
 from kpfield.gui.main_window import MainWindow
 from kpfield.gui.tasks import Job, TaskRunner
-from tests.gui.conftest import fill_complete, idle, new_report
+from kpfield.vault.keyslots import KdfParams
+from tests.bundle.world import PASSPHRASE as FIELD_PASSPHRASE
+from tests.bundle.world import new_field, seal_report
+from tests.gui.conftest import PASSPHRASE, fill_complete, idle, new_report, unlock
 
 WAIT = 10.0
 
@@ -112,3 +120,40 @@ def test_autosave_lands_while_a_network_job_is_in_io(qtbot: QtBot, unlocked: Mai
     assert not sent and not release.is_set()  # saved while the upload is still running
     release.set()
     qtbot.waitUntil(lambda: sent == [1])
+
+
+def test_an_export_refreshes_the_list_editor_and_status_bar_while_its_dialog_is_open(
+    qtbot: QtBot, make_window: Any, tmp_path: Path, example_doc: dict[str, Any]
+) -> None:
+    params = KdfParams.cheap_for_tests()
+    hq = create_session(tmp_path / "hq", PASSPHRASE, role="hq", params=params)
+    laptop = new_field(tmp_path / "laptop", params, hq)
+    rid = seal_report(laptop, example_doc)
+    laptop.close()
+    hq.close()
+    window = make_window(tmp_path / "laptop")
+    unlock(qtbot, window, FIELD_PASSPHRASE)
+    ws = window.workspace
+    assert ws is not None
+    qtbot.waitUntil(lambda: ws.list.model.rowCount() == 1)
+    ws.list.select(rid)
+    qtbot.waitUntil(lambda: ws.editor.report is not None and ws.editor.report.id == rid)
+    qtbot.waitUntil(lambda: window.pending_label.text() == "1 sealed report waiting to be sent")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    chooser = window.findChild(QFileDialog)
+    assert chooser is not None
+    chooser.fileSelected.emit(str(stick))
+    chooser.reject()
+    dialog = next(d for d in window.findChildren(QDialog) if d.objectName() == "transferDialog")
+    qtbot.waitUntil(lambda: dialog.finished_work, timeout=20_000)  # type: ignore[attr-defined]
+    assert dialog.error is None  # type: ignore[attr-defined]
+    assert dialog.isVisible()  # nobody closed it: the broadcast did the refreshing
+    qtbot.waitUntil(lambda: ws.list.model.rows[0].status is ReportStatus.EXPORTED)
+    qtbot.waitUntil(
+        lambda: ws.editor.report is not None and ws.editor.report.status is ReportStatus.EXPORTED
+    )
+    qtbot.waitUntil(lambda: window.pending_label.text() == "1 sealed report waiting to be sent"
+                    and window.sync_label.text() != "Last export or sync: never")
+    dialog.reject()
