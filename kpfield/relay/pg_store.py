@@ -153,7 +153,10 @@ class _PartAppender(Appender):
         self._written += len(data)
         size = self._store.part_size
         while len(self._buffer) >= size:
-            self._send_part(bytes(self._buffer[:size]))
+            with memoryview(self._buffer) as view:  # one copy of the part, not two
+                part = bytes(view[:size])
+            self._send_part(part)
+            del part
             del self._buffer[:size]
             self._tail_len = 0
 
@@ -162,7 +165,13 @@ class _PartAppender(Appender):
         if self._multipart_id is None:
             self._multipart_id = store.ensure_multipart(bundle_id, self._row.generation)
         number = store.take_part_number(bundle_id, self._row.generation)
-        etag = store.objects.upload_part(bundle_id, self._multipart_id, number, data)
+        try:
+            etag = store.objects.upload_part(bundle_id, self._multipart_id, number, data)
+        except ObjectMissing:
+            # Another node completed (or reset) the upload meanwhile: this PATCH lost.
+            self._open = False
+            held = store.get_upload(bundle_id)
+            raise OffsetMismatch(held.offset if held else 0) from None
         self._new_parts.append((number, etag, len(data)))
 
     def commit(self) -> int:

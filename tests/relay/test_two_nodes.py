@@ -81,6 +81,8 @@ def nodes(
     yield found
     a.stop()
     b.stop()
+    for node in ("a", "b"):  # a lost race must be a clear 409, never a 500
+        assert "internal error" not in (root / node / "relay.log").read_text()
 
 
 @pytest.fixture
