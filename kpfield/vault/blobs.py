@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from kpfield.crypto import stream
 from kpfield.domain.jobs import ByteProgress, CancelCheck
-from kpfield.errors import N_, IntegrityError, VaultError
+from kpfield.errors import N_, CryptoError, IntegrityError, VaultError
 from kpfield.fsutil import durable_new_file, ensure_private_dir, fsync_dir
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -187,7 +187,7 @@ def _length(key: bytes, head: bytes) -> int:
     try:
         raw = ChaCha20Poly1305(key).decrypt(_LENGTH_NONCE, head[len(MAGIC) :], MAGIC)
     except InvalidTag:
-        raise IntegrityError(N_("A stored attachment has been altered.")) from None
+        raise CryptoError(N_("The encrypted data has been altered.")) from None
     return int.from_bytes(raw, "big")
 
 
@@ -199,11 +199,11 @@ def _unpad(chunks: Iterator[bytes], length: int) -> Iterator[bytes]:
         pad = chunk[keep:]
         seen += len(chunk)
         if pad.count(0) != len(pad):
-            raise IntegrityError(N_("A stored attachment has been altered."))
+            raise CryptoError(N_("The encrypted data has been altered."))
         if keep:
             yield chunk[:keep]
     if seen != padme(length):
-        raise IntegrityError(N_("A stored attachment has been altered."))
+        raise CryptoError(N_("The encrypted data has been altered."))
 
 
 class _Prefixed(io.RawIOBase):
