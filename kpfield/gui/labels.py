@@ -77,7 +77,8 @@ FIELD = {
     "place.coordinates.lat_micro": N_("Latitude"),
     "place.coordinates.lon_micro": N_("Longitude"),
     "place.coordinates.source": N_("Where the position came from"),
-    "monitor_notes": N_("My notes"),
+    "monitor_notes": N_("Notes for HQ"),
+    "private_notes": N_("Private notes"),
 }
 PROBLEM = {
     "is required": N_("is required"),
@@ -88,6 +89,9 @@ PROBLEM = {
         "declined consent: remove them from this report"
     ),
     "the date consent was given is missing": N_("the date consent was given is missing"),
+    "consent is given but nothing is ticked: tick what the witness agreed to": N_(
+        "consent is given but nothing is ticked: tick what the witness agreed to"
+    ),
     # Rules the document parser applies at seal (drafts are saved as typed).
     "must be a two-letter ISO 3166 code in capitals, like SL or CD": N_(
         "must be a two-letter country code, like SL or CD"
