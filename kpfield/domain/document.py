@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kpfield.domain.identity import identity_commitment
-from kpfield.domain.identity import identifying_doc as identifying_doc
+from kpfield.domain.identity import identifying_doc, identity_commitment
 from kpfield.domain.ids import WitnessId, is_uuid
 from kpfield.domain.models import (
     AgeGroup,

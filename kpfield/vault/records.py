@@ -12,11 +12,11 @@ from kpfield.domain.document import (
     WitnessFields,
     consent_doc,
     fields_of,
-    identifying_doc,
     parse_report_document,
     place_doc,
     report_from_fields,
 )
+from kpfield.domain.identity import identifying_doc
 from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
 from kpfield.domain.models import (
     Attachment,
