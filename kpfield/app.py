@@ -31,6 +31,7 @@ from kpfield.services.profiles import FieldProfileService, HqProfileService
 from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
 from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
+from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
@@ -85,6 +86,7 @@ class FieldSession(Session):
     enrollment: FieldEnrollmentService
     export: ExportService
     acknowledgements: AcknowledgementService
+    witnesses: WitnessService
 
     def field(self) -> FieldSession:
         return self
@@ -133,6 +135,7 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         enrollment=FieldEnrollmentService(vault, clock),
         export=ExportService(vault, clock, profiles),
         acknowledgements=AcknowledgementService(vault, clock, profiles),
+        witnesses=WitnessService(vault, clock),
     )
 
 

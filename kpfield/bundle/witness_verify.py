@@ -40,7 +40,9 @@ def verify_identities(
         ident = parse_identity(small[entry.member])
         short = entry.witness_id[:8]
         if ident.witness_id != entry.witness_id:
-            raise BundleError(N_("witness identity {witness} is filed under another id"), witness=short)
+            raise BundleError(
+                N_("witness identity {witness} is filed under another id"), witness=short
+            )
         commitment = ident.commitment
         for rid in ident.reports:
             doc = docs.get(rid)

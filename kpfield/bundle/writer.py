@@ -144,6 +144,7 @@ def build_manifest(
     reports: Sequence[ReportSource],
     custody: bytes,
     created_at: datetime,
+    *,
     extras: WitnessExtras = WitnessExtras(),  # noqa: B008 - frozen and empty
 ) -> mf.Manifest:
     public_key = keys.device_key.public_key().public_bytes_raw()
@@ -246,7 +247,7 @@ def write_bundle(
 ) -> WrittenBundle:
     """Stream one bundle into ``dst``; returns its manifest and the ciphertext's SHA-256."""
     custody = custody_text(state.custody_rows)
-    manifest = build_manifest(keys, state, reports, custody, created_at, extras)
+    manifest = build_manifest(keys, state, reports, custody, created_at, extras=extras)
     manifest_bytes = manifest.to_bytes()
     ident_key_id = bytes.fromhex(manifest.device_id)
     manifest_sig = minisign.sign(

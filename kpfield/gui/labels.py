@@ -110,6 +110,7 @@ CUSTODY_EVENT = {
     "receipt": N_("Receipt from the relay"),
     "acknowledged": N_("Received by HQ"),
     "purged": N_("Content removed after delivery"),
+    "consent_withdrawn": N_("A witness withdrew consent"),
 }
 
 
