@@ -65,6 +65,13 @@ ROLE = {
     WitnessRole.OFFICIAL: N_("Official"),
     WitnessRole.OTHER: N_("Other role"),
 }
+SCOPE = {
+    "coalition_use": N_("use this testimony in its own work"),
+    "share_with_kp": N_("share it with Kimberley Process bodies"),
+    "publish_anonymised": N_("publish it with names and places removed"),
+    "recontact": N_("contact them again"),
+    "identity_to_hq": N_("keep their name and how to reach them at HQ"),
+}
 FIELD = {
     "title": N_("Title"),
     "incident.date": N_("Date of the incident"),

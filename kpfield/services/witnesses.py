@@ -17,6 +17,7 @@ from kpfield.crypto import minisign
 from kpfield.custody.log import CustodyLog
 from kpfield.domain.document import parse_iso_date
 from kpfield.domain.ids import ReportId, WitnessId
+from kpfield.domain.jobs import Changes
 from kpfield.domain.models import SCOPE_NAMES, Consent, ConsentScope, Witness
 from kpfield.errors import N_, UsageError
 from kpfield.protocol.canonical import sha256_hex
@@ -39,6 +40,11 @@ class WithdrawalResult:
     identity_purged: bool
     drafts_uncited: tuple[ReportId, ...]
     sealed_reports: tuple[ReportId, ...]  # cannot change; HQ marks them
+
+    @property
+    def changes(self) -> Changes:
+        # Every citing report shows the witness differently now; drafts may have lost them.
+        return Changes.for_reports([*self.drafts_uncited, *self.sealed_reports])
 
 
 class WitnessService:
