@@ -81,14 +81,18 @@ class WitnessDialog(QDialog):
         self.risk = QPlainTextEdit()
         self.risk.setObjectName("riskEdit")
         self.risk.setPlaceholderText(_("Risks to this person, and how to keep them safe"))
-        self.risk.setMaximumHeight(110)
+        self.risk.setMaximumHeight(90)
         self.risk.setMinimumHeight(70)
         pf.addRow(_("Risk notes"), self.risk)
         grid.addWidget(profile, 0, 0)
 
         ident = QGroupBox(_("Identifying details — sensitive"))
         ident.setObjectName("identifyingBox")
-        idf = QFormLayout(ident)
+        # A box layout, not a form: form rows do not grow for word-wrapped labels (the French
+        # text was cut off at 1366×768).
+        ibox = QVBoxLayout(ident)
+        idf = QFormLayout()
+        idf.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         # Each sentence here is checked against a decrypted bundle in tests/bundle and tests/gui.
         warning = QLabel(
             _(
@@ -99,7 +103,8 @@ class WitnessDialog(QDialog):
         )
         warning.setWordWrap(True)
         warning.setObjectName("identifyingWarning")
-        idf.addRow(warning)
+        ibox.addWidget(warning)
+        ibox.addLayout(idf)
         self.full_name = QLineEdit()
         self.full_name.setObjectName("fullNameEdit")
         self.contact = QLineEdit()
@@ -112,11 +117,11 @@ class WitnessDialog(QDialog):
         idf.addRow(_("Notes"), self.ident_notes)
         self.send_identity = QCheckBox(_("Send these details to HQ"))
         self.send_identity.setObjectName("sendIdentity")
-        idf.addRow(self.send_identity)
+
         self.identity_where = QLabel()
         self.identity_where.setObjectName("identityWhere")
         self.identity_where.setWordWrap(True)
-        idf.addRow(self.identity_where)
+
         grid.addWidget(ident, 1, 0)
 
         consent = QGroupBox(_("Informed consent"))
@@ -155,6 +160,12 @@ class WitnessDialog(QDialog):
         for box in self._scope_boxes():
             cv.addWidget(box)
             box.toggled.connect(lambda _c: self._update_consent_enabled())
+        # Sending the identity sits under the permission that allows it, where both are seen.
+        send_row = QVBoxLayout()
+        send_row.setContentsMargins(24, 0, 0, 0)
+        send_row.addWidget(self.send_identity)
+        send_row.addWidget(self.identity_where)
+        cv.addLayout(send_row)
         self.send_identity.toggled.connect(lambda _c: self._update_consent_enabled())
         self.withdraw_button = QPushButton(_("Withdraw consent…"))
         self.withdraw_button.setObjectName("withdrawConsent")
@@ -259,9 +270,8 @@ class WitnessDialog(QDialog):
             where = _("These details stay on this laptop only: no bundle carries them.")
         self.identity_where.setText(where)
         o = self.original
-        self.withdraw_button.setVisible(
-            bool(o and o.id and o.consent and o.consent.given) and not self.read_only
-        )
+        # Also on a sealed report's (read-only) witness: withdrawal changes no seal.
+        self.withdraw_button.setVisible(bool(o and o.id and o.consent and o.consent.given))
 
     def witness(self) -> Witness:
         """The witness as filled in (id blank for a new one; the service assigns it)."""
