@@ -46,6 +46,9 @@ def run_gui(
     app.setApplicationName("KP Field")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
+    from kpfield.gui.qt_registry import keep_file_dialog_history_out_of_registry
+
+    keep_file_dialog_history_out_of_registry(app)
     window = MainWindow(Path(data_dir) if data_dir else default_data_dir(), kdf_params=kdf_params)
     window.show()
     if first_window_report is not None:
