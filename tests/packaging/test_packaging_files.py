@@ -225,3 +225,40 @@ def _key_exists(winreg: object, path: str) -> bool:  # pragma: no cover - Window
     except OSError:
         return False
     return True
+
+
+# ----------------------------------------------------------------- signed releases
+def test_release_sums_are_signed_and_verify_with_minisign(tmp_path: Path) -> None:
+    minisign = _tool("minisign")
+    key, pub = tmp_path / "release.key", tmp_path / "release.pub"
+    subprocess.run(
+        [minisign, "-G", "-W", "-s", str(key), "-p", str(pub)], check=True, capture_output=True
+    )
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "kpfield-0.1.0-linux-x86_64.tar.xz").write_bytes(b"package bytes")
+    (dist / "notes.txt").write_text("not a release file", encoding="utf-8")
+    script = REPO / "packaging" / "release" / "sign-release.sh"
+    env = dict(os.environ, MINISIGN_PUB=str(pub))
+    r = subprocess.run(
+        ["sh", str(script), str(dist), "-s", str(key)], env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    sums = (dist / "SHA256SUMS").read_text("utf-8")
+    assert "kpfield-0.1.0-linux-x86_64.tar.xz" in sums and "notes.txt" not in sums
+    # What a user does (README "Verify a download"), and what happens after tampering.
+    ok = subprocess.run(
+        [minisign, "-Vm", "SHA256SUMS", "-p", str(pub)], cwd=dist, capture_output=True, check=False
+    )
+    assert ok.returncode == 0
+    (dist / "kpfield-0.1.0-linux-x86_64.tar.xz").write_bytes(b"tampered")
+    bad = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=dist, capture_output=True, check=False
+    )
+    assert bad.returncode != 0
+    (dist / "SHA256SUMS").write_text(sums.replace("kpfield", "kpfielx"), encoding="utf-8")
+    forged = subprocess.run(
+        [minisign, "-Vm", "SHA256SUMS", "-p", str(pub)], cwd=dist, capture_output=True, check=False
+    )
+    assert forged.returncode != 0
