@@ -39,22 +39,26 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen"}
+        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LANG": "C.UTF-8"}
+        env["QT_QPA_PLATFORM"] = "offscreen"
         src_env = dict(env, PYTHONPATH=str(REPO))
         secret = home / "pass"
         secret.write_text("measure start-up\n", encoding="utf-8")
         vault = home / "vault"
         frozen = [str(args.binary)]
         source = [sys.executable, "-m", "kpfield"]
-        subprocess.run([*frozen, "init", "--data-dir", str(vault), "--passphrase-file", str(secret), *CHEAP], env=env, check=True, capture_output=True)
+        init = ["init", "--data-dir", str(vault), "--passphrase-file", str(secret), *CHEAP]
+        subprocess.run([*frozen, *init], env=env, check=True, capture_output=True)
         gui = ["gui", "--data-dir", str(vault), "--report-first-window", str(home / "r.json")]
         rows = []
         for label, cmd, e in (("built app", frozen, env), ("from source", source, src_env)):
-            rows.append((label, timed([*cmd, "--version"], e, args.n), timed([*cmd, *gui], e, args.n)))
-    print(f"| run | `--version` | first window (unlock screen) |\n| --- | --- | --- |")
+            version = timed([*cmd, "--version"], e, args.n)
+            rows.append((label, version, timed([*cmd, *gui], e, args.n)))
+    print("| run | `--version` | first window (unlock screen) |\n| --- | --- | --- |")
     for label, version, window in rows:
         print(f"| {label} | {version:.2f} s | {window:.2f} s |")
-    print(f"\n(median of {args.n}, offscreen, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+    load = os.getloadavg()[0]
+    print(f"\n(median of {args.n}, offscreen, {os.cpu_count()} cores, load {load:.1f})")
     return 0
 
 
