@@ -22,7 +22,9 @@ def launch_gui(data_dir: str | None, first_window_report: Path | None = None) ->
 
 def cmd_gui(args: argparse.Namespace) -> int:
     report = getattr(args, "report_first_window", None)
-    return launch_gui(args.data_dir, Path(report) if report else None)
+    if report:
+        return launch_gui(args.data_dir, Path(report))
+    return launch_gui(args.data_dir)
 
 
 def register(sub: Subcommands) -> None:

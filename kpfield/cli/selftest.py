@@ -21,7 +21,7 @@ def _gui_check() -> Callable[[], str] | None:
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
-    from kpfield.services.selftest import FAIL, run_self_test
+    from kpfield.selftest import FAIL, run_self_test
 
     gui = None if args.no_gui else _gui_check()
     failures = 0

@@ -5,6 +5,7 @@ vault and a field vault are created, the laptop is enrolled, a report with a pho
 and sealed, exported as a bundle, imported and verified at HQ; then everything is erased. Each
 step yields one result; a step that fails stops the chain (later steps would only fail for the
 same reason) but the independent checks still run. Qt-free: the GUI check is passed in.
+It sits above the composition root (it builds sessions with ``kpfield.app``), below the CLI.
 """
 
 from __future__ import annotations
