@@ -154,9 +154,19 @@ def create_session(
     device_name: str = "",
     clock: Clock | None = None,
 ) -> FieldSession | HqSession:
+    """A new vault and its session, all or nothing: if any step after the files appear fails
+    (HQ keys, the taxonomy the session needs), the half-made vault is erased before the error
+    goes on, so "Nothing was changed" stays true and a second ``init`` can succeed."""
     vault = Vault.create(data_dir, passphrase, role=role, params=params, device_name=device_name)
-    if VaultRole(role) is VaultRole.HQ:
-        from kpfield.hq.keys import provision_hq_keys
+    try:
+        if VaultRole(role) is VaultRole.HQ:
+            from kpfield.hq.keys import provision_hq_keys
 
-        provision_hq_keys(vault)
-    return session_for(vault, clock)
+            provision_hq_keys(vault)
+        return session_for(vault, clock)
+    except BaseException:
+        from kpfield.vault.vault import wipe
+
+        vault.close()
+        wipe(data_dir)
+        raise
