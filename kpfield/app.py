@@ -32,6 +32,7 @@ from kpfield.services.profiles import FieldProfileService, HqProfileService
 from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
 from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
+from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
@@ -89,6 +90,7 @@ class FieldSession(Session):
     enrollment: FieldEnrollmentService
     export: ExportService
     acknowledgements: AcknowledgementService
+    witnesses: WitnessService
 
     def field(self) -> FieldSession:
         return self
@@ -137,6 +139,7 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         enrollment=FieldEnrollmentService(vault, clock),
         export=ExportService(vault, clock, profiles),
         acknowledgements=AcknowledgementService(vault, clock, profiles),
+        witnesses=WitnessService(vault, clock),
     )
 
 
@@ -164,9 +167,19 @@ def create_session(
     device_name: str = "",
     clock: Clock | None = None,
 ) -> FieldSession | HqSession:
+    """A new vault and its session, all or nothing: if any step after the files appear fails
+    (HQ keys, the taxonomy the session needs), the half-made vault is erased before the error
+    goes on, so "Nothing was changed" stays true and a second ``init`` can succeed."""
     vault = Vault.create(data_dir, passphrase, role=role, params=params, device_name=device_name)
-    if VaultRole(role) is VaultRole.HQ:
-        from kpfield.hq.keys import provision_hq_keys
+    try:
+        if VaultRole(role) is VaultRole.HQ:
+            from kpfield.hq.keys import provision_hq_keys
 
-        provision_hq_keys(vault)
-    return session_for(vault, clock)
+            provision_hq_keys(vault)
+        return session_for(vault, clock)
+    except BaseException:
+        from kpfield.vault.vault import wipe
+
+        vault.close()
+        wipe(data_dir)
+        raise

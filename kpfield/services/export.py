@@ -28,6 +28,7 @@ from kpfield.bundle.writer import (
     BundleKeys,
     BundleState,
     ReportSource,
+    WitnessExtras,
     WrittenBundle,
     archive_size_for,
     ciphertext_size,
@@ -41,10 +42,12 @@ from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, BundleError, UsageError
 from kpfield.services.clock import Clock, iso
 from kpfield.services.profiles import FieldProfileService
+from kpfield.services.witness_export import identities_for
 from kpfield.vault.db import transaction
 from kpfield.vault.outbox_store import OutboxStore, PendingBundle, SentBundle
 from kpfield.vault.records import RecordStore
 from kpfield.vault.vault import Vault
+from kpfield.vault.witness_store import WitnessStore
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +191,9 @@ class ExportService:
         sink.sweep()
         rids = self.pending(again=again)
         result = ExportResult()
-        if not rids:
+        # Withdrawal notices travel in the next bundle even when no report is waiting.
+        notices = [(n.notice_id, n.notice) for n in WitnessStore(self._vault.conn).pending()]
+        if not rids and not notices:
             return result
         sources = [self._source(rid) for rid in rids]
         custody_rows = CustodyLog(self._vault.conn).raw_entries(self._custody_anchor(sources))
@@ -203,7 +208,10 @@ class ExportService:
                 ),
                 mib=mf.MAX_CUSTODY_BYTES >> 20,
             )
-        groups = plan_bundles(sources, custody_budget, len(profile.recipients), max_bundle_bytes)
+        # A bundle with no report still carries pending withdrawal notices.
+        groups = plan_bundles(
+            sources, custody_budget, len(profile.recipients), max_bundle_bytes
+        ) or [[]]
         keys = BundleKeys(
             device_key=self._vault.device_key,
             device_name=self._vault.meta("device_name"),
@@ -212,11 +220,15 @@ class ExportService:
         )
         total = sum(r.payload_size for r in sources) or 1
         done_before = 0
-        for group in groups:
+        for i, group in enumerate(groups):
             raise_if_cancelled(cancel)
             group_size = sum(r.payload_size for r in group)
             step = scaled(progress, done_before, group_size, total)
-            result.bundles.append(self._export_one(sink, keys, group, step, cancel))
+            extras = WitnessExtras(
+                identities=tuple(identities_for(self._vault, group)),
+                withdrawals=tuple(notices) if i == 0 else (),
+            )
+            result.bundles.append(self._export_one(sink, keys, group, step, cancel, extras=extras))
             done_before += group_size
         return result
 
@@ -244,6 +256,9 @@ class ExportService:
         for r in reports:
             sealed_at = custody.seal_seq(r.id, r.sha256)
             anchor = min(anchor, (sealed_at or 1) - 1)
+        # At least the head entry travels, so the manifest's head is one the bundle carries
+        # (a bundle of withdrawal notices alone may follow a receipt with nothing new logged).
+        anchor = min(anchor, custody.head()[0] - 1)
         return max(anchor, 0)
 
     def _source(self, rid: ReportId) -> ReportSource:
@@ -284,7 +299,7 @@ class ExportService:
             with transaction(self._vault.conn):
                 outbox.clear_pending()
         else:
-            self._record(p.bundle, mark_exported=presence is Presence.COMPLETE)
+            self._record(p.bundle, p.notices, mark_exported=presence is Presence.COMPLETE)
             sink.remove(Path(p.temp_path))
         log.info("pending bundle %d reconciled: %s", p.bundle.sequence, presence.value)
         return presence
@@ -296,6 +311,8 @@ class ExportService:
         group: list[ReportSource],
         progress: Progress,
         cancel: CancelCheck | None,
+        *,
+        extras: WitnessExtras,
     ) -> ExportedBundle:
         outbox = OutboxStore(self._vault.conn)
         state = BundleState(
@@ -310,7 +327,14 @@ class ExportService:
 
         def write(fh: BinaryIO) -> WrittenBundle:
             return write_bundle(
-                fh, keys, state, group, created_at=created, progress=progress, cancel=cancel
+                fh,
+                keys,
+                state,
+                group,
+                created_at=created,
+                progress=progress,
+                cancel=cancel,
+                extras=extras,
             )
 
         # Three steps, so that every kill point leaves either no visible bundle or a recorded
@@ -318,6 +342,7 @@ class ExportService:
         # it visible, then record it as exported. A crash after (2) is settled by reconcile().
         staged = sink.stage(write)
         written = staged.written
+        notices = tuple(n for n, _ in extras.withdrawals)
         sent = SentBundle(
             sequence=state.sequence,
             bundle_id=written.manifest.bundle_id,
@@ -329,7 +354,9 @@ class ExportService:
         )
         try:
             with transaction(self._vault.conn):
-                outbox.set_pending(PendingBundle(sent, str(staged.final), str(staged.temp)))
+                outbox.set_pending(
+                    PendingBundle(sent, str(staged.final), str(staged.temp), notices)
+                )
         except BaseException as exc:
             sink.remove(staged.temp)
             raise _not_recorded(exc) from None
@@ -341,7 +368,7 @@ class ExportService:
                 self.reconcile()
             raise
         try:
-            self._record(sent, mark_exported=True)
+            self._record(sent, notices, mark_exported=True)
         except BaseException as exc:
             # Visible but not recorded: take it back. If that fails too, the pending record
             # still names it, and the next export or start records it.
@@ -355,8 +382,9 @@ class ExportService:
             path, state.sequence, len(group), written.size, written.ciphertext_sha256
         )
 
-    def _record(self, sent: SentBundle, *, mark_exported: bool) -> None:
-        """Record a bundle as sent; its reports become exported unless its fate is unknown."""
+    def _record(self, sent: SentBundle, notices: tuple[str, ...], *, mark_exported: bool) -> None:
+        """Record a bundle as sent; its reports become exported (and the withdrawal notices it
+        carried sent) unless its fate is unknown, in which case they all go out again."""
         now = iso(self._clock.now())
         store = RecordStore(self._vault.conn)
         custody = CustodyLog(self._vault.conn)
@@ -364,6 +392,7 @@ class ExportService:
             OutboxStore(self._vault.conn).record_sent(sent)
             if not mark_exported:
                 return
+            WitnessStore(self._vault.conn).mark_sent(list(notices), sent.sequence)
             for rid in sent.report_ids:
                 if store.get_report(ReportId(rid)).status is ReportStatus.SEALED:
                     store.set_status(ReportId(rid), ReportStatus.EXPORTED, now)

@@ -36,6 +36,7 @@ class PendingBundle:
     bundle: SentBundle
     final_path: str
     temp_path: str
+    notices: tuple[str, ...] = ()  # ids of the consent-withdrawal notices it carries
 
     def to_json(self) -> str:
         b = self.bundle
@@ -50,6 +51,7 @@ class PendingBundle:
                 "report_ids": list(b.report_ids),
                 "final_path": self.final_path,
                 "temp_path": self.temp_path,
+                "notices": list(self.notices),
             },
             sort_keys=True,
         )
@@ -69,6 +71,7 @@ class PendingBundle:
             ),
             str(d["final_path"]),
             str(d["temp_path"]),
+            tuple(str(n) for n in d.get("notices", [])),
         )
 
 

@@ -98,3 +98,47 @@ def test_suffix_that_does_not_link_to_hq_is_refused(
     result = hq.hq().intake.import_paths([second])
     assert [o.status for o in result.outcomes] == ["rejected"]
     assert "does not link" in result.outcomes[0].reason
+
+
+def test_withdrawal_only_bundle_after_a_receipt_still_carries_the_head(
+    tmp_path: Path,
+    hq: Session,
+    field_s: Session,
+    example_doc: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bundle with no report (a consent-withdrawal notice alone) right after a receipt: its
+    custody log must still end at the head its manifest names; and a notice in a bundle whose
+    fate is unknown (its stick gone after a crash) goes out again."""
+    from tests.bundle.test_pending import Killed
+    from tests.bundle.test_witness_members import _doc
+
+    rid = field_s.reports.create_from_document(_doc(example_doc, allow=True, send=True))
+    field_s.reports.seal(rid)
+    wid = field_s.reports.view(rid).witnesses[0].id
+    first = stick(tmp_path, "first")
+    export(field_s, first)
+    hq.hq().intake.import_paths([first], receipts_dir=first)
+    field_s.field().acknowledgements.import_receipts(first)
+    field_s.field().witnesses.withdraw_consent(wid, None, withdrawn_on="2026-11-20")
+
+    lost = stick(tmp_path, "lost")
+
+    def die(*_a: object, **_k: object) -> None:
+        raise Killed
+
+    from kpfield.services.export import ExportService
+
+    with monkeypatch.context() as m:
+        m.setattr(ExportService, "_record", die)
+        m.setattr("kpfield.bundle.sinks.UsbFolderSink.remove", lambda self, path: None)
+        with pytest.raises(Killed):
+            export(field_s, lost)
+    import shutil
+
+    shutil.rmtree(lost)  # the stick is gone: nobody knows whether the notice arrived
+    second = stick(tmp_path, "second")
+    [_bundle] = export(field_s, second)
+    assert field_s.field().witnesses.pending_notices() == 0
+    result = hq.hq().intake.import_paths([second])
+    assert [o.status for o in result.outcomes] == [IMPORTED], [o.line() for o in result.outcomes]
