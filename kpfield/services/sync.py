@@ -136,6 +136,8 @@ class FieldSyncService:
                 info = client.info()
             except SyncError as exc:
                 result.failures.append(exc.message)
+                for bundle in plan.bundles:  # the status screen shows why nothing moved
+                    store(partial(self._failed, bundle, exc.message))
                 result.pending = store(self.pending_count)
                 return result
             store(lambda: self._pin(plan, info))

@@ -23,10 +23,19 @@ class SyncSettings:
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     max_failures: int = 8
+    first_chunk: int = 256 << 10
+    max_chunk: int = 16 << 20
+    max_chunk_seconds: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def link(self) -> Link:
-        return Link(min_stall=self.min_stall, max_stall=self.max_stall)
+        return Link(
+            min_stall=self.min_stall,
+            max_stall=self.max_stall,
+            first_chunk=self.first_chunk,
+            max_chunk=self.max_chunk,
+            max_chunk_seconds=self.max_chunk_seconds,
+        )
 
     def backoff(self) -> Backoff:
         return Backoff(base=self.backoff_base, cap=self.backoff_cap)

@@ -215,9 +215,11 @@ class Transport:
                 if stream:
                     response.read()
                 code, _ = error_code(response)
-                if code == "stale":
+                if code in ("stale", "replayed"):
+                    # stale: the laptop's clock is off (just learnt). replayed: a middlebox
+                    # delivered this request twice and the copy won; sign anew, once.
                     response.close()
-                    log.info("relay clock differs; offset now %d s", self.offset.seconds)
+                    log.info("relay refused a signature (%s); signing again", code)
                     continue
             if (
                 response.status_code in (405, 501)

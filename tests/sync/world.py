@@ -16,6 +16,7 @@ from kpfield.app import FieldSession, HqSession
 from kpfield.services.sync_common import SyncSettings
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import EXAMPLE, new_field, new_hq, seal_report
+from tests.media.images import jpeg, noise_image
 from tests.relay.support import REPO, RelayProcess
 
 
@@ -60,8 +61,20 @@ class World:
     def url(self) -> str:
         return self.relay.url
 
-    def seal(self, s: FieldSession | None = None, *, photos: int = 1, seed: int = 0, marker: str = "") -> str:
-        return seal_report(s or self.field, self.example, photos=photos, seed=seed, marker=marker)
+    def seal(
+        self,
+        s: FieldSession | None = None,
+        *,
+        photos: int = 1,
+        seed: int = 0,
+        marker: str = "",
+        noise: tuple[int, int] | None = None,
+    ) -> str:
+        """Seal a report; ``noise`` adds a photo of random pixels (a few hundred KB, uncompressible)."""
+        extra = [jpeg(noise_image(noise, seed=seed + 1), quality=95)] if noise else []
+        return seal_report(
+            s or self.field, self.example, photos=photos, seed=seed, marker=marker, photo_bytes=extra
+        )
 
     def publish_profile(self, *, purge: bool) -> None:
         data, _ = self.hq.profile.export(relay_url=self.url, purge_after_acknowledgement=purge)
