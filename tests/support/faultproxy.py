@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -27,6 +28,7 @@ class Faults:
     truncate_response_after: int | None = None  # bytes relay→client, then close
     truncations_left: int = 0
     duplicate: bool = False
+    rewrite_response: Callable[[bytes], bytes] | None = None  # applied to relay→client data
 
 
 @dataclass
@@ -126,7 +128,8 @@ class FaultProxy:
         if twin is not None:
             threading.Thread(target=self._drain, args=(twin,), daemon=True).start()
         threading.Thread(
-            target=self._pump, args=(upstream, client, self.down, None, truncate_at, None),
+            target=self._pump,
+            args=(upstream, client, self.down, None, truncate_at, None),
             daemon=True,
         ).start()
         self._pump(client, upstream, self.up, reset_at, None, twin)
@@ -170,6 +173,8 @@ class FaultProxy:
                     _rst(dst)
                     _rst(src)
                     return
+                if bucket is self.down and f.rewrite_response is not None:
+                    data = f.rewrite_response(data)
                 dst.sendall(data)
                 if twin is not None:
                     with contextlib.suppress(OSError):

@@ -77,7 +77,9 @@ def test_blackhole_times_out_then_resumes(world: World, proxy: FaultProxy) -> No
     assert first.ok
     world.seal(seed=8, noise=(640, 480))
     proxy.faults = Faults(blackhole=True)
-    world.field.sync.settings = fast_settings(min_stall=0.5, max_stall=1.0, max_failures=2, connect_timeout=0.5, **SMALL_CHUNKS)
+    world.field.sync.settings = fast_settings(
+        min_stall=0.5, max_stall=1.0, max_failures=2, connect_timeout=0.5, **SMALL_CHUNKS
+    )
     stuck = world.field.sync.run(relay_url=proxy.url)
     assert not stuck.ok and stuck.pending == 1 and stuck.failures
     row = world.field.vault.conn.execute(

@@ -38,9 +38,21 @@ def init_relay_dir(data_dir: Path, hq_public: bytes) -> None:
     hq_file = data_dir.parent / f"{data_dir.name}-hq-public.json"
     hq_file.write_bytes(hq_public)
     subprocess.run(
-        [sys.executable, "-m", "kpfield.relay", "relay", "init", "--data-dir", str(data_dir),
-         "--hq-public", str(hq_file)],
-        check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "kpfield.relay",
+            "relay",
+            "init",
+            "--data-dir",
+            str(data_dir),
+            "--hq-public",
+            str(hq_file),
+        ],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        cwd=REPO,
     )
 
 
@@ -73,7 +85,12 @@ class World:
         """Seal a report; ``noise`` adds a photo of random pixels (a few hundred KB, uncompressible)."""
         extra = [jpeg(noise_image(noise, seed=seed + 1), quality=95)] if noise else []
         return seal_report(
-            s or self.field, self.example, photos=photos, seed=seed, marker=marker, photo_bytes=extra
+            s or self.field,
+            self.example,
+            photos=photos,
+            seed=seed,
+            marker=marker,
+            photo_bytes=extra,
         )
 
     def publish_profile(self, *, purge: bool) -> None:
@@ -151,7 +168,9 @@ def check_invariants(world: World) -> None:
     assert dupes == 0
     reports = conn.execute("SELECT count(*), count(DISTINCT report_id) FROM hq_reports").fetchone()
     assert reports[0] == reports[1]
-    imported = {(str(r[0]), int(r[1])) for r in conn.execute("SELECT device_id, sequence FROM hq_bundles")}
+    imported = {
+        (str(r[0]), int(r[1])) for r in conn.execute("SELECT device_id, sequence FROM hq_bundles")
+    }
     for s in world.fields:
         device = s.identity.identity().device_id
         acked = {int(r[0]) for r in s.vault.conn.execute("SELECT sequence FROM receipts_in")}
