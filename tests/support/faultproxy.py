@@ -10,6 +10,7 @@ second connection (the relay sees each one twice; the client gets the first conn
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import struct
 import threading
@@ -148,18 +149,46 @@ class FaultProxy:
         truncate_at: int | None,
         twin: socket.socket | None,
     ) -> None:
+        """Read ``src`` into a delay line; a writer forwards each piece once its latency is up,
+        at the capped rate, injecting the faults (so latency does not throttle throughput)."""
+        line: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        writer = threading.Thread(
+            target=self._forward,
+            args=(line, src, dst, bucket, reset_at, truncate_at, twin),
+            daemon=True,
+        )
+        writer.start()
+        try:
+            while True:
+                data = src.recv(4096 if self.faults.rate is not None else 65536)
+                line.put((time.monotonic() + self.faults.latency, data))
+                if not data:
+                    break
+        except OSError:
+            line.put((0.0, b""))
+        writer.join()
+
+    def _forward(  # noqa: PLR0917
+        self,
+        line: queue.Queue[tuple[float, bytes]],
+        src: socket.socket,
+        dst: socket.socket,
+        bucket: _Bucket,
+        reset_at: int | None,
+        truncate_at: int | None,
+        twin: socket.socket | None,
+    ) -> None:
         moved = 0
         try:
             while True:
-                f = self.faults
-                size = 4096 if f.rate is not None else 65536
-                data = src.recv(size)
+                due, data = line.get()
                 if not data:
                     break
+                f = self.faults
                 while self.faults.blackhole and not self._stop.is_set():
                     time.sleep(0.05)  # hold the bytes: the other side hears nothing
-                if f.latency:
-                    time.sleep(f.latency)
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
                 bucket.take(len(data), f.rate)
                 if reset_at is not None and moved + len(data) >= reset_at:
                     dst.sendall(data[: max(reset_at - moved, 0)])

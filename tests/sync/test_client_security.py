@@ -17,7 +17,8 @@ from kpfield.crypto import keys
 from kpfield.errors import IntegrityError
 from kpfield.protocol import relay_receipt
 from kpfield.vault.keyslots import KdfParams
-from tests.support.faultproxy import Faults, FaultProxy
+from tests.relay.support import RelayProcess
+from tests.support.faultproxy import FaultProxy, Faults
 from tests.sync.world import (
     World,
     check_invariants,
@@ -25,7 +26,6 @@ from tests.sync.world import (
     init_relay_dir,
     make_world,
 )
-from tests.relay.support import RelayProcess
 
 _RECEIPT = re.compile(rb"kpfield-receipt: ([A-Za-z0-9+/=]+)", re.IGNORECASE)
 
@@ -148,8 +148,9 @@ def test_documents_not_signed_by_hq_are_refused(world: World) -> None:
     with db:
         db.execute("DELETE FROM documents")
     db.close()
-    from kpfield.crypto import minisign
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kpfield.crypto import minisign
 
     forger = Ed25519PrivateKey.generate()
     fake = minisign.sign(forger, b"\x01" * 8, body, trusted_comment="kpfield receipt")

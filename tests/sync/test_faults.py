@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kpfield.vault.keyslots import KdfParams
-from tests.support.faultproxy import Faults, FaultProxy
+from tests.support.faultproxy import FaultProxy, Faults
 from tests.sync.world import World, check_invariants, fast_settings, field_uploads, make_world
 
 SMALL_CHUNKS = {"first_chunk": 64 << 10, "max_chunk": 128 << 10}
