@@ -60,17 +60,16 @@ class Refused(SyncError):
         )
 
 
-def check_url(url: str, *, what: str = "relay") -> str:
+def check_url(url: str) -> str:
     """An http(s) URL with a host, no credentials or fragment; returned without a final /."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            N_("The {what} URL must start with http:// or https:// and name a host: {url}"),
-            what=what,
+            N_("The relay URL must start with http:// or https:// and name a host: {url}"),
             url=url[:200],
         )
     if parts.username or parts.password or parts.fragment:
-        raise UsageError(N_("The {what} URL must not hold a password or a #fragment."), what=what)
+        raise UsageError(N_("The relay URL must not hold a password or a #fragment."))
     return url.strip().rstrip("/")
 
 
