@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from kpfield.app import Session
+from kpfield.gui.changes import profile_installed
 from kpfield.gui.context import AppContext
 from kpfield.gui.tasks import TaskRunner, user_message
 from kpfield.services.files import read_small_file, write_public_file
@@ -118,7 +119,7 @@ class EnrollmentActions(QObject):
             lambda serial: self._tell(
                 title, _("Coalition profile {serial} installed.").format(serial=serial)
             )
-        ).failure(self._fail(title))
+        ).failure(self._fail(title)).announces(profile_installed)
 
     # ---------------------------------------------------------------- request
     def write_request(self) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
+from kpfield.domain.jobs import Changes
 from kpfield.domain.models import ReportStatus, VaultRole
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         QGuiApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
+        self.runner.changed.connect(self._changes)
         self._build_chrome()
         self._show_start()
 
@@ -126,9 +128,7 @@ class MainWindow(QMainWindow):
             _("Erase everything…"), "Ctrl+Shift+Del", self.ask_wipe, "wipe"
         )
         self.quit_action = action(_("Quit"), "Ctrl+Q", self.close, "quit")
-        self.transfer = TransferActions(
-            self, self.ctx, self.runner, before=self._flush_workspace, after=self._after_transfer
-        )
+        self.transfer = TransferActions(self, self.ctx, self.runner, before=self._flush_workspace)
         self.export_action = self.transfer.export_action
         self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
         vault_menu = self.menuBar().addMenu(_("&Vault"))
@@ -255,7 +255,6 @@ class MainWindow(QMainWindow):
         self.setup = None
         self.unlock_screen = None
         self.workspace = Workspace(self.ctx)
-        self.workspace.counts_changed.connect(self.refresh_status)
         self.workspace.editor.saved.connect(lambda _r: self.refresh_status())
         self._set_screen(self.workspace)
         self._update_chrome()
@@ -360,9 +359,11 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.flush()
 
-    def _after_transfer(self) -> None:
-        if self.workspace is not None:
-            self.workspace.list.reload()
+    def _changes(self, changes: Changes) -> None:
+        """Broadcast from the runner: the status bar shows counts, last delivery and policy."""
+        if self.workspace is not None and (
+            changes.report_list or changes.transfers or changes.profile
+        ):
             self.refresh_status()
 
     def _clipboard_changed(self) -> None:
@@ -423,6 +424,7 @@ class MainWindow(QMainWindow):
     def wipe_now(self) -> None:
         """Panic wipe: no save first; keys go first, then everything else."""
         self.idle.stop()
+        self.runner.cancel_background()  # no sync keeps running over a vault being erased
         root = self.ctx.data_dir
         # The key file goes now, on this thread (a few hundred bytes and an fsync), not after
         # whatever job the store thread is running: from here on nothing can be decrypted.

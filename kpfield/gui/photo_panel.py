@@ -33,16 +33,19 @@ from kpfield.gui.photo_viewer import PhotoViewer, decode_scaled
 from kpfield.gui.tasks import Job, Op, user_message
 
 THUMB = 160
-ImportResult = tuple[list[tuple[Attachment, QImage | None]], list[str]]
+Thumbnails = list[tuple[Attachment, bytes | None]]
+Shown = list[tuple[Attachment, QImage | None]]
+ImportResult = tuple[Thumbnails, list[str]]
 
 
-def load_thumbnails(s: Session, atts: list[Attachment]) -> list[tuple[Attachment, QImage | None]]:
-    """On the store thread: decrypt and decode thumbnails into QImages (memory only)."""
-    out: list[tuple[Attachment, QImage | None]] = []
-    for a in atts:
-        data = s.reports.thumbnail_bytes(a.id) if a.has_thumbnail else None
-        out.append((a, decode_scaled(data, THUMB) if data else None))
-    return out
+def read_thumbnails(s: Session, atts: list[Attachment]) -> Thumbnails:
+    """On the store lane: decrypt the thumbnails (the keys are in the vault). Memory only."""
+    return [(a, s.reports.thumbnail_bytes(a.id) if a.has_thumbnail else None) for a in atts]
+
+
+def decode_thumbnails(items: Thumbnails) -> Shown:
+    """On the compute pool: decode into QImages (safe off the GUI thread, unlike QPixmap)."""
+    return [(a, decode_scaled(data, THUMB) if data else None) for a, data in items]
 
 
 class PhotoPanel(QWidget):
@@ -117,13 +120,17 @@ class PhotoPanel(QWidget):
         rid = report.id
         self._update_buttons()
 
-        def show(items: list[tuple[Attachment, QImage | None]]) -> None:
+        def show(items: Shown) -> None:
             if self.report_id == rid:
                 for att, image in items:
                     self._add_item(att, image)
                 self._update_buttons()
 
-        self.ctx.runner.call(lambda s: load_thumbnails(s, attachments)).success(show)
+        def decode(items: Thumbnails) -> None:
+            if self.report_id == rid:  # another report opened meanwhile: nothing to decode
+                self.ctx.runner.compute(lambda _job: decode_thumbnails(items)).success(show)
+
+        self.ctx.runner.call(lambda s: read_thumbnails(s, attachments)).success(decode)
 
     def clear(self) -> None:
         """Forget every thumbnail (at lock and when another report opens)."""
@@ -186,7 +193,7 @@ class PhotoPanel(QWidget):
         total = len(paths)
 
         def work(s: Session, job: Job) -> ImportResult:
-            added: list[tuple[Attachment, QImage | None]] = []
+            added: Thumbnails = []
             problems: list[str] = []
             for i, path in enumerate(paths):
                 if job.cancelled():
@@ -203,7 +210,7 @@ class PhotoPanel(QWidget):
                     problems.append(exc.translated(self.ctx.gettext))
                     continue
                 job.progress((i + 1) * 1000, total * 1000)
-                added.extend(load_thumbnails(s, [att]))
+                added.extend(read_thumbnails(s, [att]))
             return added, problems
 
         op = self.ctx.runner.job(work)
@@ -213,7 +220,7 @@ class PhotoPanel(QWidget):
         self._update_buttons()
         self.status.setText(self.ctx.gettext("Importing…"))
         op.progress(lambda done, size: self.progress.setValue(done * 1000 // max(size, 1)))
-        op.success(lambda result: self._imported(rid, result))
+        op.success(lambda result: self._decode_imported(rid, result))
         op.failure(self._failed)
         op.finally_(self._import_done)
         return op
@@ -228,9 +235,15 @@ class PhotoPanel(QWidget):
         self._show_progress(False)
         self._update_buttons()
 
-    def _imported(self, rid: ReportId, result: ImportResult) -> None:
+    def _decode_imported(self, rid: ReportId, result: ImportResult) -> None:
+        """The store lane is free again; thumbnails are decoded on the compute pool."""
+        read, problems = result
+        self.ctx.runner.compute(lambda _job: decode_thumbnails(read)).success(
+            lambda added: self._imported(rid, added, problems)
+        ).failure(self._failed)
+
+    def _imported(self, rid: ReportId, added: Shown, problems: list[str]) -> None:
         _ = self.ctx.gettext
-        added, problems = result
         if rid == self.report_id:
             for att, image in added:
                 self._add_item(att, image)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpfield.app import Session
 from kpfield.domain.models import Attachment
 from kpfield.gui.context import AppContext
 from kpfield.gui.incident_form import format_degrees
@@ -25,7 +24,7 @@ MAX_SIDE = 1400
 
 
 def decode_scaled(data: bytes, max_side: int = MAX_SIDE) -> QImage:
-    """Decode in the calling (store) thread; QImage, unlike QPixmap, is safe off the GUI thread."""
+    """Decode on a worker (the compute pool); QImage, unlike QPixmap, is safe off the GUI thread."""
     image = QImage.fromData(data)
     if image.isNull():
         return image
@@ -99,10 +98,10 @@ class PhotoViewer(QDialog):
         side.addWidget(buttons)
         h.addLayout(side, 2)
 
-        def load(s: Session) -> QImage:
-            return decode_scaled(s.reports.original_bytes(att.id))
-
-        ctx.runner.call(load).success(self._show).failure(self._failed)
+        # Decrypting needs the blob's key from the vault (store lane); decoding does not (pool).
+        ctx.runner.call(lambda s: s.reports.original_bytes(att.id)).success(self._decode).failure(
+            self._failed
+        )
 
     def _value(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -110,7 +109,16 @@ class PhotoViewer(QDialog):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
+    def _decode(self, data: bytes) -> None:
+        if not self.isVisible():
+            return  # closed while the photo was being decrypted
+        self.ctx.runner.compute(lambda _job: decode_scaled(data)).success(self._show).failure(
+            self._failed
+        )
+
     def _show(self, image: QImage) -> None:
+        if not self.isVisible():
+            return
         if image.isNull():
             self.image.setText(self.ctx.gettext("This file cannot be shown as an image."))
             return

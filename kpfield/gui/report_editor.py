@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.app import Session
 from kpfield.domain.ids import ReportId
+from kpfield.domain.jobs import Changes
 from kpfield.domain.models import Report, ReportStatus
 from kpfield.errors import N_, StateError
 from kpfield.gui.context import AppContext
@@ -111,6 +112,7 @@ class ReportEditor(QWidget):
         self.seal_button.clicked.connect(self._request_seal)
         self.amend_button.clicked.connect(lambda: self._emit_id(self.amend_requested))
         self.trail_button.clicked.connect(lambda: self._emit_id(self.trail_requested))
+        ctx.runner.changed.connect(self._changes)
         self.show_report(None)
 
     def _text(self, name: str, placeholder: str) -> QPlainTextEdit:
@@ -131,6 +133,21 @@ class ReportEditor(QWidget):
         op = self.ctx.runner.call(lambda s: s.reports.view(report_id))
         op.success(self._loaded)
         return op
+
+    def _changes(self, changes: Changes) -> None:
+        """Broadcast from the runner: reload the open report if the change concerns it."""
+        report = self.report
+        if report is None:
+            return
+        # A transfer changes the status of reports it does not name; drafts never travel.
+        if report.id in changes.reports or (changes.transfers and not report.is_draft):
+            rid = report.id
+            self.open_report(rid).failure(lambda _exc: self._gone(rid))
+
+    def _gone(self, report_id: str) -> None:
+        """The open report can no longer be read (purged after headquarters acknowledged it)."""
+        if self.report is not None and self.report.id == report_id:
+            self.show_report(None)
 
     def _loaded(self, view: ReportView) -> None:
         current = self.report

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
+from kpfield.domain.jobs import Changes
 from kpfield.domain.models import ReportStatus
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import STATUS
@@ -102,11 +103,14 @@ class ReportList(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self._want: str | None = None
         self._generation = 0
+        self._cleared = False
+        ctx.runner.changed.connect(self._changes)
 
     # ---------------------------------------------------------------- loading
     def reload(self, select: str | None = None) -> None:
         """Fetch rows on the store thread; ``select`` a report id once they arrive."""
         self._search_timer.stop()
+        self._cleared = False
         if select is not None:
             self._want = select
         query = self.search.text().strip()
@@ -133,6 +137,17 @@ class ReportList(QWidget):
 
         self.ctx.runner.call(fetch).success(show)
 
+    def expect(self, report_id: str) -> None:
+        """Select ``report_id`` when the rows next arrive (a broadcast reload brings it)."""
+        self._want = report_id
+
+    def _changes(self, changes: Changes) -> None:
+        """Broadcast from the runner: reload when rows or a listed status may have changed."""
+        if self._cleared:
+            return  # locked: nothing is shown, and the vault is closing
+        if changes.report_list or any(self.model.row_of(r) >= 0 for r in changes.reports):
+            self.reload()
+
     def _show(self, rows: list[ReportRow]) -> None:
         _ = self.ctx.gettext
         current = self.current_id()
@@ -148,6 +163,8 @@ class ReportList(QWidget):
             self.select(want, emit=False)
 
     def clear(self) -> None:
+        self._cleared = True
+        self._generation += 1  # rows still on their way are not shown
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)

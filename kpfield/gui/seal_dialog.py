@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.domain.models import Report
+from kpfield.gui.changes import report_changed
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import problem_text
 from kpfield.gui.tasks import Op, user_message
@@ -86,6 +87,7 @@ class SealDialog(QDialog):
         self.progress.show()
         rid = self.report_id
         op = self.ctx.runner.job(lambda s, job: s.reports.seal(rid, cancel=job.cancelled))
+        op.announces(report_changed)
         self.op = op
         op.success(self._done).failure(self._failed)
 

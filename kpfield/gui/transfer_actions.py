@@ -23,14 +23,13 @@ class TransferActions(QObject):
         runner: TaskRunner,
         *,
         before: Callable[[], None],
-        after: Callable[[], None],
     ) -> None:
         super().__init__(window)
         self.window = window
         self.ctx = ctx
         self.runner = runner
         self.before = before  # flush drafts before anything leaves the laptop
-        self.after = after  # reload the list and status bar
+        # No reload here: each transfer announces its changes and the screens refresh themselves.
         _ = ctx.gettext
         self.export_action = self._action(_("Export to USB…"), "Ctrl+E", self.export, "export")
         self.receipts_action = self._action(
@@ -79,7 +78,6 @@ class TransferActions(QObject):
 
         assert isinstance(dialog, TransferDialog)  # noqa: S101 - a programming error otherwise
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self.after())
         dialog.open()
 
     def export(self) -> None:

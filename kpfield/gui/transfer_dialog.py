@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
+from kpfield.gui.changes import TRANSFERRED, transferred
 from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
 
 Gettext = Callable[[str], str]
@@ -72,8 +73,13 @@ class TransferDialog(QDialog):
         self.cancel_button.clicked.connect(self._cancel)
         self.close_button.clicked.connect(self.accept)
         self._summary = summary
+        self._runner = runner
         self.op: Op[Any] = (
-            runner.job(work).progress(self._progress).success(self._done).failure(self._failed)
+            runner.job(work)
+            .progress(self._progress)
+            .success(self._done)
+            .failure(self._failed)
+            .announces(transferred)
         )
 
     @property
@@ -109,6 +115,8 @@ class TransferDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc
+        # Bundles finished before a cancel or an error stay done: the screens must show them.
+        self._runner.announce(TRANSFERRED)
         self.bar.hide()  # an empty bar next to an error reads as "still working"
         self.status.setStyleSheet("color: #a32020;")
         self._finish(user_message(exc, self._), "")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QWidget
 
 from kpfield.domain.models import Report
+from kpfield.gui.changes import report_changed
 from kpfield.gui.context import AppContext
 from kpfield.gui.custody_dialog import CustodyDialog
 from kpfield.gui.report_editor import ReportEditor
@@ -16,7 +17,7 @@ from kpfield.gui.tasks import Op, user_message
 
 
 class Workspace(QWidget):
-    counts_changed = Signal()
+    """The list, the editor and the status bar refresh themselves on ``runner.changed``."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,14 +55,15 @@ class Workspace(QWidget):
         self.flush()
 
         def created(report: Report) -> None:
-            self.list.reload(select=report.id)
+            self.list.expect(report.id)  # the broadcast reloads the list
             self.editor.open_report(report.id).success(
                 lambda _v: self.editor.incident.title.setFocus()
             )
             self.editor.tabs.setCurrentIndex(0)
-            self.counts_changed.emit()
 
-        self.ctx.runner.call(lambda s: s.reports.new_draft()).success(created)
+        self.ctx.runner.call(lambda s: s.reports.new_draft()).success(created).announces(
+            report_changed
+        )
 
     def _saved(self, report: Report | None) -> None:
         if report is not None and not self.list.model.update_report(row_of_report(report)):
@@ -72,27 +74,22 @@ class Workspace(QWidget):
         def ask(problems: list[tuple[str, str]]) -> None:
             dialog = SealDialog(self.ctx, report_id, problems, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.sealed.connect(self._sealed)
-            dialog.open()
+            dialog.open()  # sealing announces the change: the list and the editor refresh
 
         self.ctx.runner.call(lambda s: s.reports.missing_for_seal(report_id)).success(ask)
 
-    def _sealed(self, report: Report) -> None:
-        self.list.reload(select=report.id)
-        self.editor.open_report(report.id)
-        self.counts_changed.emit()
-
     def amend(self, report_id: str) -> None:
         def made(report: Report) -> None:
-            self.list.reload(select=report.id)
+            self.list.expect(report.id)  # the broadcast reloads the list with the new version
             self.editor.open_report(report.id)
-            self.counts_changed.emit()
 
         def failed(exc: BaseException) -> None:
             _ = self.ctx.gettext
             QMessageBox.warning(self, _("Amend"), user_message(exc, _))
 
-        self.ctx.runner.call(lambda s: s.reports.amend(report_id)).success(made).failure(failed)
+        self.ctx.runner.call(lambda s: s.reports.amend(report_id)).success(made).failure(
+            failed
+        ).announces(report_changed)
 
     def show_trail(self, report_id: str) -> None:
         dialog = CustodyDialog(self.ctx, report_id, self)

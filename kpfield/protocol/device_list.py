@@ -15,7 +15,6 @@ is higher than the one it holds (no rollback to a list from before a revocation)
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kpfield.crypto import minisign
-from kpfield.errors import N_, CryptoError, IntegrityError, ValidationError
-from kpfield.protocol.canonical import canonical_json
+from kpfield.errors import N_
+from kpfield.protocol.signed import Signer, parse_document, sign_document
 
 FORMAT = "kpfield.devices/1"
 MAX_DEVICE_LIST_BYTES = 4 << 20
@@ -85,14 +84,17 @@ def make_device_list(
         "issued_at": issued_at,
         "devices": sorted((d.to_json() for d in devices), key=lambda d: str(d["device_id"])),
     }
-    signature = minisign.sign(
-        key,
-        key_id,
-        canonical_json(doc),
-        trusted_comment=f"kpfield device list serial {serial}",
-        untrusted_comment="KP Field device list",
+    signer = Signer(key, minisign.MinisignPublicKey.from_private(key, key_id))
+    return (
+        sign_document(
+            "device_list",
+            doc,
+            signer,
+            trusted=f"kpfield device list serial {serial}",
+            untrusted="KP Field device list",
+        )
+        + b"\n"
     )
-    return canonical_json({"device_list": doc, "signature": signature}) + b"\n"
 
 
 def _parse_entry(raw: Any) -> DeviceEntry:
@@ -115,37 +117,39 @@ def _parse_entry(raw: Any) -> DeviceEntry:
     return DeviceEntry(device_id, pub, revoked_at)
 
 
+def _check(doc: dict[str, Any]) -> tuple[int, str, dict[str, DeviceEntry]]:
+    if set(doc) != _DOC_KEYS:
+        raise ValueError
+    serial, issued_at, items = doc["serial"], doc["issued_at"], doc["devices"]
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
+        raise ValueError
+    if not isinstance(issued_at, str) or len(issued_at) > 40:
+        raise ValueError
+    if not isinstance(items, list) or len(items) > MAX_DEVICES:
+        raise ValueError
+    devices: dict[str, DeviceEntry] = {}
+    for item in items:
+        dev = _parse_entry(item)
+        if dev.device_id in devices:
+            raise ValueError
+        devices[dev.device_id] = dev
+    return serial, issued_at, devices
+
+
 def parse_device_list(data: bytes, hq_key: minisign.MinisignPublicKey) -> DeviceList:
     """Check a device list file's structure and its signature by ``hq_key``."""
-    if len(data) > MAX_DEVICE_LIST_BYTES:
-        raise IntegrityError(N_("The device list is too large."))
-    try:
-        raw = json.loads(data.decode("utf-8"))
-        if not isinstance(raw, dict) or set(raw) != {"device_list", "signature"}:
-            raise ValueError
-        doc, signature = raw["device_list"], raw["signature"]
-        if not isinstance(doc, dict) or set(doc) != _DOC_KEYS or doc["format"] != FORMAT:
-            raise ValueError
-        serial, issued_at, items = doc["serial"], doc["issued_at"], doc["devices"]
-        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
-            raise ValueError
-        if not isinstance(issued_at, str) or len(issued_at) > 40 or not isinstance(signature, str):
-            raise ValueError
-        if not isinstance(items, list) or len(items) > MAX_DEVICES:
-            raise ValueError
-        devices: dict[str, DeviceEntry] = {}
-        for item in items:
-            dev = _parse_entry(item)
-            if dev.device_id in devices:
-                raise ValueError
-            devices[dev.device_id] = dev
-        body = canonical_json(doc)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError, ValidationError):
-        raise IntegrityError(N_("This is not a valid KP Field device list.")) from None
-    try:
-        minisign.verify(hq_key, signature, body)
-    except CryptoError:
-        raise IntegrityError(
-            N_("The device list's signature does not verify with the HQ key; it was refused.")
-        ) from None
+    signed, view = parse_document(
+        data,
+        kind="device_list",
+        format=FORMAT,
+        max_bytes=MAX_DEVICE_LIST_BYTES,
+        too_large=N_("The device list is too large."),
+        invalid=N_("This is not a valid KP Field device list."),
+        check=_check,
+    )
+    assert view is not None  # noqa: S101 - _check returns the view or raises
+    signed.verify(
+        hq_key, N_("The device list's signature does not verify with the HQ key; it was refused.")
+    )
+    serial, issued_at, devices = view
     return DeviceList(serial, issued_at, devices, data)

@@ -11,16 +11,16 @@ A receipt says the relay received the bundle, not that HQ read it (that is HQ's 
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kpfield.crypto import minisign
-from kpfield.errors import N_, CryptoError, IntegrityError, ValidationError
-from kpfield.protocol.canonical import canonical_json
+from kpfield.errors import N_
+from kpfield.protocol.signed import Signer, parse_document, sign_document
 
 FORMAT = "kpfield.relay-receipt/1"
 MAX_RECEIPT_BYTES = 8 * 1024
@@ -59,41 +59,44 @@ def make_receipt(
         "size": size,
         "received_at": received_at,
     }
-    signature = minisign.sign(
-        key,
-        key_id,
-        canonical_json(doc),
-        trusted_comment=f"kpfield relay receipt {bundle_id}",
-        untrusted_comment="KP Field relay receipt",
+    signer = Signer(key, minisign.MinisignPublicKey.from_private(key, key_id))
+    return sign_document(
+        "receipt",
+        doc,
+        signer,
+        trusted=f"kpfield relay receipt {bundle_id}",
+        untrusted="KP Field relay receipt",
     )
-    return canonical_json({"receipt": doc, "signature": signature})
 
 
-def parse_receipt(data: bytes, relay_key: minisign.MinisignPublicKey) -> RelayReceipt:
-    """Check a relay receipt's structure and its signature by ``relay_key``."""
-    if len(data) > MAX_RECEIPT_BYTES:
-        raise IntegrityError(N_("The relay receipt is too large."))
-    try:
-        raw = json.loads(data.decode("utf-8"))
-        if not isinstance(raw, dict) or set(raw) != {"receipt", "signature"}:
-            raise ValueError
-        doc, signature = raw["receipt"], raw["signature"]
-        if not isinstance(doc, dict) or set(doc) != _KEYS or doc["format"] != FORMAT:
+def _checker(relay_key: minisign.MinisignPublicKey) -> Callable[[dict[str, Any]], None]:
+    def check(doc: dict[str, Any]) -> None:
+        if set(doc) != _KEYS:
             raise ValueError
         ints = (doc["sequence"], doc["size"])
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in ints):
             raise ValueError
         if not _HEX64.match(str(doc["bundle_id"])) or not _HEX16.match(str(doc["device_id"])):
             raise ValueError
-        if doc["relay_key_id"] != relay_key.key_id.hex() or not isinstance(signature, str):
+        if doc["relay_key_id"] != relay_key.key_id.hex():
             raise ValueError
-        body = canonical_json(doc)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError, ValidationError):
-        raise IntegrityError(N_("This is not a valid KP Field relay receipt.")) from None
-    try:
-        minisign.verify(relay_key, signature, body)
-    except CryptoError:
-        raise IntegrityError(N_("The relay receipt's signature does not verify.")) from None
+
+    return check
+
+
+def parse_receipt(data: bytes, relay_key: minisign.MinisignPublicKey) -> RelayReceipt:
+    """Check a relay receipt's structure and its signature by ``relay_key``."""
+    signed, _ = parse_document(
+        data,
+        kind="receipt",
+        format=FORMAT,
+        max_bytes=MAX_RECEIPT_BYTES,
+        too_large=N_("The relay receipt is too large."),
+        invalid=N_("This is not a valid KP Field relay receipt."),
+        check=_checker(relay_key),
+    )
+    signed.verify(relay_key, N_("The relay receipt's signature does not verify."))
+    doc = signed.doc
     return RelayReceipt(
         str(doc["bundle_id"]),
         str(doc["device_id"]),
