@@ -5,7 +5,8 @@ Every size and timeout follows from these, never from fixed constants that suit 
 * **Chunk size.** A PATCH is all-or-nothing, so an interruption loses the chunk in flight, and
   each PATCH costs one round trip of waiting. Young's checkpoint interval
   ``sqrt(2 × RTT × mean time between interruptions)`` balances the two; the chunk is what the
-  measured throughput moves in that time, clamped to [64 KiB, the relay's PATCH cap].
+  measured throughput moves in that time, clamped to [64 KiB, the relay's PATCH cap], growing
+  at most twofold per chunk and halving after each interruption.
 * **Stall timeout.** How long a single socket read or write may make no progress: several round
   trips and several times what one 64 KiB piece takes at the measured rate, within
   [``min_stall``, ``max_stall``]. Tor needs tens of seconds; nothing waits forever.
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 KIB = 1024
 PIECE = 64 * KIB  # what the uploader hands the socket at a time (progress and cancel points)
+PRIOR_MTBI = 120.0  # seconds
 
 
 @dataclass
@@ -51,7 +53,9 @@ class Link:
         self.connected_seconds += seconds
         rate = sent / seconds
         self.throughput = rate if self.throughput is None else 0.5 * self.throughput + 0.5 * rate
-        self._chunk = self._clamp(int(self.throughput * self.chunk_seconds()))
+        # Grow at most twofold per answered chunk: one good chunk says little about the next.
+        target = int(self.throughput * self.chunk_seconds())
+        self._chunk = self._clamp(min(target, 2 * self._chunk))
 
     def interrupted(self, after_seconds: float = 0.0) -> None:
         """A request failed mid-way: count it, and halve the next chunk until the link proves
@@ -62,10 +66,10 @@ class Link:
 
     def chunk_seconds(self) -> float:
         rtt = self.rtt if self.rtt is not None else 0.5
-        if self.interruptions == 0:
-            return self.max_chunk_seconds
-        mtbi = max(self.connected_seconds / self.interruptions, rtt)
-        return min(self.max_chunk_seconds, max(1.0, math.sqrt(2 * rtt * mtbi)))
+        # A prior of one interruption per PRIOR_MTBI seconds: a link not yet seen to fail is
+        # not trusted to hold forever; the estimate follows the observed link as time passes.
+        mtbi = (self.connected_seconds + PRIOR_MTBI) / (self.interruptions + 1)
+        return min(self.max_chunk_seconds, max(1.0, math.sqrt(2 * rtt * max(mtbi, rtt))))
 
     def chunk_size(self) -> int:
         return self._chunk

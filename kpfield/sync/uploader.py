@@ -220,6 +220,10 @@ class Uploader:
             "Upload-Checksum": f"sha256 {checksum}",
         }
         stall = self.link.stall_timeout()
+        # The kernel and the routers on the way may take the whole chunk into their buffers at
+        # once; the answer then comes only after those drain at the link's rate. Wait for that
+        # too (at a pessimistic 8 kB/s while the rate is still unknown).
+        stall += size / (self.link.throughput or 8e3)
         if offset + size == bundle.size:
             # The last PATCH waits while the relay hashes the whole bundle (~100 MB/s or more).
             stall += bundle.size / 50e6

@@ -151,7 +151,8 @@ class FaultProxy:
     ) -> None:
         """Read ``src`` into a delay line; a writer forwards each piece once its latency is up,
         at the capped rate, injecting the faults (so latency does not throttle throughput)."""
-        line: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        # Bounded, like a router's buffer: a full line pushes back on the sender.
+        line: queue.Queue[tuple[float, bytes]] = queue.Queue(maxsize=32)
         writer = threading.Thread(
             target=self._forward,
             args=(line, src, dst, bucket, reset_at, truncate_at, twin),
