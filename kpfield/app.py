@@ -33,6 +33,7 @@ from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
 from kpfield.services.sync import FieldSyncService
 from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
+from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
@@ -88,6 +89,7 @@ class FieldSession(Session):
     export: ExportService
     acknowledgements: AcknowledgementService
     sync: FieldSyncService
+    witnesses: WitnessService
 
     def field(self) -> FieldSession:
         return self
@@ -142,6 +144,7 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         export=export,
         acknowledgements=acknowledgements,
         sync=FieldSyncService(vault, clock, profiles, export, acknowledgements),
+        witnesses=WitnessService(vault, clock),
     )
 
 

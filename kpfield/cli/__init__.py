@@ -16,13 +16,13 @@ import sys
 from collections.abc import Sequence
 
 from kpfield import __version__
-from kpfield.cli import enroll, gui, keys, profile, relay, reports, sync, transfer, vault
+from kpfield.cli import enroll, gui, keys, profile, relay, reports, sync, transfer, vault, witness
 from kpfield.cli.common import common_options
 from kpfield.errors import KpfieldError
 
 log = logging.getLogger(__name__)
 
-GROUPS = (vault, reports, gui, keys, profile, enroll, transfer, sync, relay)
+GROUPS = (vault, reports, witness, gui, keys, profile, enroll, transfer, sync, relay)
 """In the order ``kpfield --help`` lists them."""
 
 

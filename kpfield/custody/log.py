@@ -26,6 +26,7 @@ EVENTS = (
     "receipt",
     "acknowledged",
     "purged",
+    "consent_withdrawn",
 )
 
 

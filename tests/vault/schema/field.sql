@@ -1,8 +1,11 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 6
+-- user_version 7
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
+
+-- index consent_withdrawals_pending on consent_withdrawals
+CREATE INDEX consent_withdrawals_pending ON consent_withdrawals(sent_in_sequence);
 
 -- index reports_status on reports
 CREATE INDEX reports_status ON reports(status);
@@ -23,6 +26,9 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_bundles_out_2 on bundles_out
+-- (automatic)
+
+-- index sqlite_autoindex_consent_withdrawals_1 on consent_withdrawals
 -- (automatic)
 
 -- index sqlite_autoindex_custody_log_1 on custody_log
@@ -88,6 +94,17 @@ CREATE TABLE bundles_out (
     size INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     report_ids TEXT NOT NULL
+);
+
+-- table consent_withdrawals on consent_withdrawals
+CREATE TABLE consent_withdrawals (
+    notice_id TEXT PRIMARY KEY,
+    witness_id TEXT NOT NULL,
+    withdrawn_on TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    notice BLOB NOT NULL,
+    sent_in_sequence INTEGER
 );
 
 -- table custody_log on custody_log
@@ -166,7 +183,7 @@ CREATE TABLE reports (
     sealed_json BLOB,
     seal_sha256 TEXT,
     seal_signature TEXT
-, purged_at TEXT);
+, purged_at TEXT, private_notes TEXT NOT NULL DEFAULT '');
 
 -- table secrets on secrets
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
