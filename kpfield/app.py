@@ -29,8 +29,10 @@ from kpfield.services.identity import IdentityService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
+from kpfield.services.pull import HqPullService
 from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
+from kpfield.services.sync import FieldSyncService
 from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
 from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
@@ -90,6 +92,7 @@ class FieldSession(Session):
     enrollment: FieldEnrollmentService
     export: ExportService
     acknowledgements: AcknowledgementService
+    sync: FieldSyncService
     witnesses: WitnessService
 
     def field(self) -> FieldSession:
@@ -102,6 +105,7 @@ class HqSession(Session):
     profile: HqProfileService
     devices: DeviceService
     intake: IntakeService
+    pull: HqPullService
 
     def hq(self) -> HqSession:
         return self
@@ -125,20 +129,25 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         "identity": IdentityService(vault),
     }
     if VaultRole(vault.role) is VaultRole.HQ:
+        devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
             profile=HqProfileService(vault, clock),
-            devices=DeviceService(vault, clock),
-            intake=IntakeService(vault, clock),
+            devices=devices,
+            intake=intake,
+            pull=HqPullService(vault, clock, intake, devices),
         )
     profiles = FieldProfileService(vault)
+    export = ExportService(vault, clock, profiles)
+    acknowledgements = AcknowledgementService(vault, clock, profiles)
     return FieldSession(
         **common,  # type: ignore[arg-type]
         profile=profiles,
         enrollment=FieldEnrollmentService(vault, clock),
-        export=ExportService(vault, clock, profiles),
-        acknowledgements=AcknowledgementService(vault, clock, profiles),
+        export=export,
+        acknowledgements=acknowledgements,
+        sync=FieldSyncService(vault, clock, profiles, export, acknowledgements),
         witnesses=WitnessService(vault, clock),
     )
 

@@ -1,5 +1,5 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 6
+-- user_version 7
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
@@ -53,6 +53,15 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_secrets_1 on secrets
+-- (automatic)
+
+-- index sqlite_autoindex_sync_relays_1 on sync_relays
+-- (automatic)
+
+-- index sqlite_autoindex_uploads_out_1 on uploads_out
+-- (automatic)
+
+-- index sqlite_autoindex_uploads_out_2 on uploads_out
 -- (automatic)
 
 -- index sqlite_autoindex_witnesses_1 on witnesses
@@ -178,6 +187,30 @@ CREATE TABLE reports (
 
 -- table secrets on secrets
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+-- table sync_relays on sync_relays
+CREATE TABLE sync_relays (
+    url TEXT PRIMARY KEY,
+    relay_key TEXT NOT NULL,
+    pinned_at TEXT NOT NULL,
+    documents_cursor INTEGER NOT NULL DEFAULT 0,
+    bundles_cursor INTEGER NOT NULL DEFAULT 0
+);
+
+-- table uploads_out on uploads_out
+CREATE TABLE uploads_out (
+    ciphertext_sha256 TEXT PRIMARY KEY,
+    sequence INTEGER NOT NULL UNIQUE REFERENCES bundles_out(sequence),
+    size INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'delivered', 'acknowledged')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_attempt_at TEXT,
+    relay_url TEXT,
+    relay_receipt BLOB,
+    delivered_at TEXT
+);
 
 -- table witnesses on witnesses
 CREATE TABLE witnesses (

@@ -1,5 +1,5 @@
 -- Schema of a fresh hq vault; regenerate: see tests/vault/test_schema.py
--- user_version 6
+-- user_version 7
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
@@ -49,6 +49,9 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- index sqlite_autoindex_hq_identities_1 on hq_identities
 -- (automatic)
 
+-- index sqlite_autoindex_hq_relay_inbox_1 on hq_relay_inbox
+-- (automatic)
+
 -- index sqlite_autoindex_hq_reports_1 on hq_reports
 -- (automatic)
 
@@ -77,6 +80,9 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_secrets_1 on secrets
+-- (automatic)
+
+-- index sqlite_autoindex_sync_relays_1 on sync_relays
 -- (automatic)
 
 -- index sqlite_autoindex_witnesses_1 on witnesses
@@ -166,6 +172,20 @@ CREATE TABLE hq_identities (
     identity_sha256 TEXT NOT NULL,
     manifest_sha256 TEXT NOT NULL,
     received_at TEXT NOT NULL
+);
+
+-- table hq_relay_inbox on hq_relay_inbox
+CREATE TABLE hq_relay_inbox (
+    bundle_id TEXT PRIMARY KEY,
+    relay_url TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    manifest_sha256 TEXT,
+    seen_at TEXT NOT NULL,
+    receipt_posted_at TEXT
 );
 
 -- table hq_reports on hq_reports
@@ -260,6 +280,15 @@ CREATE TABLE reports (
 
 -- table secrets on secrets
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+-- table sync_relays on sync_relays
+CREATE TABLE sync_relays (
+    url TEXT PRIMARY KEY,
+    relay_key TEXT NOT NULL,
+    pinned_at TEXT NOT NULL,
+    documents_cursor INTEGER NOT NULL DEFAULT 0,
+    bundles_cursor INTEGER NOT NULL DEFAULT 0
+);
 
 -- table witnesses on witnesses
 CREATE TABLE witnesses (
