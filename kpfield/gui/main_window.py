@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         vault_menu.addAction(self.wipe_action)
         vault_menu.addSeparator()
         vault_menu.addAction(self.quit_action)
-        report_menu = self.menuBar().addMenu(_("&Report"))
+        report_menu = self.report_menu = self.menuBar().addMenu(_("&Report"))
         report_menu.addAction(self.find_action)
         report_menu.addAction(self.seal_action)
         toolbar = self.toolbar = QToolBar(_("Main"))
@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         editor = self.desk is None
         for a in (self.new_action, self.save_action, self.seal_action):
             a.setVisible(editor)
+        self.report_menu.menuAction().setVisible(editor)
         for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
                   self.lock_action, self.settings_action):
             a.setEnabled(unlocked)

@@ -24,7 +24,7 @@ class ReportView(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.photos)
         scroll.setWidgetResizable(True)
-        scroll.setFixedHeight(300)
+        scroll.setFixedHeight(250)
         self.photo_scroll = scroll
         self.review = ReviewPanel(ctx)
         self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
