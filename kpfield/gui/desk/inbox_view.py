@@ -17,9 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.domain.desk import BUNDLE_CHECK_LABELS, CHECK_RESULT_LABELS
+from kpfield.errors import N_
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import Gettext
 from kpfield.services.inbox import InboxEntry
+
+_LABELS = (
+    N_("File"),
+    N_("From"),
+    N_("Seen"),
+)
+"""Labels used inside f-strings (marked here so that extraction finds them)."""
 
 
 def result_in_words(e: InboxEntry, _: Gettext) -> str:
@@ -37,6 +45,7 @@ def device_in_words(e: InboxEntry, _: Gettext) -> str:
 
 
 def detail_html(e: InboxEntry, _: Gettext) -> str:
+    t = {k: _(k) for k in _LABELS}
     marks = {"passed": "✔", "failed": "✘", "not reached": "·"}
     rows = "".join(
         f"<tr><td>{marks.get(result, '')}</td><td>{escape(_(BUNDLE_CHECK_LABELS[c]))}</td>"
@@ -46,9 +55,9 @@ def detail_html(e: InboxEntry, _: Gettext) -> str:
     seq = "" if e.sequence is None else _("bundle {n}").format(n=e.sequence)
     return (
         f"<h3>{escape(result_in_words(e, _))}</h3>"
-        f"<p><b>{escape(_('From'))}:</b> {escape(device_in_words(e, _))} {escape(seq)}<br>"
-        f"<b>{escape(_('File'))}:</b> {escape(e.source)}<br>"
-        f"<b>{escape(_('Seen'))}:</b> {escape(e.seen_at[:19].replace('T', ' '))}<br>"
+        f"<p><b>{escape(t['From'])}:</b> {escape(device_in_words(e, _))} {escape(seq)}<br>"
+        f"<b>{escape(t['File'])}:</b> {escape(e.source)}<br>"
+        f"<b>{escape(t['Seen'])}:</b> {escape(e.seen_at[:19].replace('T', ' '))}<br>"
         f"<b>SHA-256:</b> {escape(e.manifest_sha256 or '—')}</p>"
         f"<table cellpadding='4'>{rows}</table>"
     )
