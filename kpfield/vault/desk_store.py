@@ -26,8 +26,8 @@ from kpfield.vault.db import Connection
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 _SORTS: dict[CaseSort, str] = {
-    CaseSort.INCIDENT_DATE: "c.incident_date {d}, c.case_no {d}",
-    CaseSort.IMPORTED: "c.imported_at {d}, c.case_no {d}",
+    CaseSort.INCIDENT_DATE: "c.incident_date {d}, c.report_id {d}",
+    CaseSort.IMPORTED: "c.imported_at {d}, c.report_id {d}",
     CaseSort.TITLE: "c.title COLLATE NOCASE {d}, c.case_no",
     CaseSort.COUNTRY: "c.country {d}, c.site {d}, c.case_no",
     CaseSort.SITE: "c.site COLLATE NOCASE {d}, c.case_no",

@@ -101,12 +101,12 @@ def main(argv: list[str]) -> int:
     f_search = CaseFilter(text="violacao")
     raw = {
         "open": lambda: conn.execute(
-            "SELECT report_id FROM hq_cases ORDER BY incident_date DESC, case_no DESC"
+            "SELECT report_id FROM hq_cases ORDER BY incident_date DESC, report_id DESC"
         ).fetchall(),
         "filter": lambda: conn.execute(
             "SELECT c.report_id FROM hq_cases c WHERE c.case_no IN (SELECT case_no FROM"
             " hq_case_terms WHERE kind='category' AND term='torture') AND c.country='SL'"
-            " ORDER BY c.incident_date DESC, c.case_no DESC"
+            " ORDER BY c.incident_date DESC, c.report_id DESC"
         ).fetchall(),
         "search": lambda: conn.execute(
             "SELECT c.report_id FROM hq_case_search s JOIN hq_cases c ON c.case_no = s.rowid"

@@ -17,13 +17,13 @@ CREATE INDEX hq_case_notes_report ON hq_case_notes(report_id, note_no);
 CREATE INDEX hq_cases_country ON hq_cases(country, site);
 
 -- index hq_cases_date on hq_cases
-CREATE INDEX hq_cases_date ON hq_cases(incident_date);
+CREATE INDEX hq_cases_date ON hq_cases(incident_date, report_id);
 
 -- index hq_cases_device on hq_cases
 CREATE INDEX hq_cases_device ON hq_cases(device_id, incident_date);
 
 -- index hq_cases_imported on hq_cases
-CREATE INDEX hq_cases_imported ON hq_cases(imported_at);
+CREATE INDEX hq_cases_imported ON hq_cases(imported_at, report_id);
 
 -- index hq_cases_review on hq_cases
 CREATE INDEX hq_cases_review ON hq_cases(review_state);
