@@ -98,7 +98,12 @@ def shoot_desk(
     wait_until(lambda: cases.model.rowCount() > 0)
     cases.table.viewport().update()
     settle(window)
-    cases.table.selectRow(cases.model.rowCount() - 1)
+    n = cases.model.rowCount()
+    for i in range(n):
+        cases.model.data(cases.model.index(i, 0))  # asks for the page
+    wait_until(lambda: all(cases.model.row_at(i) for i in range(n)))
+    rows = [cases.model.row_at(i) for i in range(n)]
+    cases.table.selectRow(next(i for i, r in enumerate(rows) if r and r.photos == 2))
     wait_until(lambda: cases.report.view is not None)
     wait_until(lambda: len(cases.report.photos.hashes) == 2)
     settle(window)
