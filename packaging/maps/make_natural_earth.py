@@ -4,7 +4,8 @@ Natural Earth is in the public domain. We take the copy geopandas 0.14 shipped i
 (``geopandas/datasets/naturalearth_lowres``, Natural Earth 1:110m, version 2.0.0) because it can
 be fetched with pip alone, read it with pyshp (dev only), keep Africa and the other Kimberley
 Process producing and trading countries, simplify each ring (Douglas-Peucker, 0.05 degrees) and
-round to 0.01 degrees. The output is deterministic: same input, same bytes.
+round to 0.01 degrees. Country names in English, French and Portuguese come from
+CLDR through Babel. The output is deterministic: same input, same bytes.
 
     pip download --no-deps geopandas==0.14.4 -d /tmp/ne
     unzip -o /tmp/ne/geopandas-0.14.4-py3-none-any.whl 'geopandas/datasets/*' -d /tmp/ne
@@ -19,9 +20,11 @@ import sys
 from pathlib import Path
 
 import shapefile  # pyshp, dev only
+from babel import Locale  # dev only: country names in each shipped language (CLDR)
 
 TOLERANCE = 0.05
 DECIMALS = 2
+LANGUAGES = ("en", "fr", "pt")
 OUT = Path(__file__).resolve().parents[2] / "resources" / "maps" / "countries.geojson"
 
 # ISO 3166 alpha-3 (as in the shapefile) -> alpha-2 (as reports store it). Africa in full, so a
@@ -85,6 +88,12 @@ def rings(shape: shapefile.Shape) -> list[list[list[float]]]:
     return out
 
 
+def names_of(code: str | None, fallback: str) -> dict[str, str]:
+    if not code:
+        return dict.fromkeys(LANGUAGES, fallback)
+    return {lang: Locale(lang).territories.get(code, fallback) for lang in LANGUAGES}
+
+
 def main(base: str) -> None:
     path = Path(base)
     if path.is_dir():
@@ -103,11 +112,11 @@ def main(base: str) -> None:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"iso_a2": code or "", "name": rec["name"]},
+                "properties": {"iso_a2": code or "", "name": names_of(code, rec["name"])},
                 "geometry": {"type": "MultiPolygon", "coordinates": [[r] for r in polys]},
             }
         )
-    features.sort(key=lambda f: (f["properties"]["iso_a2"], f["properties"]["name"]))
+    features.sort(key=lambda f: (f["properties"]["iso_a2"], f["properties"]["name"]["en"]))
     doc = {
         "type": "FeatureCollection",
         "source": "Natural Earth 1:110m admin-0 countries v2.0.0 (public domain)",
