@@ -21,10 +21,12 @@ from kpfield.paths import resources_dir
 from kpfield.process import harden_process
 from kpfield.services.acknowledgement import AcknowledgementService
 from kpfield.services.clock import Clock, SystemClock, iso
+from kpfield.services.desk import CaseService
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
+from kpfield.services.inbox import InboxService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
@@ -96,6 +98,8 @@ class HqSession(Session):
     profile: HqProfileService
     devices: DeviceService
     intake: IntakeService
+    cases: CaseService
+    inbox: InboxService
 
     def hq(self) -> HqSession:
         return self
@@ -119,12 +123,16 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         "identity": IdentityService(vault),
     }
     if VaultRole(vault.role) is VaultRole.HQ:
+        cases = CaseService(vault, clock)
+        cases.ensure_indexed()
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
             profile=HqProfileService(vault, clock),
             devices=DeviceService(vault, clock),
             intake=IntakeService(vault, clock),
+            cases=cases,
+            inbox=InboxService(vault),
         )
     profiles = FieldProfileService(vault)
     return FieldSession(

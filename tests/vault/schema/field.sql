@@ -1,5 +1,5 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 5
+-- user_version 6
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
