@@ -24,6 +24,8 @@ from kpfield.services.clock import Clock, SystemClock, iso
 from kpfield.services.desk import CaseService
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
+from kpfield.services.exports.service import CaseExportService
+from kpfield.services.figures import FigureService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
 from kpfield.services.inbox import InboxService
@@ -100,6 +102,8 @@ class HqSession(Session):
     intake: IntakeService
     cases: CaseService
     inbox: InboxService
+    figures: FigureService
+    exports: CaseExportService
 
     def hq(self) -> HqSession:
         return self
@@ -125,6 +129,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
     if VaultRole(vault.role) is VaultRole.HQ:
         cases = CaseService(vault, clock)
         cases.ensure_indexed()
+        taxonomy = _taxonomy_for(vault)
+        figures = FigureService(vault, cases, taxonomy)
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
@@ -133,6 +139,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             intake=IntakeService(vault, clock),
             cases=cases,
             inbox=InboxService(vault),
+            figures=figures,
+            exports=CaseExportService(vault, clock, taxonomy, cases, figures),
         )
     profiles = FieldProfileService(vault)
     return FieldSession(

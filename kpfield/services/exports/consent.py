@@ -40,27 +40,26 @@ def named(case: CaseRecord, use: Use) -> tuple[WitnessRecord, ...]:
 # Reasons are stored in manifests in English (stable ids) and shown translated.
 NO_KP_CONSENT = N_("a witness did not consent to sharing with Kimberley Process bodies")
 NO_PUBLISH_CONSENT = N_("a witness did not consent to anonymised publication")
-NO_COALITION_CONSENT = N_("no witness consented to use by the coalition")
+NO_COALITION_CONSENT = N_("a witness did not consent to use by the coalition")
 OVERRIDDEN = N_("included by the analyst without consent to share with KP bodies")
+
+
+_NEEDS = {
+    Use.COALITION: ("coalition_use", NO_COALITION_CONSENT),
+    Use.KP_BRIEF: ("share_with_kp", NO_KP_CONSENT),
+    Use.PUBLIC: ("publish_anonymised", NO_PUBLISH_CONSENT),
+}
 
 
 def refusal(case: CaseRecord, use: Use) -> str | None:
     """Why this report may not be used this way, or None when it may.
 
-    A report with no witness is the monitor's own observation and may be used. Otherwise every
-    witness who gave consent must allow the use (one refusal is enough to leave it out), except
-    for coalition use, which only needs one consenting witness.
+    Every witness must allow the use (one who does not, or who never gave consent, is enough to
+    leave the report out), as the desk's consent filter counts it. A report with no witness is
+    the monitor's own observation and may be used.
     """
-    consenting = [w for w in case.witnesses if w.consent_given]
-    if not case.witnesses:
-        return None
-    if use is Use.COALITION:
-        return None if any(w.coalition_use for w in consenting) else NO_COALITION_CONSENT
-    if use is Use.KP_BRIEF:
-        ok = bool(consenting) and all(w.share_with_kp for w in case.witnesses)
-        return None if ok else NO_KP_CONSENT
-    ok = bool(consenting) and all(w.publish_anonymised for w in case.witnesses)
-    return None if ok else NO_PUBLISH_CONSENT
+    scope, reason = _NEEDS[use]
+    return None if all(getattr(w, scope) for w in case.witnesses) else reason
 
 
 @dataclass(frozen=True)

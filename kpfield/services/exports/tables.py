@@ -118,9 +118,9 @@ def _date(c: CaseRecord) -> dict[str, Any] | None:
 
 def _event(c: CaseRecord, taxonomy: Taxonomy) -> dict[str, Any]:
     """One event after the HURIDOCS ESF: event → acts → involvements, persons by reference."""
-    persons = []
-    victims = []
-    sources = []
+    persons: list[dict[str, Any]] = []
+    victims: list[str] = []
+    sources: list[str] = []
     for i, w in enumerate(named(c, Use.COALITION), start=1):
         pid = f"{c.report_id}/person/{i}"
         persons.append({
