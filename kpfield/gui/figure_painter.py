@@ -11,6 +11,7 @@ from kpfield.figures.drawing import FONT_FAMILY, Circle, Drawing, Line, Polygon,
 def paint(painter: QPainter, drawing: Drawing) -> None:
     """Draw every item in the drawing's own pixel coordinates (the caller sets any scale)."""
     painter.save()
+    painter.setClipRect(QRectF(0, 0, drawing.width, drawing.height))
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     for it in drawing.items:

@@ -20,6 +20,14 @@ def draw(
     """Draw ``drawing`` with its top left at ``at`` (mm), ``width`` mm wide; returns its height."""
     x, y = at
     s = width / drawing.width
+    with pdf.rect_clip(x, y, width, drawing.height * s):  # a map's shapes run past its frame
+        _items(pdf, drawing, x, y, s, family)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    return drawing.height * s
+
+
+def _items(pdf: Any, drawing: Drawing, x: float, y: float, s: float, family: str) -> None:  # noqa: PLR0917
     for it in drawing.items:
         if isinstance(it, Rect):
             pdf.set_fill_color(*_rgb(it.fill))
@@ -49,6 +57,3 @@ def draw(
             w = pdf.get_string_width(it.text)
             shift = {"start": 0.0, "middle": w / 2, "end": w}[it.anchor]
             pdf.text(x + it.x * s - shift, y + it.y * s, it.text)
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_line_width(0.2)
-    return drawing.height * s
