@@ -15,13 +15,25 @@ import sys
 from collections.abc import Sequence
 
 from kpfield import __version__
-from kpfield.cli import enroll, gui, keys, profile, relay, reports, transfer, vault
+from kpfield.cli import (
+    cases,
+    devices,
+    enroll,
+    gui,
+    inbox,
+    keys,
+    profile,
+    relay,
+    reports,
+    transfer,
+    vault,
+)
 from kpfield.cli.common import common_options
 from kpfield.errors import KpfieldError
 
 log = logging.getLogger(__name__)
 
-GROUPS = (vault, reports, gui, keys, profile, enroll, transfer, relay)
+GROUPS = (vault, reports, gui, keys, profile, enroll, transfer, relay, cases, devices, inbox)
 """In the order ``kpfield --help`` lists them."""
 
 

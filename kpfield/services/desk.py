@@ -310,6 +310,17 @@ class CaseService:
         _check_filter(filter)
         return self._store.counts(filter, by)
 
+    def resolve(self, prefix: str) -> str:
+        """A report id from an unambiguous prefix (at least 4 characters)."""
+        prefix = prefix.strip().lower()
+        ok = len(prefix) >= 4 and all(ch in "0123456789abcdef-" for ch in prefix)
+        ids = self._store.ids_with_prefix(prefix) if ok else []
+        if len(ids) == 1:
+            return ids[0]
+        if ids:
+            raise UsageError(N_("The id {id} matches more than one case."), id=prefix)
+        raise NotFound(N_("No imported report has the id {id}."), id=prefix)
+
     def total(self) -> int:
         return self._store.count_all()
 

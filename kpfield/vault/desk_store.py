@@ -291,6 +291,13 @@ class DeskStore:
         )
         return [str(r[0]) for r in rows]
 
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT report_id FROM hq_cases WHERE report_id LIKE ? || '%' ORDER BY 1 LIMIT ?",
+            (prefix, limit),
+        )
+        return [str(r[0]) for r in rows]
+
     def count_all(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM hq_cases").fetchone()[0])
 
