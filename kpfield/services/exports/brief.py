@@ -31,6 +31,14 @@ FONT_DIRS = (
 FAMILY = "DejaVu"
 PHOTOS_PER_PAGE = 4
 Gettext = Callable[[str], str]
+ROLE_LABELS = {
+    "victim": N_("victim"),
+    "eyewitness": N_("eyewitness"),
+    "family_member": N_("family member"),
+    "community_member": N_("community member"),
+    "official": N_("official"),
+    "other": N_("other role"),
+}
 
 
 def find_font(resources: Path) -> tuple[Path, Path]:
@@ -189,7 +197,7 @@ def _incident_page(
     doc.field(_("People affected"), "" if c.people_affected is None else str(c.people_affected))
     shown = named(c, Use.KP_BRIEF)
     withheld = len(c.witnesses) - len(shown)
-    names = ", ".join(f"{w.pseudonym} ({_(w.role)})" for w in shown)
+    names = ", ".join(f"{w.pseudonym} ({_(ROLE_LABELS.get(w.role, w.role))})" for w in shown)
     if withheld:
         names = (names + "; " if names else "") + _("{count} withheld").format(count=withheld)
     doc.field(_("Witnesses"), names)
