@@ -35,3 +35,14 @@ def test_the_brief_is_a_valid_pdf_whose_text_matches_the_data(
     assert b"Exif" not in images[0].data
     assert reader.metadata is not None
     assert reader.metadata.creation_date is not None
+
+
+def test_the_brief_speaks_the_analysts_language(world: World, tmp_path: Path) -> None:
+    from kpfield.i18n import I18n
+
+    fr = I18n("fr")
+    out = tmp_path / "note.pdf"
+    world.hq.exports.export(ExportKind.PDF_BRIEF, out, gettext=fr.gettext, language="fr")
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert "Incidents par catégorie" in pages[1]
+    assert all(f"Page {i} sur {len(pages)}" in p for i, p in enumerate(pages, start=1))

@@ -20,11 +20,20 @@ def draw(
     """Draw ``drawing`` with its top left at ``at`` (mm), ``width`` mm wide; returns its height."""
     x, y = at
     s = width / drawing.width
+    # The clip is a saved graphics state: colours set inside are undone when it ends, which
+    # fpdf2 does not track; so the same colours are set before and after it.
+    _reset(pdf)
     with pdf.rect_clip(x, y, width, drawing.height * s):  # a map's shapes run past its frame
         _items(pdf, drawing, x, y, s, family)
-    pdf.set_text_color(0, 0, 0)
+    _reset(pdf)
     pdf.set_line_width(0.2)
     return drawing.height * s
+
+
+def _reset(pdf: Any) -> None:
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_text_color(0, 0, 0)
 
 
 def _items(pdf: Any, drawing: Drawing, x: float, y: float, s: float, family: str) -> None:  # noqa: PLR0917
