@@ -66,6 +66,23 @@ CONSENT_LABELS: dict[ConsentUse, str] = {
 }
 
 
+BUNDLE_CHECKS = ("recipients", "signature", "sequence", "hashes", "custody")
+"""The checks intake makes on every bundle, in the order it makes them."""
+BUNDLE_CHECK_LABELS: dict[str, str] = {
+    "recipients": N_("Addressed to this HQ (recipients)"),
+    "signature": N_("Signed by an enrolled device (signature)"),
+    "sequence": N_("In sequence with the device's other bundles"),
+    "hashes": N_("Every file matches its SHA-256 (hashes)"),
+    "custody": N_("Custody chain intact"),
+}
+CHECK_PASSED, CHECK_FAILED, CHECK_NOT_REACHED = "passed", "failed", "not reached"
+CHECK_RESULT_LABELS: dict[str, str] = {
+    CHECK_PASSED: N_("passed"),
+    CHECK_FAILED: N_("failed"),
+    CHECK_NOT_REACHED: N_("not checked (an earlier check failed)"),
+}
+
+
 class CaseSort(StrEnum):
     INCIDENT_DATE = "incident_date"
     IMPORTED = "imported"

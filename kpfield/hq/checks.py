@@ -4,24 +4,24 @@ check a rejection failed (from its message template), so the inbox can show each
 
 from __future__ import annotations
 
-from kpfield.errors import N_
+from kpfield.domain.desk import (
+    BUNDLE_CHECK_LABELS as LABELS,
+)
+from kpfield.domain.desk import (
+    BUNDLE_CHECKS as ORDER,
+)
+from kpfield.domain.desk import (
+    CHECK_FAILED as FAILED,
+)
+from kpfield.domain.desk import (
+    CHECK_NOT_REACHED as NOT_REACHED,
+)
+from kpfield.domain.desk import (
+    CHECK_PASSED as PASSED,
+)
 
-RECIPIENTS = "recipients"
-SIGNATURE = "signature"
-SEQUENCE = "sequence"
-HASHES = "hashes"
-CUSTODY = "custody"
-ORDER = (RECIPIENTS, SIGNATURE, SEQUENCE, HASHES, CUSTODY)
-
-LABELS = {
-    RECIPIENTS: N_("Addressed to this HQ (recipients)"),
-    SIGNATURE: N_("Signed by an enrolled device (signature)"),
-    SEQUENCE: N_("In sequence with the device's other bundles"),
-    HASHES: N_("Every file matches its SHA-256 (hashes)"),
-    CUSTODY: N_("Custody chain intact"),
-}
-
-PASSED, FAILED, NOT_REACHED = "passed", "failed", "not reached"
+RECIPIENTS, SIGNATURE, SEQUENCE, HASHES, CUSTODY = ORDER
+__all__ = ["FAILED", "LABELS", "NOT_REACHED", "ORDER", "PASSED", "failed_check", "results"]
 
 # Keywords of the reader's and intake's rejection templates, most specific first.
 _KEYWORDS: tuple[tuple[str, str], ...] = (

@@ -465,6 +465,12 @@ class CaseService:
             steps.append(CustodyStep(imported_at, "imported", ""))
         return tuple(steps)
 
+    def original(self, attachment_id: str) -> bytes:
+        """An imported photo's original bytes, decrypted into memory (never to disk)."""
+        from kpfield.hq.intake import original_bytes
+
+        return b"".join(original_bytes(self._vault, attachment_id))
+
     # ------------------------------------------------------------------ review
     def review(self, report_id: str, state: ReviewState | str, reason: str = "") -> Changes:
         """Set a case's review state (duplicate and rejected need a reason); logged."""

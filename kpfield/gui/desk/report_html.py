@@ -1,0 +1,98 @@
+"""The report view's text as HTML: narrative, witnesses, checks, amendments, custody. Qt-free.
+
+Everything from a report is escaped; identities are never in a CaseView, so never in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
+from kpfield.errors import N_
+from kpfield.services.desk import CaseView
+
+Gettext = Callable[[str], str]
+
+CHECK_LABELS = {
+    "signature": N_("The seal verifies with the device's enrolled key"),
+    "hash": N_("The report matches the SHA-256 in its bundle's manifest"),
+    "custody": N_("The seal is recorded in the device's custody chain"),
+    "photos": N_("The photos' capture claims agree with the report's date and place"),
+}
+FLAG_LABELS = {
+    "time": N_("EXIF time disagrees with the incident date"),
+    "gps": N_("EXIF GPS position is far from the report's place"),
+}
+EVENT_LABELS = {
+    "created": N_("Created on the device"),
+    "sealed": N_("Sealed and signed on the device"),
+    "amended": N_("Amended on the device"),
+    "exported": N_("Exported from the device"),
+    "sent": N_("Sent from the device"),
+    "imported": N_("Verified and imported at HQ"),
+}
+
+
+def report_html(v: CaseView, _: Gettext) -> str:
+    e = escape
+    parts: list[str] = []
+    try:
+        badge = _(VERIFICATION_LABELS[VerificationState(v.verification)])
+    except ValueError:
+        badge = v.verification
+    ok = all(c.ok for c in v.checks[:3])
+    color = "#2e6b30" if ok and v.verification == VerificationState.VERIFIED else "#8a5a00"
+    if not ok:
+        color, badge = "#a32020", _("Verification failed")
+    parts.append(f"<h2>{e(v.title) or e(_('(untitled)'))}</h2>")
+    parts.append(
+        f"<p><span style='background:{color};color:white;padding:2px 6px'>&nbsp;{e(badge)}&nbsp;"
+        f"</span> &nbsp; {e(_('Case {n}').format(n=v.case_no))} · {e(v.device_name)}"
+        f" · {e(_('version {n}').format(n=v.version))}</p>"
+    )
+    place = ", ".join(str(v.place[k]) for k in ("site", "area", "country") if v.place.get(k))
+    parts.append(
+        f"<p><b>{e(_('Incident'))}:</b> {e(v.incident_date or '—')} &nbsp; "
+        f"<b>{e(_('Place'))}:</b> {e(place or '—')}<br>"
+        f"<b>{e(_('What happened'))}:</b> {e(', '.join(v.categories) or '—')} &nbsp; "
+        f"<b>{e(_('Perpetrators'))}:</b> {e(', '.join(v.perpetrators) or '—')}</p>"
+    )
+    parts.append(f"<h3>{e(_('Narrative'))}</h3><p>{e(v.narrative).replace(chr(10), '<br>')}</p>")
+    if v.monitor_notes:
+        parts.append(f"<p><i>{e(_('Notes for HQ'))}:</i> {e(v.monitor_notes)}</p>")
+    parts.append(f"<h3>{e(_('Witnesses'))}</h3>")
+    if not v.witnesses:
+        parts.append(f"<p>{e(_('No witnesses.'))}</p>")
+    for w in v.witnesses:
+        allowed = [_(CONSENT_LABELS[ConsentUse(k)]) for k, yes in w.consent.items() if yes]
+        parts.append(
+            f"<p><b>{e(w.pseudonym)}</b> · {e(w.role)} · {e(w.age_group)} · {e(w.gender)}<br>"
+            f"{e(_('Consent'))}: {e(', '.join(allowed) or _('none recorded'))}</p>"
+        )
+    parts.append(f"<h3>{e(_('Checks'))}</h3><ul>")
+    for c in v.checks:
+        mark = "✔" if c.ok else "✘"
+        label = _(CHECK_LABELS.get(c.name, c.name))
+        extra = ""
+        if c.name == "photos" and c.detail:
+            extra = " — " + ", ".join(_(FLAG_LABELS.get(f, f)) for f in c.detail.split(","))
+        parts.append(f"<li>{mark} {e(label)}{e(extra)}</li>")
+    parts.append("</ul>")
+    if v.amends or v.changes:
+        parts.append(f"<h3>{e(_('Amendment: what changed'))}</h3>")
+        parts.append(
+            "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
+            f"<tr><th>{e(_('Field'))}</th><th>{e(_('Before'))}</th><th>{e(_('After'))}</th></tr>"
+        )
+        for ch in v.changes:
+            parts.append(f"<tr><td>{e(ch.field)}</td><td>{e(ch.old)}</td><td>{e(ch.new)}</td></tr>")
+        parts.append("</table>")
+    if v.amended_by:
+        parts.append(f"<p>{e(_('A newer version of this report exists.'))}</p>")
+    parts.append(f"<h3>{e(_('Custody trail'))}</h3><ol>")
+    for step in v.custody:
+        label = _(EVENT_LABELS.get(step.event, step.event))
+        parts.append(f"<li>{e(step.at[:19].replace('T', ' '))} — {e(label)}</li>")
+    parts.append("</ol>")
+    return "".join(parts)
