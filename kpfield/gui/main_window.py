@@ -103,6 +103,15 @@ class MainWindow(QMainWindow):
         _ = self.ctx.gettext
         self.setWindowTitle("KP Field")
         self.menuBar().clear()
+        # A rebuild (language change) must retire the old actions: left on the window they keep
+        # their ApplicationShortcut and every key becomes an "ambiguous overload" that does nothing.
+        for old in self.actions():
+            self.removeAction(old)
+            old.setShortcut(QKeySequence())
+            old.deleteLater()
+        for owner in (getattr(self, "transfer", None), getattr(self, "enrollment", None)):
+            if owner is not None:
+                owner.deleteLater()
         for tb in self.findChildren(QToolBar):
             self.removeToolBar(tb)
             tb.deleteLater()
