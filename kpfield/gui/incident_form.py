@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -87,15 +89,23 @@ class IncidentForm(QWidget):
         form.addRow(_("Title"), self.title)
         self.date = QLineEdit()
         self.date.setObjectName("dateEdit")
-        self.date.setPlaceholderText(_("YYYY-MM-DD, or YYYY-MM, or YYYY"))
+        self.date.setPlaceholderText(_("YYYY-MM-DD"))  # the hint below names the other forms
+        self.calendar_button = QToolButton()
+        self.calendar_button.setObjectName("calendarButton")
+        self.calendar_button.setText(_("Calendar…"))
+        self.calendar_button.clicked.connect(self.pick_date)
         self.approximate = QCheckBox(_("Approximate"))
         self.date_hint = QLabel()
         self.date_hint.setObjectName("dateHint")
+        self.date_hint.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.date, 1)
-        row.addWidget(self.approximate)
+        row.addWidget(self.calendar_button)
         form.addRow(_("Date"), row)
-        form.addRow("", self.date_hint)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.date_hint, 1)
+        hint_row.addWidget(self.approximate)
+        form.addRow("", hint_row)
         self.people = QSpinBox()
         self.people.setObjectName("peopleAffected")
         self.people.setRange(0, 1_000_000)
@@ -182,7 +192,10 @@ class IncidentForm(QWidget):
             lst.addItem(item)
         lst.setMinimumHeight(150)
         lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lst.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Long labels (the conflict-diamond definition, in French above all) wrap, never cut.
+        lst.setWordWrap(True)
+        lst.setResizeMode(QListView.ResizeMode.Adjust)
+        lst.setTextElideMode(Qt.TextElideMode.ElideNone)
         return lst
 
     def _changed(self, *_args: object) -> None:
@@ -219,13 +232,27 @@ class IncidentForm(QWidget):
         text = self.date.text().strip()
         parsed = parse_date(text, False)
         if not text:
-            self.date_hint.setText(_("No date yet"))
+            self.date_hint.setText(_("No date yet: YYYY-MM-DD, YYYY-MM or YYYY"))
         elif parsed is None:
             self.date_hint.setText(_("Not a date yet: use YYYY-MM-DD, YYYY-MM or YYYY"))
         else:
             self.date_hint.setText(
                 _("Known to the {precision}").format(precision=_(PRECISION[parsed.precision]))
             )
+
+    def pick_date(self) -> None:
+        from kpfield.gui.date_picker import DatePicker
+
+        if self._read_only:
+            return
+        picker = DatePicker(self.ctx, self.date.text(), self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.picked.connect(self._date_picked)
+        picker.open()
+
+    def _date_picked(self, value: str) -> None:
+        self.date.setText(value)
+        self._changed()
 
     # ---------------------------------------------------------------- load / collect
     def load(self, report: ReportRecord) -> None:
@@ -317,7 +344,8 @@ class IncidentForm(QWidget):
         self._read_only = read_only
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.setReadOnly(read_only)
-        for w in (self.approximate, self.has_position, self.source, self.people):
+        for w in (self.approximate, self.has_position, self.source, self.people,
+                  self.calendar_button):
             w.setEnabled(not read_only)
         for lst in (self.categories, self.perpetrators):
             for i in range(lst.count()):

@@ -62,6 +62,7 @@ class ReportEditor(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("editorHeading")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)  # a long heading wraps instead of widening the window
         header.addWidget(self.heading, 1)
         self.indicator = QLabel()
         self.indicator.setObjectName("savedIndicator")

@@ -27,7 +27,7 @@ class ReportTableModel(QAbstractTableModel):
         self._headers = [
             gettext("Title"),
             gettext("Status"),
-            gettext("Incident date"),
+            gettext("Date"),  # "Incident date" in French pushed the titles out of sight
             gettext("Country"),
             gettext("What happened"),
             gettext("Last change"),
@@ -58,6 +58,12 @@ class ReportTableModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and COLUMNS[section] == "date"
+        ):
+            return self._("Incident date")
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

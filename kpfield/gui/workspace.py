@@ -32,7 +32,7 @@ class Workspace(QWidget):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
-        self.splitter.setSizes([430, 920])
+        self.splitter.setSizes([460, 890])
         h.addWidget(self.splitter)
         self.list.report_activated.connect(self.open_report)
         self.editor.saved.connect(self._saved)
