@@ -44,7 +44,7 @@ from kpfield.gui.style import STYLE
 from kpfield.gui.tasks import Job, TaskRunner, user_message
 from kpfield.gui.transfer_actions import TransferActions
 from kpfield.gui.unlock_screen import UnlockScreen
-from kpfield.gui.window_size import MINIMUM, PREFERRED, first_geometry
+from kpfield.gui.window_size import MINIMUM, first_geometry
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
 from kpfield.i18n import I18n
@@ -77,11 +77,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setStyleSheet(STYLE)
         self.setMinimumSize(MINIMUM)
-        screen = QGuiApplication.primaryScreen()
-        if screen is not None:
-            self.setGeometry(first_geometry(screen.availableGeometry()))
-        else:
-            self.resize(PREFERRED)
+        self.setGeometry(first_geometry(QGuiApplication.primaryScreen().availableGeometry()))
         self.qt_translator: QTranslator | None = None
         self.install_qt_translation()
         self.stack = QStackedWidget()
