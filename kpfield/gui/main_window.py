@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.idle)
         self._clipboard_ours = False
         self._closing = False
+        self._close_anyway = False
         QGuiApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
@@ -332,10 +333,19 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.workspace is None:
             return
+        # The panic key never asks: it locks now, and says afterwards what could not be kept.
+        lost = self.workspace.editor.unstorable()
         self.workspace.flush()
         self._forget_content()
         self.runner.lock().failure(self._unhandled)
         self.show_unlock()
+        if lost and self.unlock_screen is not None:
+            self.unlock_screen.message.setText(
+                self.ctx.gettext(
+                    "Locked. Part of what was typed in the open report could not be saved ({what}) "
+                    "and was not kept. Everything else is saved. Unlock and type it again."
+                ).format(what="; ".join(lost))
+            )
 
     def _forget_content(self, *, keep_work: bool = True) -> None:
         from kpfield.gui.transfer_dialog import TransferDialog
@@ -464,11 +474,45 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def _ask_close(self, lost: list[str]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        _ = self.ctx.gettext
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Close KP Field"),
+            _(
+                "Part of what you typed in the open report cannot be saved: {what}. If you close "
+                "now it is lost; everything else is saved."
+            ).format(what="; ".join(lost)),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("closeUnsaved")
+        keep = box.addButton(_("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        close = box.addButton(_("Close anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(button: object) -> None:
+            if button is close:
+                self._close_anyway = True
+                self.close()
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
         """Closing never loses text: the last save is queued, then the vault is closed."""
         if self._closing:
             event.accept()
             return
+        if self.workspace is not None and not self._close_anyway:
+            lost = self.workspace.editor.unstorable()
+            if lost:
+                event.ignore()
+                self._ask_close(lost)
+                return
         self._closing = True
         self.idle.stop()
         if self.workspace is not None:

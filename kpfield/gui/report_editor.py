@@ -227,7 +227,7 @@ class ReportEditor(QWidget):
         self.timer.start()
 
     def has_unsaved(self) -> bool:
-        return self.save_state in ("dirty", "failed")
+        return self.save_state in ("dirty", "failed", "unstorable")
 
     def flush(self) -> Op[Report] | None:
         """Queue a save now if anything changed; returns the op (None when nothing to save)."""
@@ -256,11 +256,21 @@ class ReportEditor(QWidget):
     def _saved(self, saved: Report, edits: int) -> None:
         if self.report is not None and self.report.id == saved.id:
             self.report = saved
-            if edits == self._edits:
+            unstorable = self.unstorable()
+            if unstorable:
+                # Everything else is saved, but this is not: never say "Saved" over it.
+                self._set_state("unstorable", "; ".join(unstorable))
+            elif edits == self._edits:
                 self._set_state("saved")
             else:
                 self._set_state("dirty")
         self.saved.emit(saved)
+
+    def unstorable(self) -> list[str]:
+        """What the open draft shows that cannot be saved as typed (empty when all is saved)."""
+        if self.report is None or not self.report.is_draft:
+            return []
+        return self.incident.unstorable()
 
     def _save_failed(self, report_id: str, exc: BaseException) -> None:
         if self.report is not None and self.report.id == report_id:
@@ -284,10 +294,13 @@ class ReportEditor(QWidget):
             "saving": _("Saving…"),
             "saved": _("Saved at {time}").format(time=datetime.now().strftime("%H:%M:%S")),
             "failed": _("Not saved yet"),
+            "unstorable": _("Not saved: {what}").format(what=detail),
         }[state]
         self.indicator.setText(text)
         self.indicator.setToolTip(detail)
         self.indicator.setProperty("state", state)
+        self.indicator.style().unpolish(self.indicator)  # the colour follows the state
+        self.indicator.style().polish(self.indicator)
 
     def _witnesses_changed(self, report: Report) -> None:
         if self.report is not None and self.report.id == report.id:
