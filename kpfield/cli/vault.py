@@ -39,6 +39,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     ) as s:
         print(f"Created a {args.role} vault in {data_dir(args)}")
         print(f"Device fingerprint: {s.identity.fingerprint()}")
+    from kpfield.services.memory_exposure import memory_exposures, warnings
+
+    for template, where in warnings(memory_exposures()):
+        print(f"kpfield: warning: {template.format(where=where)}", file=sys.stderr)
     return 0
 
 

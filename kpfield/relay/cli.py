@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init = cmds.add_parser("init", help="make the relay's key and record HQ's public key")
     init.add_argument("--data-dir", type=Path, required=True)
     init.add_argument("--hq-public", type=Path, required=True, help="kpfield.hq-public/1 file")
+    _backend_options(init)
     init.set_defaults(func=_init)
     serve = cmds.add_parser("serve", help="accept bundles until interrupted")
     serve.add_argument("--data-dir", type=Path, required=True)
@@ -20,18 +21,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--cert", type=Path, help="TLS certificate (PEM)")
     serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
+    _backend_options(serve)
     serve.add_argument("--read-timeout", type=float, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(func=_serve)
 
 
+def _backend_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="postgresql://USER@HOST:PORT/DB",
+        help="shared PostgreSQL ledger (password from PGPASSWORD or ~/.pgpass); with --objects",
+    )
+    parser.add_argument(
+        "--objects",
+        metavar="s3://BUCKET?endpoint=URL",
+        help="shared S3-compatible bucket for bundle bytes (credentials from AWS_* variables)",
+    )
+
+
 def _init(args: argparse.Namespace) -> int:
     from kpfield.errors import N_, UsageError
+    from kpfield.relay.backends import check_urls, open_storage
     from kpfield.relay.config import init_data_dir
 
+    check_urls(args.database, args.objects)
     try:
         data = args.hq_public.read_bytes()
     except OSError:
         raise UsageError(N_("Cannot read {path}."), path=str(args.hq_public)) from None
+    if args.database is not None:  # reach the shared store before making a key for it
+        open_storage(args.data_dir, args.database, args.objects).close()
     identity = init_data_dir(args.data_dir, data)
     print(f"relay key fingerprint: {identity.fingerprint}")
     print(f"HQ key fingerprint:    {identity.hq.fingerprint}")
@@ -50,5 +69,14 @@ def _serve(args: argparse.Namespace) -> int:
     limits = Limits()
     if args.read_timeout is not None:
         limits = replace(limits, read_timeout=args.read_timeout)
-    serve(args.data_dir, args.host, args.port, cert=args.cert, key=args.key, limits=limits)
+    serve(
+        args.data_dir,
+        args.host,
+        args.port,
+        cert=args.cert,
+        key=args.key,
+        limits=limits,
+        database=args.database,
+        objects=args.objects,
+    )
     return 0

@@ -13,9 +13,9 @@ import anyio.to_thread
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kpfield.errors import N_
+from kpfield.errors import N_, IntegrityError
 from kpfield.protocol import httpsig
-from kpfield.protocol.device_list import DeviceList
+from kpfield.protocol.device_list import DeviceList, parse_device_list
 from kpfield.relay.config import Limits, RelayIdentity
 from kpfield.relay.storage import RelayStorage
 
@@ -36,9 +36,25 @@ class RelayState:
     limits: Limits
     clock: Callable[[], float]
     devices: DeviceList | None = None
+    devices_serial: int | None = None  # serial of the stored list last looked at
 
     def now(self) -> int:
         return int(self.clock())
+
+    def refresh_devices(self) -> None:
+        """Load HQ's newest device list if another node (or this one) stored a newer one."""
+        serial = self.storage.device_list_serial()
+        if serial is None or serial == self.devices_serial:
+            return
+        stored = self.storage.device_list()
+        self.devices_serial = serial
+        if stored is None:
+            return
+        try:
+            self.devices = parse_device_list(stored, self.identity.hq.signing_key)
+        except IntegrityError:
+            self.devices = None
+            log.error("the stored device list does not verify; no device is accepted")
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,8 @@ class Gate:
                 raise httpsig.SignatureError("unknown_key", N_("Only HQ may call this."))
             public_key = state.identity.hq.signing_key.public_key
         else:
+            # Nodes share the store: a list HQ gave another node counts here at once.
+            await anyio.to_thread.run_sync(state.refresh_devices)
             entry = state.devices.get(parsed.keyid) if state.devices else None
             if entry is None:
                 raise httpsig.SignatureError("unknown_device", N_("This device is not enrolled."))

@@ -70,7 +70,7 @@ class HqApi:
             return problem(422, "bad_device_list", exc.message)
         except StaleSerial as exc:
             return problem(409, "stale_serial", exc.message)
-        self.state.devices = parsed
+        self.state.devices, self.state.devices_serial = parsed, parsed.serial
         log.info("device list serial %d installed (%d devices)", parsed.serial, len(parsed.devices))
         return JSONResponse({"serial": parsed.serial, "devices": len(parsed.devices)})
 

@@ -17,12 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from kpfield.errors import IntegrityError
-from kpfield.protocol.device_list import parse_device_list
+from kpfield.relay.backends import open_storage
 from kpfield.relay.config import Limits, RelayIdentity, load_data_dir
 from kpfield.relay.gate import Gate, RelayState, problem
 from kpfield.relay.hq_api import HqApi
-from kpfield.relay.sqlite_store import SqliteStorage
 from kpfield.relay.storage import RelayStorage
 from kpfield.relay.uploads import UploadsApi
 
@@ -49,12 +47,7 @@ def build_app(
     clock: Callable[[], float] = time.time,
 ) -> ASGIApp:
     state = RelayState(storage, identity, limits or Limits(), clock)
-    stored = storage.device_list()
-    if stored is not None:
-        try:
-            state.devices = parse_device_list(stored, identity.hq.signing_key)
-        except IntegrityError:
-            log.error("the stored device list does not verify; no device is accepted")
+    state.refresh_devices()
     up, hq = UploadsApi(state), HqApi(state)
     upload_path = "/v1/uploads/{bundle_id}"
     routes = [
@@ -89,14 +82,18 @@ def serve(
     key: Path | None = None,
     limits: Limits | None = None,
     announce: Callable[[str], None] | None = None,
+    database: str | None = None,
+    objects: str | None = None,
 ) -> None:
-    """Run the relay until interrupted; ``announce`` gets one line once it accepts connections."""
+    """Run the relay until interrupted; ``announce`` gets one line once it accepts connections.
+
+    With ``database`` and ``objects`` the node serves from PostgreSQL + S3, shared with others."""
     import asyncio
 
     import uvicorn
 
     identity = load_data_dir(data_dir)
-    storage = SqliteStorage(data_dir / "store")
+    storage = open_storage(data_dir, database, objects)
     app = build_app(storage, identity, limits)
     scheme = "https" if cert else "http"
     config = uvicorn.Config(

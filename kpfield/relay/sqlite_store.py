@@ -320,6 +320,11 @@ class SqliteStorage(RelayStorage):
             row = self.conn.execute("SELECT data FROM device_list").fetchone()
         return bytes(row[0]) if row else None
 
+    def device_list_serial(self) -> int | None:
+        with self.lock:
+            row = self.conn.execute("SELECT serial FROM device_list").fetchone()
+        return int(row[0]) if row else None
+
     def add_document(
         self, *, device_id: str, kind: str, body: bytes, signature: str, now: int
     ) -> int:

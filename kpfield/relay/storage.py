@@ -1,7 +1,8 @@
 """What the relay stores, as an interface: uploads and their durable bytes, receipts, nonces,
-the device list and HQ documents. The embedded backend is :mod:`kpfield.relay.sqlite_store`; a
-PostgreSQL + S3 backend implements the same methods (an append is then one multipart part, an
-offset update a compare-and-set on the row). Every backend passes ``tests/relay/storage_contract``.
+the device list and HQ documents. The embedded backend is :mod:`kpfield.relay.sqlite_store`; the
+PostgreSQL + S3 backend (:mod:`kpfield.relay.pg_store`) implements the same methods for several
+nodes at once (an offset update is a compare-and-set on the row). Every backend passes
+``tests/relay/storage_contract``.
 
 Methods are blocking; the server calls them from worker threads. Bundle bytes are opaque.
 """
@@ -120,7 +121,9 @@ class RelayStorage(ABC):
 
     @abstractmethod
     def data_sha256(self, bundle_id: str) -> bytes:
-        """SHA-256 of the durable bytes of an upload (read back from storage)."""
+        """SHA-256 of an upload's durable bytes, read back from storage, once it is at full
+        length (a backend may refuse earlier). A backend that lost bytes returns a digest that
+        cannot match, so the server resets the upload rather than completing it."""
 
     @abstractmethod
     def reset_upload(self, bundle_id: str) -> None:
@@ -156,6 +159,10 @@ class RelayStorage(ABC):
 
     @abstractmethod
     def device_list(self) -> bytes | None: ...
+
+    @abstractmethod
+    def device_list_serial(self) -> int | None:
+        """The held list's serial (cheap: each node checks it to see HQ's newest list)."""
 
     @abstractmethod
     def add_document(

@@ -28,6 +28,7 @@ from kpfield.relay.storage import (
     Appender,
     OffsetMismatch,
     SequenceConflict,
+    StorageError,
     Upload,
     UploadConflict,
 )
@@ -152,7 +153,11 @@ class UploadsApi:
             size=upload.length,
             received_at=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
-        done: Upload = await run_sync(storage.complete, upload.bundle_id, receipt, now)
+        try:
+            done: Upload = await run_sync(storage.complete, upload.bundle_id, receipt, now)
+        except StorageError as exc:  # the store lost bytes: never a receipt without them
+            log.error("bundle %s not completed: %s", upload.bundle_id[:16], type(exc).__name__)
+            return problem(460, "bundle_mismatch", exc.message, tus_headers({"Upload-Offset": "0"}))
         log.info("bundle %s complete (%d bytes)", upload.bundle_id[:16], upload.length)
         return done
 

@@ -125,8 +125,10 @@ def patch(  # noqa: PLR0917
 
 
 class RelayProcess:
-    def __init__(self, data_dir: Path, read_timeout: float = 1.0) -> None:
-        self.data_dir, self.read_timeout = data_dir, read_timeout
+    def __init__(
+        self, data_dir: Path, read_timeout: float = 1.0, extra: tuple[str, ...] = ()
+    ) -> None:
+        self.data_dir, self.read_timeout, self.extra = data_dir, read_timeout, extra
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -145,6 +147,7 @@ class RelayProcess:
                 "0",
                 "--read-timeout",
                 str(self.read_timeout),
+                *self.extra,
             ],
             stdout=subprocess.PIPE,
             stderr=open(self.data_dir.parent / "relay.log", "ab"),  # noqa: SIM115
@@ -172,7 +175,7 @@ class RelayProcess:
                 self.kill()
 
 
-def init_relay(data_dir: Path, hq: Key) -> None:
+def init_relay(data_dir: Path, hq: Key, extra: tuple[str, ...] = ()) -> None:
     hq_file = data_dir.parent / "hq-public.json"
     hq_file.write_bytes(hq_public_file(hq))
     subprocess.run(
@@ -186,6 +189,7 @@ def init_relay(data_dir: Path, hq: Key) -> None:
             str(data_dir),
             "--hq-public",
             str(hq_file),
+            *extra,
         ],
         check=True,
         capture_output=True,
