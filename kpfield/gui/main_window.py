@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
                 if keep_work:
                     witness.keep_for_lock()  # queued before the vault closes
                 else:
-                    witness.reject()
+                    witness.discard()
         for transfer in self.findChildren(TransferDialog):
             transfer.dismiss()
         for dialog in self.findChildren(QWidget):
