@@ -26,6 +26,7 @@ EVENTS = (
     "receipt",
     "acknowledged",
     "purged",
+    "deleted",  # a draft deleted by the monitor (never a sealed report)
 )
 
 

@@ -106,6 +106,7 @@ CUSTODY_EVENT = {
     "receipt": N_("Receipt from the relay"),
     "acknowledged": N_("Received by HQ"),
     "purged": N_("Content removed after delivery"),
+    "deleted": N_("Draft deleted"),
 }
 
 

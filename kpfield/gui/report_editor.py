@@ -44,6 +44,7 @@ class ReportEditor(QWidget):
     seal_requested = Signal(str)
     amend_requested = Signal(str)
     trail_requested = Signal(str)
+    delete_requested = Signal(str)
     loaded = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -71,9 +72,11 @@ class ReportEditor(QWidget):
         self.trail_button.setObjectName("trailButton")
         self.seal_button = QPushButton(_("Seal…"))
         self.seal_button.setObjectName("sealButton")
-        self.amend_button = QPushButton(_("Amend"))
+        self.amend_button = QPushButton(_("Amend…"))
         self.amend_button.setObjectName("amendButton")
-        for b in (self.trail_button, self.seal_button, self.amend_button):
+        self.delete_button = QPushButton(_("Delete draft…"))
+        self.delete_button.setObjectName("deleteDraft")
+        for b in (self.trail_button, self.delete_button, self.seal_button, self.amend_button):
             header.addWidget(b)
         v.addLayout(header)
 
@@ -113,6 +116,7 @@ class ReportEditor(QWidget):
         self.seal_button.clicked.connect(self._request_seal)
         self.amend_button.clicked.connect(lambda: self._emit_id(self.amend_requested))
         self.trail_button.clicked.connect(lambda: self._emit_id(self.trail_requested))
+        self.delete_button.clicked.connect(lambda: self._emit_id(self.delete_requested))
         ctx.runner.changed.connect(self._changes)
         self.show_report(None)
 
@@ -192,6 +196,7 @@ class ReportEditor(QWidget):
         self.narrative.setReadOnly(not draft)
         self.notes.setReadOnly(not draft)
         self.seal_button.setVisible(draft)
+        self.delete_button.setVisible(draft)
         self.amend_button.setVisible(report is not None and not draft)
         self.trail_button.setEnabled(report is not None)
         if report is None:
@@ -225,6 +230,11 @@ class ReportEditor(QWidget):
         self._edits += 1
         self._set_state("dirty")
         self.timer.start()
+
+    def discard_pending(self) -> None:
+        """The open draft is being deleted: drop unsaved edits and show nothing."""
+        self.timer.stop()
+        self.show_report(None)
 
     def has_unsaved(self) -> bool:
         return self.save_state in ("dirty", "failed", "unstorable")

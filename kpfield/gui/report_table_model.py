@@ -90,10 +90,11 @@ class ReportTableModel(QAbstractTableModel):
     def _display(self, row: ReportRow, col: str) -> str:
         _ = self._
         if col == "title":
-            title = row.title or _("(untitled)")
-            return title if row.version == 1 else f"{title} · v{row.version}"
+            return row.title or _("(untitled)")
         if col == "status":
-            return _(STATUS[row.status])
+            # In its own column, not after the title, where eliding hid it.
+            status = _(STATUS[row.status])
+            return status if row.version == 1 else f"{status} · v{row.version}"
         if col == "date":
             return row.incident_date or ""
         if col == "country":
