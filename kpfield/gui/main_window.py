@@ -276,15 +276,19 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[int, str, VaultRole, int | None]:
+        def read(s: Session) -> tuple[tuple[int, int], str, VaultRole, int | None]:
             counts = s.reports.counts()
-            pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
+            # Waiting to leave (sealed, never exported or sent) and gone but not yet acknowledged
+            # by HQ (on a stick or sent): two different things the monitor acts on differently.
+            waiting = counts.get(ReportStatus.SEALED, 0)
+            out = counts.get(ReportStatus.EXPORTED, 0) + counts.get(ReportStatus.SENT, 0)
+            pending = (waiting, out)
             profile = s.field().profile.installed() if s.role is VaultRole.FIELD else None
             policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
             ceiling = policy if isinstance(policy, int) else None
             return pending, s.reports.last_delivery_at() or "", s.role, ceiling
 
-        def show(value: tuple[int, str, VaultRole, int | None]) -> None:
+        def show(value: tuple[tuple[int, int], str, VaultRole, int | None]) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
@@ -292,13 +296,20 @@ class MainWindow(QMainWindow):
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
             self.idle.set_ceiling(ceiling)
-            self.pending_label.setText(
-                self.ctx.i18n.ngettext(
-                    "{n} sealed report waiting to be sent",
-                    "{n} sealed reports waiting to be sent",
-                    pending,
-                ).format(n=pending)
-            )
+            waiting, out = pending
+            ngettext = self.ctx.i18n.ngettext
+            text = ngettext(
+                "{n} sealed report not yet exported or sent",
+                "{n} sealed reports not yet exported or sent",
+                waiting,
+            ).format(n=waiting)
+            if out:
+                text += " · " + ngettext(
+                    "{n} exported or sent, not yet acknowledged by HQ",
+                    "{n} exported or sent, not yet acknowledged by HQ",
+                    out,
+                ).format(n=out)
+            self.pending_label.setText(text)
             self.sync_label.setText(
                 _("Last export or sync: {when}").format(when=last[:16].replace("T", " "))
                 if last

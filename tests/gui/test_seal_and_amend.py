@@ -49,7 +49,7 @@ def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWi
     assert not editor.seal_button.isVisible() and editor.amend_button.isVisible()
     assert not editor.witnesses.add_button.isEnabled()
     assert not editor.photos.import_button.isEnabled()
-    assert unlocked.pending_label.text() == "1 sealed report waiting to be sent"
+    assert unlocked.pending_label.text() == "1 sealed report not yet exported or sent"
     # typing into a sealed report changes nothing
     qtbot.keyClicks(editor.narrative, "tamper")
     assert "tamper" not in editor.narrative.toPlainText()
