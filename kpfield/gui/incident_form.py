@@ -135,10 +135,10 @@ class IncidentForm(QWidget):
         pform.addRow(self.has_position)
         self.lat = QLineEdit()
         self.lat.setObjectName("latEdit")
-        self.lat.setPlaceholderText(_("e.g. 8°38'35\"N or 8.643210"))
+        self.lat.setPlaceholderText(_("e.g. 8°38'35\"N"))
         self.lon = QLineEdit()
         self.lon.setObjectName("lonEdit")
-        self.lon.setPlaceholderText(_("e.g. 10°58'16\"W or -10.971230"))
+        self.lon.setPlaceholderText(_("e.g. 10°58'16\"W"))
         self.source = QComboBox()
         self.source.setObjectName("positionSource")
         for src, label in COORD_SOURCE.items():
