@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench screenshots venv clean i18n
+.PHONY: run test lint bench screenshots venv clean i18n package smoke
 
 venv: $(STAMP)
 
@@ -30,8 +30,18 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m kpfield.gui.screenshots docs/screenshots
 
+# The Linux package (dist/kpfield-<version>-linux-<arch>.tar.xz), built in its own venv that
+# holds only the runtime dependencies and PyInstaller; then the smoke test of what was built.
+PACKAGE_VENV ?= build/package-venv
+XZ_LEVEL ?= 6
+package:
+	$(PYTHON) packaging/build.py --venv $(PACKAGE_VENV) --xz-level $(XZ_LEVEL)
+
+smoke: $(STAMP) package
+	KPFIELD_BUILT_APP=$(CURDIR)/dist QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/packaging/test_built_app.py
+
 i18n: $(STAMP)
 	$(PY) -m kpfield.i18n update
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

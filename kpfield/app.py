@@ -28,9 +28,12 @@ from kpfield.services.identity import IdentityService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
+from kpfield.services.pull import HqPullService
 from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
+from kpfield.services.sync import FieldSyncService
 from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
+from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
@@ -85,6 +88,8 @@ class FieldSession(Session):
     enrollment: FieldEnrollmentService
     export: ExportService
     acknowledgements: AcknowledgementService
+    sync: FieldSyncService
+    witnesses: WitnessService
 
     def field(self) -> FieldSession:
         return self
@@ -96,6 +101,7 @@ class HqSession(Session):
     profile: HqProfileService
     devices: DeviceService
     intake: IntakeService
+    pull: HqPullService
 
     def hq(self) -> HqSession:
         return self
@@ -119,20 +125,26 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         "identity": IdentityService(vault),
     }
     if VaultRole(vault.role) is VaultRole.HQ:
+        devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
             profile=HqProfileService(vault, clock),
-            devices=DeviceService(vault, clock),
-            intake=IntakeService(vault, clock),
+            devices=devices,
+            intake=intake,
+            pull=HqPullService(vault, clock, intake, devices),
         )
     profiles = FieldProfileService(vault)
+    export = ExportService(vault, clock, profiles)
+    acknowledgements = AcknowledgementService(vault, clock, profiles)
     return FieldSession(
         **common,  # type: ignore[arg-type]
         profile=profiles,
         enrollment=FieldEnrollmentService(vault, clock),
-        export=ExportService(vault, clock, profiles),
-        acknowledgements=AcknowledgementService(vault, clock, profiles),
+        export=export,
+        acknowledgements=acknowledgements,
+        sync=FieldSyncService(vault, clock, profiles, export, acknowledgements),
+        witnesses=WitnessService(vault, clock),
     )
 
 
@@ -151,9 +163,19 @@ def create_session(
     device_name: str = "",
     clock: Clock | None = None,
 ) -> FieldSession | HqSession:
+    """A new vault and its session, all or nothing: if any step after the files appear fails
+    (HQ keys, the taxonomy the session needs), the half-made vault is erased before the error
+    goes on, so "Nothing was changed" stays true and a second ``init`` can succeed."""
     vault = Vault.create(data_dir, passphrase, role=role, params=params, device_name=device_name)
-    if VaultRole(role) is VaultRole.HQ:
-        from kpfield.hq.keys import provision_hq_keys
+    try:
+        if VaultRole(role) is VaultRole.HQ:
+            from kpfield.hq.keys import provision_hq_keys
 
-        provision_hq_keys(vault)
-    return session_for(vault, clock)
+            provision_hq_keys(vault)
+        return session_for(vault, clock)
+    except BaseException:
+        from kpfield.vault.vault import wipe
+
+        vault.close()
+        wipe(data_dir)
+        raise

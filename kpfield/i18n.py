@@ -69,6 +69,7 @@ SOURCES = (
     "kpfield/bundle",
     "kpfield/hq",
     "kpfield/protocol",
+    "kpfield/sync",
 )
 """What the desktop app can show: its own strings and the error templates of the core it calls."""
 

@@ -12,6 +12,11 @@ from kpfield.errors import KpfieldError
 
 APP_NAME = "kpfield"
 APP_AUTHOR = "KPCSC"
+APP_ID = "org.kpcivilsociety.KPField"
+"""Reverse-DNS id: the .desktop file's and AppStream's name, Qt's desktop file name (so Wayland
+matches windows to the menu entry), the macOS bundle id."""
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+"""``resources/icons/kpfield-<size>.png`` (drawn by packaging/make_icons.py)."""
 
 PACKAGED_RESOURCES = "_resources"
 """Where the build puts the repository's top-level ``resources/`` inside the package (setup.py);

@@ -1,4 +1,4 @@
-"""The bundle manifest (``kpfield.bundle/1``): what a bundle holds, signed by the device key.
+"""The bundle manifest (``kpfield.bundle/2``; ``/1`` still read): what a bundle holds, signed.
 
 See ``docs/bundle-format.md``. Parsing is strict: exact key sets, exact types, sane caps, every
 member named once, and the member list equal to what the reports and the custody log need.
@@ -13,10 +13,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kpfield.bundle.witness_entries import (
+    IdentityEntry,
+    WithdrawalEntry,
+    check_witness_entries,
+    parse_witness_entries,
+    witness_entries_json,
+)
 from kpfield.errors import N_, BundleError, ValidationError
 from kpfield.protocol.canonical import canonical_json
 
-FORMAT = "kpfield.bundle/1"
+FORMAT = "kpfield.bundle/2"
+FORMAT_V1 = "kpfield.bundle/1"
+"""Version 2 adds witness identities and consent withdrawals (see witness_members)."""
 MANIFEST = "manifest.json"
 MANIFEST_SIG = "manifest.json.minisig"
 SUMS = "SHA256SUMS"
@@ -85,13 +94,16 @@ class Manifest:
     recipients: tuple[str, ...]
     reports: tuple[ReportEntry, ...]
     members: tuple[Member, ...]
+    identities: tuple[IdentityEntry, ...] = ()
+    withdrawals: tuple[WithdrawalEntry, ...] = ()
+    format: str = FORMAT
 
     def to_json(self) -> dict[str, Any]:
         from kpfield.crypto import keys, minisign
 
         pub = minisign.MinisignPublicKey(bytes.fromhex(self.device_id), self.device_public_key)
-        return {
-            "format": FORMAT,
+        doc = {
+            "format": self.format,
             "bundle_id": self.bundle_id,
             "created_at": self.created_at,
             "device": {
@@ -122,6 +134,9 @@ class Manifest:
             ],
             "members": [{"name": m.name, "size": m.size, "sha256": m.sha256} for m in self.members],
         }
+        if self.format != FORMAT_V1:
+            doc.update(witness_entries_json(self.identities, self.withdrawals))
+        return doc
 
     def to_bytes(self) -> bytes:
         return canonical_json(self.to_json())
@@ -210,9 +225,15 @@ def parse(data: bytes) -> Manifest:
     except (UnicodeEncodeError, RecursionError):
         # Lone surrogates cannot be encoded; absurd nesting exhausts the stack: both hostile.
         raise _bad("it is not canonical JSON") from None
+    version_keys = (
+        {"identities", "withdrawals"}
+        if isinstance(raw, dict) and raw.get("format") == FORMAT
+        else set()
+    )
     top = _obj(
         raw,
-        {
+        version_keys
+        | {
             "format",
             "bundle_id",
             "created_at",
@@ -227,7 +248,7 @@ def parse(data: bytes) -> Manifest:
         },
         "the manifest",
     )
-    if top["format"] != FORMAT:
+    if top["format"] not in (FORMAT, FORMAT_V1):
         raise BundleError(N_("The bundle's format is not one this version of KP Field reads."))
     dev = _obj(
         top["device"],
@@ -269,6 +290,8 @@ def parse(data: bytes) -> Manifest:
         recipients=tuple(_str(r, "recipient", _AGE_RECIPIENT) for r in recips),
         reports=tuple(_report(r) for r in reports_raw),
         members=members,
+        format=top["format"],
+        **parse_witness_entries(top, _bad),
     )
     from kpfield.crypto import minisign
 
@@ -334,6 +357,7 @@ def _check_members(m: Manifest) -> None:
                 N_("The bundle's manifest claims more data than a bundle may hold; refused.")
             )
     expected: dict[str, int] = {CUSTODY: MAX_CUSTODY_BYTES}
+    expected.update(check_witness_entries(m.identities, m.withdrawals, _bad))
     report_ids: set[str] = set()
     attachment_ids: set[str] = set()
     for r in m.reports:

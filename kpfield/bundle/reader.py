@@ -19,11 +19,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from kpfield.bundle import manifest as mf
 from kpfield.bundle import tarstream
+from kpfield.bundle.witness_verify import (
+    VerifiedWithdrawal,
+    verify_identities,
+    verify_withdrawals,
+)
 from kpfield.crypto import age, minisign
 from kpfield.custody.log import GENESIS, verify_chain
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
 from kpfield.protocol.canonical import canonical_json, sha256_hex
+from kpfield.protocol.witness_identity import TravellingIdentity
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -58,6 +64,8 @@ class VerifiedBundle:
     manifest_signature: str
     reports: list[VerifiedReport] = field(default_factory=list)
     custody_rows: list[CustodyRow] = field(default_factory=list)
+    identities: list[TravellingIdentity] = field(default_factory=list)
+    withdrawals: list[VerifiedWithdrawal] = field(default_factory=list)
 
 
 def rejected(template: str, **params: Any) -> BundleError:
@@ -249,6 +257,9 @@ def _read(
                 N_("no custody entry records the seal of report {report}"), report=entry.id[:8]
             )
         result.reports.append(VerifiedReport(entry, data, signature, doc))
+    docs = {r.entry.id: r.doc for r in result.reports}
+    result.identities = verify_identities(manifest, small, docs)
+    result.withdrawals = verify_withdrawals(manifest, small, signer)
     return result
 
 

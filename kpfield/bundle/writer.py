@@ -21,11 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kpfield.bundle import manifest as mf
 from kpfield.bundle import tarstream
+from kpfield.bundle import witness_entries as we
 from kpfield.crypto import age, minisign
 from kpfield.crypto import stream as age_stream
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, Cancelled, IntegrityError
 from kpfield.protocol.canonical import canonical_json, sha256_hex
+from kpfield.protocol.witness_identity import TravellingIdentity
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -56,6 +58,23 @@ class ReportSource:
         sizes = [len(self.sealed_json), len(self.signature.encode())]
         sizes += [a.size for a in self.attachments]
         return sum(tarstream.member_span(s) for s in sizes)
+
+
+@dataclass(frozen=True)
+class WitnessExtras:
+    """What a version-2 bundle carries besides reports: identities and withdrawal notices."""
+
+    identities: tuple[TravellingIdentity, ...] = ()
+    withdrawals: tuple[tuple[str, bytes], ...] = ()  # (notice id, signed notice)
+
+    def members(self) -> list[tuple[str, bytes]]:
+        out = [(we.identity_member(i.witness_id), i.to_bytes()) for i in self.identities]
+        out += [(we.withdrawal_member(n), data) for n, data in self.withdrawals]
+        return out
+
+    @property
+    def payload_size(self) -> int:
+        return sum(tarstream.member_span(len(data)) for _, data in self.members())
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,8 @@ def build_manifest(
     reports: Sequence[ReportSource],
     custody: bytes,
     created_at: datetime,
+    *,
+    extras: WitnessExtras = WitnessExtras(),  # noqa: B008 - frozen and empty
 ) -> mf.Manifest:
     public_key = keys.device_key.public_key().public_bytes_raw()
     device_id = minisign.key_id_for(public_key).hex()
@@ -143,6 +164,8 @@ def build_manifest(
         entries.append(
             mf.ReportEntry(r.id, r.version, r.sha256, member, member + ".minisig", tuple(atts))
         )
+    for name, data in extras.members():
+        members.append(mf.Member(name, len(data), sha256_hex(data)))
     members.append(mf.Member(mf.CUSTODY, len(custody), sha256_hex(custody)))
     head_seq, head_hash = (
         (state.custody_rows[-1][0], state.custody_rows[-1][3])
@@ -164,6 +187,13 @@ def build_manifest(
         recipients=tuple(r.to_string() for r in keys.recipients),
         reports=tuple(entries),
         members=tuple(members),
+        identities=tuple(
+            we.IdentityEntry(i.witness_id, we.identity_member(i.witness_id))
+            for i in extras.identities
+        ),
+        withdrawals=tuple(
+            we.WithdrawalEntry(n, we.withdrawal_member(n)) for n, _ in extras.withdrawals
+        ),
     )
 
 
@@ -213,10 +243,11 @@ def write_bundle(
     created_at: datetime,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    extras: WitnessExtras = WitnessExtras(),  # noqa: B008 - frozen and empty
 ) -> WrittenBundle:
     """Stream one bundle into ``dst``; returns its manifest and the ciphertext's SHA-256."""
     custody = custody_text(state.custody_rows)
-    manifest = build_manifest(keys, state, reports, custody, created_at)
+    manifest = build_manifest(keys, state, reports, custody, created_at, extras=extras)
     manifest_bytes = manifest.to_bytes()
     ident_key_id = bytes.fromhex(manifest.device_id)
     manifest_sig = minisign.sign(
@@ -235,7 +266,7 @@ def write_bundle(
         untrusted_comment=f"KP Field bundle checksums, device {manifest.device_id}",
     ).encode("utf-8")
     mtime = int(created_at.timestamp())
-    total = archive_size(reports, len(custody), len(manifest_bytes))
+    total = archive_size(reports, len(custody), len(manifest_bytes)) + extras.payload_size
     done = 0
 
     def tick(n: int) -> None:
@@ -262,6 +293,8 @@ def write_bundle(
             yield from small(entry.signature_member, r.signature.encode("utf-8"))
             for a, a_entry in zip(r.attachments, entry.attachments, strict=True):
                 yield from _attachment(a, a_entry.member)
+        for name, data in extras.members():
+            yield from small(name, data)
         yield from small(mf.CUSTODY, custody)
         yield tarstream.END_OF_ARCHIVE
 

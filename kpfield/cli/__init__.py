@@ -4,7 +4,8 @@ One module per command group, each with ``register(sub)``. Building the parser i
 SQLCipher, Pillow or Qt: each handler imports what it needs when it runs.
 
 Exit codes: 0 success, 1 unexpected internal error, 2 usage/vault/validation error,
-3 verification or integrity failure, 130 cancelled.
+3 verification or integrity failure, 4 the relay could not be reached or refused the work
+(sync, pull), 130 cancelled.
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ import sys
 from collections.abc import Sequence
 
 from kpfield import __version__
-from kpfield.cli import enroll, gui, keys, profile, relay, reports, transfer, vault
+from kpfield.cli import (
+    enroll,
+    gui,
+    keys,
+    profile,
+    relay,
+    reports,
+    selftest,
+    sync,
+    transfer,
+    vault,
+    witness,
+)
 from kpfield.cli.common import common_options
 from kpfield.errors import KpfieldError
 
 log = logging.getLogger(__name__)
 
-GROUPS = (vault, reports, gui, keys, profile, enroll, transfer, relay)
+GROUPS = (vault, reports, witness, gui, keys, profile, enroll, transfer, sync, relay, selftest)
 """In the order ``kpfield --help`` lists them."""
 
 

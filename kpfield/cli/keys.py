@@ -30,6 +30,16 @@ def cmd_keys_export_identity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_export_public(args: argparse.Namespace) -> int:
+    with hq_session(args) as s:
+        data = s.keys.public_file()
+        fingerprint = s.keys.summary().signing_fingerprint
+    write_new_file(args.out, data)
+    print(f"Wrote the HQ public keys (nothing secret) to {args.out}.")
+    print(f"HQ fingerprint: {fingerprint}")
+    return 0
+
+
 def cmd_keys_remove_backup(args: argparse.Namespace) -> int:
     with hq_session(args) as s:
         if not confirm(args, "Remove the backup key from this vault?"):
@@ -63,6 +73,13 @@ def register(sub: Subcommands) -> None:
     )
     sp.add_argument("--out", required=True)
     sp.add_argument("--backup", action="store_true", help="export the backup key, not the primary")
+    sp = command(
+        ksub,
+        "export-public",
+        cmd_keys_export_public,
+        "write HQ's public signing key and recipients (for kpfield relay init --hq-public)",
+    )
+    sp.add_argument("--out", required=True)
     sp = command(
         ksub,
         "remove-backup",

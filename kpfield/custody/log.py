@@ -26,6 +26,7 @@ EVENTS = (
     "receipt",
     "acknowledged",
     "purged",
+    "consent_withdrawn",
     "deleted",  # a draft deleted by the monitor (never a sealed report)
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kpfield.domain.identity import identifying_doc, identity_commitment
 from kpfield.domain.ids import WitnessId, is_uuid
 from kpfield.domain.models import (
     AgeGroup,
@@ -39,6 +40,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 Problems = list[tuple[str, str]]
+NO_SCOPE = "consent is given but nothing is ticked: tick what the witness agreed to"
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,9 @@ class ReportFields:
     perpetrators: tuple[str, ...] = ()
     people_affected: int | None = None
     narrative: str = ""
-    monitor_notes: str = ""
+    monitor_notes: str = ""  # notes for HQ: sealed and sent
     language: str = "en"
+    private_notes: str = ""  # never sealed, never sent
 
 
 def report_from_fields(f: ReportFields, **rest: Any) -> Report:
@@ -68,6 +71,7 @@ def report_from_fields(f: ReportFields, **rest: Any) -> Report:
         narrative=f.narrative,
         monitor_notes=f.monitor_notes,
         language=f.language,
+        private_notes=f.private_notes,
         **rest,
     )
 
@@ -84,6 +88,7 @@ def fields_of(report: Report) -> ReportFields:
         narrative=report.narrative,
         monitor_notes=report.monitor_notes,
         language=report.language,
+        private_notes=report.private_notes,
     )
 
 
@@ -99,6 +104,7 @@ class WitnessFields:
     identifying: IdentifyingDetails | None = None
     consent: Consent | None = None
     risk_notes: str = ""
+    send_identity: bool = False
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,9 @@ def _consent(r: _Reader, raw: Any, path: str) -> Consent | None:
     scope_raw = r.obj(obj.get("scope", {}), f"{path}.scope")
     spath = f"{path}.scope"
     r.unknown_keys(
-        scope_raw, spath, {"coalition_use", "share_with_kp", "publish_anonymised", "recontact"}
+        scope_raw,
+        spath,
+        {"coalition_use", "share_with_kp", "publish_anonymised", "recontact", "identity_to_hq"},
     )
     scope = ConsentScope(
         coalition_use=r.boolean(scope_raw.get("coalition_use"), f"{spath}.coalition_use"),
@@ -294,6 +302,7 @@ def _consent(r: _Reader, raw: Any, path: str) -> Consent | None:
             scope_raw.get("publish_anonymised"), f"{spath}.publish_anonymised"
         ),
         recontact=r.boolean(scope_raw.get("recontact"), f"{spath}.recontact"),
+        identity_to_hq=r.boolean(scope_raw.get("identity_to_hq"), f"{spath}.identity_to_hq"),
     )
     if method is None:
         return None
@@ -325,7 +334,20 @@ def _witness(r: _Reader, raw: Any, path: str) -> WitnessFields | None:
     r.unknown_keys(
         obj,
         path,
-        {"id", "pseudonym", "age_group", "gender", "role", "identifying", "consent", "risk_notes"},
+        {
+            "id",
+            "pseudonym",
+            "age_group",
+            "gender",
+            "role",
+            "identifying",
+            "consent",
+            "risk_notes",
+            "send_identity",
+            # What a sealed report holds instead of the details (``report show --json`` of a
+            # sealed report): accepted and ignored, so show → new round-trips.
+            "identity_sha256",
+        },
     )
     wid = obj.get("id")
     if wid is not None and (not isinstance(wid, str) or not is_uuid(wid)):
@@ -341,6 +363,7 @@ def _witness(r: _Reader, raw: Any, path: str) -> WitnessFields | None:
         identifying=_identifying(r, obj.get("identifying"), f"{path}.identifying"),
         consent=_consent(r, obj.get("consent"), f"{path}.consent"),
         risk_notes=r.text(obj.get("risk_notes"), f"{path}.risk_notes", limit=MAX_TEXT),
+        send_identity=r.boolean(obj.get("send_identity"), f"{path}.send_identity"),
     )
 
 
@@ -351,6 +374,7 @@ REPORT_KEYS = {
     "place",
     "narrative",
     "monitor_notes",
+    "private_notes",
     "language",
     "witnesses",
 }
@@ -403,6 +427,7 @@ def parse_report_document(
         narrative=r.text(obj.get("narrative"), "narrative", limit=MAX_TEXT),
         monitor_notes=r.text(obj.get("monitor_notes"), "monitor_notes", limit=MAX_TEXT),
         language=language or "en",
+        private_notes=r.text(obj.get("private_notes"), "private_notes", limit=MAX_TEXT),
     )
     witnesses: list[WitnessFields] = []
     raw_w = obj.get("witnesses", [])
@@ -436,12 +461,15 @@ def consent_doc(c: Consent | None) -> dict[str, Any] | None:
             "share_with_kp": c.scope.share_with_kp,
             "publish_anonymised": c.scope.publish_anonymised,
             "recontact": c.scope.recontact,
+            "identity_to_hq": c.scope.identity_to_hq,
         },
         "notes": c.notes,
     }
 
 
-def witness_doc(w: Witness, *, include_identifying: bool = True) -> dict[str, Any]:
+def witness_doc(w: Witness, *, sealed: bool = False) -> dict[str, Any]:
+    """A witness in document form. ``sealed``: what a seal signs, with the identifying details
+    replaced by their salted hash (``identity_sha256``, null when there are none)."""
     doc: dict[str, Any] = {
         "id": w.id,
         "pseudonym": w.pseudonym,
@@ -451,13 +479,17 @@ def witness_doc(w: Witness, *, include_identifying: bool = True) -> dict[str, An
         "consent": consent_doc(w.consent),
         "risk_notes": w.risk_notes,
     }
-    if include_identifying and w.identifying is not None:
+    if sealed:
+        doc["identity_sha256"] = (
+            None
+            if w.identifying is None
+            else identity_commitment(w.identity_salt, w.identifying)
+        )
+        return doc
+    doc["send_identity"] = w.send_identity
+    if w.identifying is not None:
         doc["identifying"] = identifying_doc(w.identifying)
     return doc
-
-
-def identifying_doc(i: IdentifyingDetails) -> dict[str, str]:
-    return {"full_name": i.full_name, "contact": i.contact, "address": i.address, "notes": i.notes}
 
 
 def place_doc(p: Place) -> dict[str, Any]:
@@ -502,9 +534,10 @@ def report_doc(
     witnesses: list[Witness],
     attachments: list[Attachment],
     *,
-    include_identifying: bool = True,
+    sealed: bool = False,
 ) -> dict[str, Any]:
-    """The report in document form: what ``report show --json`` prints and what sealing signs."""
+    """The report in document form: what ``report show --json`` prints for a draft, and (with
+    ``sealed``) what sealing signs. Private notes are never part of it (see ``private_notes``)."""
     d = report.incident_date
     return {
         "schema": SCHEMA,
@@ -528,7 +561,7 @@ def report_doc(
         "narrative": report.narrative,
         "monitor_notes": report.monitor_notes,
         "language": report.language,
-        "witnesses": [witness_doc(w, include_identifying=include_identifying) for w in witnesses],
+        "witnesses": [witness_doc(w, sealed=sealed) for w in witnesses],
         "attachments": [attachment_doc(a) for a in attachments],
     }
 
@@ -557,4 +590,6 @@ def completeness_problems(report: Report, witnesses: list[Witness]) -> Problems:
             )
         elif not w.consent.recorded_on:
             out.append((f"witness '{w.pseudonym}'", "the date consent was given is missing"))
+        elif not w.consent.scope.any():
+            out.append((f"witness '{w.pseudonym}'", NO_SCOPE))
     return out

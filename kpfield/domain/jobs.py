@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from kpfield.errors import N_, Cancelled
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in units the caller chose (bytes, files, reports)."""
@@ -81,3 +84,19 @@ class Changes:
 
 
 NO_CHANGES = Changes()
+
+
+class StoreRunner(Protocol):
+    """Runs ``fn`` where the vault's connection lives and returns its result.
+
+    Sync and pull do their vault work in short steps through one of these, and their network
+    work outside it, so no network wait ever holds the store (the GUI passes its store lane's
+    ``job.on_store``; the CLI, being one thread, runs the step in place).
+    """
+
+    def __call__(self, fn: Callable[[], T]) -> T: ...
+
+
+def run_here(fn: Callable[[], T]) -> T:
+    """The :class:`StoreRunner` of a single-threaded caller."""
+    return fn()

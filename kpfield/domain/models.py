@@ -106,6 +106,32 @@ class ConsentScope:
     share_with_kp: bool = False
     publish_anonymised: bool = False
     recontact: bool = False
+    # The witness lets the coalition's HQ hold their name and how to reach them. Without it the
+    # identifying details never leave the laptop, whatever the monitor chooses.
+    identity_to_hq: bool = False
+
+    def any(self) -> bool:
+        """Whether the witness agreed to anything at all (given consent needs one scope)."""
+        return (
+            self.coalition_use
+            or self.share_with_kp
+            or self.publish_anonymised
+            or self.recontact
+            or self.identity_to_hq
+        )
+
+    def without(self, scopes: frozenset[str]) -> ConsentScope:
+        """This scope with the named permissions withdrawn (names as in SCOPE_NAMES)."""
+        return replace(self, **{name: False for name in scopes})
+
+
+SCOPE_NAMES = (
+    "coalition_use",
+    "share_with_kp",
+    "publish_anonymised",
+    "recontact",
+    "identity_to_hq",
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +145,8 @@ class Consent:
 
 @dataclass(frozen=True)
 class IdentifyingDetails:
-    """Kept apart from the pseudonym; optional; never printed in briefs."""
+    """Kept apart from the pseudonym; optional; never sealed (the seal holds a salted hash) and
+    sent to HQ only when consent allows it and the monitor chose to."""
 
     full_name: str = ""
     contact: str = ""
@@ -142,6 +169,23 @@ class Witness:
     risk_notes: str = ""
     created_at: str = ""
     updated_at: str = ""
+    # Per-witness random salt (hex) of the sealed commitment to the identifying details: without
+    # it, a phone number could be recovered from its hash by trying them all.
+    identity_salt: str = ""
+    # The monitor's choice to send the identifying details to HQ (only effective with consent).
+    send_identity: bool = False
+
+    @property
+    def identity_may_travel(self) -> bool:
+        """Consent allows the identity at HQ, the monitor chose to send it, and there is one."""
+        c = self.consent
+        return (
+            self.send_identity
+            and self.identifying is not None
+            and c is not None
+            and c.given
+            and c.scope.identity_to_hq
+        )
 
     def with_changes(self, **changes: Any) -> Witness:
         return replace(self, **changes)
@@ -185,8 +229,11 @@ class Report:
     perpetrators: tuple[str, ...] = ()
     people_affected: int | None = None
     narrative: str = ""
+    # Notes for HQ: sealed and sent with the report (what "monitor notes" always were).
     monitor_notes: str = ""
     language: str = "en"
+    # Private notes: kept on this laptop only; never sealed, never in a bundle.
+    private_notes: str = ""
     witness_ids: tuple[WitnessId, ...] = ()
     version: int = 1
     amends: ReportId | None = None

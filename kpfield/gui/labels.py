@@ -65,6 +65,13 @@ ROLE = {
     WitnessRole.OFFICIAL: N_("Official"),
     WitnessRole.OTHER: N_("Other role"),
 }
+SCOPE = {
+    "coalition_use": N_("use this testimony in its own work"),
+    "share_with_kp": N_("share it with Kimberley Process bodies"),
+    "publish_anonymised": N_("publish it with names and places removed"),
+    "recontact": N_("contact them again"),
+    "identity_to_hq": N_("keep their name and how to reach them at HQ"),
+}
 FIELD = {
     "title": N_("Title"),
     "incident.date": N_("Date of the incident"),
@@ -77,7 +84,8 @@ FIELD = {
     "place.coordinates.lat_micro": N_("Latitude"),
     "place.coordinates.lon_micro": N_("Longitude"),
     "place.coordinates.source": N_("Where the position came from"),
-    "monitor_notes": N_("My notes"),
+    "monitor_notes": N_("Notes for HQ"),
+    "private_notes": N_("Private notes"),
 }
 PROBLEM = {
     "is required": N_("is required"),
@@ -88,6 +96,9 @@ PROBLEM = {
         "declined consent: remove them from this report"
     ),
     "the date consent was given is missing": N_("the date consent was given is missing"),
+    "consent is given but nothing is ticked: tick what the witness agreed to": N_(
+        "consent is given but nothing is ticked: tick what the witness agreed to"
+    ),
     # Rules the document parser applies at seal (drafts are saved as typed).
     "must be a two-letter ISO 3166 code in capitals, like SL or CD": N_(
         "must be a two-letter country code, like SL or CD"
@@ -106,6 +117,7 @@ CUSTODY_EVENT = {
     "receipt": N_("Receipt from the relay"),
     "acknowledged": N_("Received by HQ"),
     "purged": N_("Content removed after delivery"),
+    "consent_withdrawn": N_("A witness withdrew consent"),
     "deleted": N_("Draft deleted"),
 }
 

@@ -6,6 +6,7 @@ on the store thread, so a lock or close queued after a flush always runs after t
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from datetime import datetime
 
@@ -100,8 +101,11 @@ class ReportEditor(QWidget):
         self.tabs.addTab(self.witnesses, _("Witnesses"))
         self.photos = PhotoPanel(ctx)
         self.tabs.addTab(self.photos, _("Photos"))
-        self.notes = self._text("notesEdit", _("Your own notes: sources checked, follow-up…"))
-        self.tabs.addTab(self.notes, _("My notes"))
+        self.notes = self._text("notesEdit", _("Sources checked, follow-up, context for HQ…"))
+        self.private_notes = self._text(
+            "privateNotesEdit", _("Reminders for yourself: never sealed, never sent")
+        )
+        self.tabs.addTab(self._notes_tab(), _("Notes"))
         v.addWidget(self.tabs, 1)
 
         self.timer = QTimer(self)
@@ -111,6 +115,7 @@ class ReportEditor(QWidget):
         self.incident.edited.connect(self._edited)
         self.narrative.textChanged.connect(self._edited)
         self.notes.textChanged.connect(self._edited)
+        self.private_notes.textChanged.connect(self._edited)
         self.witnesses.report_changed.connect(self._witnesses_changed)
         self.photos.changed.connect(lambda: self.saved.emit(self.report))
         self.seal_button.clicked.connect(self._request_seal)
@@ -119,6 +124,35 @@ class ReportEditor(QWidget):
         self.delete_button.clicked.connect(lambda: self._emit_id(self.delete_requested))
         ctx.runner.changed.connect(self._changes)
         self.show_report(None)
+
+    def _notes_tab(self) -> QWidget:
+        """Both kinds of notes, each labelled with where it goes (tested on a real bundle)."""
+        _ = self.ctx.gettext
+        tab = QWidget()
+        box = QVBoxLayout(tab)
+        for title, where, edit, name in (
+            (
+                _("Notes for HQ"),
+                _("Sealed with the report and sent to HQ in the encrypted bundle."),
+                self.notes,
+                "hqNotesLabel",
+            ),
+            (
+                _("Private notes"),
+                _(
+                    "Kept only on this laptop, encrypted. Never sealed, never in a bundle, "
+                    "never sent to HQ."
+                ),
+                self.private_notes,
+                "privateNotesLabel",
+            ),
+        ):
+            label = QLabel(f"<b>{html.escape(title)}</b> — {html.escape(where)}")
+            label.setObjectName(name)
+            label.setWordWrap(True)
+            box.addWidget(label)
+            box.addWidget(edit, 1)
+        return tab
 
     def _text(self, name: str, placeholder: str) -> QPlainTextEdit:
         edit = QPlainTextEdit()
@@ -181,12 +215,14 @@ class ReportEditor(QWidget):
                 self.incident.load(Report(id=ReportId(""), status=ReportStatus.DRAFT))
                 self.narrative.clear()
                 self.notes.clear()
+                self.private_notes.clear()
                 self.witnesses.clear()
                 self.photos.clear()
             else:
                 self.incident.load(report)
                 self.narrative.setPlainText(report.narrative)
                 self.notes.setPlainText(report.monitor_notes)
+                self.private_notes.setPlainText(report.private_notes)
         finally:
             self._loading = False
         self._set_state("idle")
@@ -195,6 +231,7 @@ class ReportEditor(QWidget):
         self.incident.set_read_only(not draft)
         self.narrative.setReadOnly(not draft)
         self.notes.setReadOnly(not draft)
+        self.private_notes.setReadOnly(not draft)
         self.seal_button.setVisible(draft)
         self.delete_button.setVisible(draft)
         self.amend_button.setVisible(report is not None and not draft)
@@ -250,6 +287,7 @@ class ReportEditor(QWidget):
             self.incident.apply_to(report),
             narrative=self.narrative.toPlainText(),
             monitor_notes=self.notes.toPlainText(),
+            private_notes=self.private_notes.toPlainText(),
         )
 
         def save(s: Session) -> Report:

@@ -32,6 +32,7 @@ from kpfield.gui.settings import GuiSettings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
 from kpfield.gui.transfer_dialog import export_dialog
 from kpfield.gui.wipe_dialog import WipeDialog
+from kpfield.gui.withdraw_dialog import WithdrawConsentDialog
 from kpfield.gui.witness_dialog import WitnessDialog
 from kpfield.i18n import LANGUAGES
 from kpfield.paths import resources_dir
@@ -297,6 +298,21 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     settle(window)
     shots.save(with_dialog(window, export), "export-without-profile")
     export.reject()
+    # Added last so the numbers of the shots above stay as they were.
+    ws.editor.tabs.setCurrentIndex(4)
+    settle(window)
+    shots.save(window.grab(), "report-notes")
+    ws.editor.tabs.setCurrentIndex(2)
+    ws.editor.witnesses.list.setCurrentRow(0)
+    ws.editor.witnesses.open_selected()
+    witness = open_dialog(window, WitnessDialog)
+    if not isinstance(witness, WitnessDialog):
+        raise RuntimeError("no witness dialog")
+    witness.withdraw_button.click()
+    withdraw = open_dialog(window, WithdrawConsentDialog)
+    shots.save(with_dialog(window, withdraw), "withdraw-consent")
+    withdraw.reject()
+    witness.reject()
     window.lock()
     settle(window)
     window.close()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,9 @@ from kpfield.domain.models import (
     WitnessRole,
 )
 from kpfield.gui.context import AppContext
-from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE
+from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE, SCOPE
+from kpfield.gui.tasks import user_message
+from kpfield.gui.withdraw_dialog import WithdrawConsentDialog
 
 CONSENT_UNKNOWN, CONSENT_GIVEN, CONSENT_DECLINED = 0, 1, 2
 
@@ -80,23 +83,30 @@ class WitnessDialog(QDialog):
         self.risk = QPlainTextEdit()
         self.risk.setObjectName("riskEdit")
         self.risk.setPlaceholderText(_("Risks to this person, and how to keep them safe"))
-        self.risk.setMaximumHeight(110)
+        self.risk.setMaximumHeight(90)
         self.risk.setMinimumHeight(70)
         pf.addRow(_("Risk notes"), self.risk)
         grid.addWidget(profile, 0, 0)
 
         ident = QGroupBox(_("Identifying details — sensitive"))
         ident.setObjectName("identifyingBox")
-        idf = QFormLayout(ident)
+        # A box layout, not a form: form rows do not grow for word-wrapped labels (the French
+        # text was cut off at 1366×768).
+        ibox = QVBoxLayout(ident)
+        idf = QFormLayout()
+        idf.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Each sentence here is checked against a decrypted bundle in tests/bundle and tests/gui.
         warning = QLabel(
             _(
                 "Optional. Only fill these in if you must be able to find this person again. "
-                "They stay in this vault and are never printed in briefs."
+                "They are kept encrypted on this laptop. The sealed report never contains them: "
+                "it holds only a code computed from them, which cannot be turned back into them."
             )
         )
         warning.setWordWrap(True)
         warning.setObjectName("identifyingWarning")
-        idf.addRow(warning)
+        ibox.addWidget(warning)
+        ibox.addLayout(idf)
         self.full_name = QLineEdit()
         self.full_name.setObjectName("fullNameEdit")
         self.contact = QLineEdit()
@@ -107,6 +117,13 @@ class WitnessDialog(QDialog):
         idf.addRow(_("How to reach them"), self.contact)
         idf.addRow(_("Address"), self.address)
         idf.addRow(_("Notes"), self.ident_notes)
+        self.send_identity = QCheckBox(_("Send these details to HQ"))
+        self.send_identity.setObjectName("sendIdentity")
+
+        self.identity_where = QLabel()
+        self.identity_where.setObjectName("identityWhere")
+        self.identity_where.setWordWrap(True)
+
         grid.addWidget(ident, 1, 0)
 
         consent = QGroupBox(_("Informed consent"))
@@ -140,8 +157,22 @@ class WitnessDialog(QDialog):
         self.scope_publish.setObjectName("scopePublish")
         self.scope_recontact = QCheckBox(_("contact them again"))
         self.scope_recontact.setObjectName("scopeRecontact")
-        for box in (self.scope_coalition, self.scope_kp, self.scope_publish, self.scope_recontact):
+        self.scope_identity = QCheckBox(_(SCOPE["identity_to_hq"]))
+        self.scope_identity.setObjectName("scopeIdentity")
+        for box in self._scope_boxes():
             cv.addWidget(box)
+            box.toggled.connect(lambda _c: self._update_consent_enabled())
+        # Sending the identity sits under the permission that allows it, where both are seen.
+        send_row = QVBoxLayout()
+        send_row.setContentsMargins(24, 0, 0, 0)
+        send_row.addWidget(self.send_identity)
+        send_row.addWidget(self.identity_where)
+        cv.addLayout(send_row)
+        self.send_identity.toggled.connect(lambda _c: self._update_consent_enabled())
+        self.withdraw_button = QPushButton(_("Withdraw consent…"))
+        self.withdraw_button.setObjectName("withdrawConsent")
+        self.withdraw_button.clicked.connect(self._withdraw)
+        cv.addWidget(self.withdraw_button)
         self.consent_notes = QLineEdit()
         self.consent_notes.setPlaceholderText(_("Anything the witness asked for"))
         cv.addWidget(self.consent_notes)
@@ -169,6 +200,15 @@ class WitnessDialog(QDialog):
                 elif isinstance(w, QCheckBox | QRadioButton | QComboBox):
                     w.setEnabled(False)
         self.pseudonym.setFocus()
+
+    def _scope_boxes(self) -> tuple[QCheckBox, ...]:
+        return (
+            self.scope_coalition,
+            self.scope_kp,
+            self.scope_publish,
+            self.scope_recontact,
+            self.scope_identity,
+        )
 
     def _combo(self, labels: Mapping[Any, str], name: str) -> QComboBox:
         combo = QComboBox()
@@ -209,7 +249,9 @@ class WitnessDialog(QDialog):
             self.scope_kp.setChecked(c.scope.share_with_kp)
             self.scope_publish.setChecked(c.scope.publish_anonymised)
             self.scope_recontact.setChecked(c.scope.recontact)
+            self.scope_identity.setChecked(c.scope.identity_to_hq)
             self.consent_notes.setText(c.notes)
+        self.send_identity.setChecked(w.send_identity)
         self._update_consent_enabled()
 
     def _update_consent_enabled(self) -> None:
@@ -217,8 +259,22 @@ class WitnessDialog(QDialog):
         recorded = self.consent_group.checkedId() != CONSENT_UNKNOWN
         for w in (self.method, self.consent_date, self.consent_notes):
             w.setEnabled(recorded)
-        for box in (self.scope_coalition, self.scope_kp, self.scope_publish, self.scope_recontact):
-            box.setEnabled(given)
+        for box in self._scope_boxes():
+            box.setEnabled(given and not self.read_only)
+        allowed = given and self.scope_identity.isChecked()
+        self.send_identity.setEnabled(allowed and not self.read_only)
+        _ = self.ctx.gettext
+        if allowed and self.send_identity.isChecked():
+            where = _(
+                "These details go to HQ inside the encrypted bundle, as a separate file HQ can "
+                "delete, with the next export of a report sealed with them."
+            )
+        else:
+            where = _("These details stay on this laptop only: no bundle carries them.")
+        self.identity_where.setText(where)
+        o = self.original
+        # Also on a sealed report's (read-only) witness: withdrawal changes no seal.
+        self.withdraw_button.setVisible(bool(o and o.id and o.consent and o.consent.given))
 
     def witness(self) -> Witness:
         """The witness as filled in (id blank for a new one; the service assigns it)."""
@@ -235,6 +291,7 @@ class WitnessDialog(QDialog):
                     share_with_kp=given and self.scope_kp.isChecked(),
                     publish_anonymised=given and self.scope_publish.isChecked(),
                     recontact=given and self.scope_recontact.isChecked(),
+                    identity_to_hq=given and self.scope_identity.isChecked(),
                 ),
                 notes=self.consent_notes.text().strip(),
             )
@@ -254,6 +311,7 @@ class WitnessDialog(QDialog):
             risk_notes=self.risk.toPlainText(),
             identifying=None if identifying.is_empty() else identifying,
             consent=consent,
+            send_identity=self.send_identity.isEnabled() and self.send_identity.isChecked(),
         )
 
     def done(self, result: int) -> None:
@@ -309,6 +367,29 @@ class WitnessDialog(QDialog):
             or self.consent_group.checkedId() != CONSENT_UNKNOWN
             or self.original is not None
         )
+
+    def _withdraw(self) -> None:
+        """Record the withdrawal through the service, then close without saving what is shown
+        (saving would put back the identity the withdrawal erased)."""
+        w = self.original
+        if w is None:
+            return
+        dialog = WithdrawConsentDialog(self.ctx, w, parent=self)
+        dialog.accepted.connect(lambda: self._record_withdrawal(w.id, dialog))
+        dialog.open()  # window-modal, not a nested event loop: the GUI thread keeps painting
+
+    def _record_withdrawal(self, wid: WitnessId, dialog: WithdrawConsentDialog) -> None:
+        scopes, on = dialog.scopes(), dialog.withdrawn_on()
+        self.withdraw_button.setEnabled(False)
+        op = self.ctx.runner.call(
+            lambda s: s.field().witnesses.withdraw_consent(wid, scopes, withdrawn_on=on)
+        )
+        op.success(lambda _r: self.reject())
+        op.failure(self._withdraw_failed)
+
+    def _withdraw_failed(self, exc: BaseException) -> None:
+        self.withdraw_button.setEnabled(True)
+        self.error.setText(user_message(exc, self.ctx.gettext))
 
     def _accept(self) -> None:
         _ = self.ctx.gettext

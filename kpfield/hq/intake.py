@@ -20,6 +20,7 @@ from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.devices import find_device
+from kpfield.hq.witnesses import apply_witness_members
 from kpfield.vault.blobs import BlobStore, StoredBlob
 from kpfield.vault.db import transaction
 from kpfield.vault.hq_store import AttachmentRow, BundleRow, HqStore, ReportRow
@@ -322,6 +323,7 @@ def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
                 store.add_attachment(
                     AttachmentRow(a.id, rep.entry.id, a.sha256, a.size, blob.name, blob.key)
                 )
+        apply_witness_members(vault.conn, bundle, at)
     sink.discard(keep)
     return len(new_reports)
 

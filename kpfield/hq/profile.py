@@ -8,7 +8,7 @@ from typing import Any
 from kpfield.errors import N_, UsageError
 from kpfield.hq import keys as hq_keys
 from kpfield.paths import resources_dir
-from kpfield.protocol.profile import DEFAULT_POLICY, build_profile
+from kpfield.protocol.profile import DEFAULT_POLICY, build_profile, valid_relay_url
 from kpfield.vault.db import transaction
 from kpfield.vault.vault import Vault
 
@@ -37,7 +37,15 @@ def export_profile(
         if not 1 <= idle_lock_minutes <= MAX_IDLE_LOCK_MINUTES:
             raise UsageError(N_("The idle lock must be between 1 and 1440 minutes."))
         policy["idle_lock_minutes"] = idle_lock_minutes
-    url = vault.meta("hq_relay_url") if relay_url is None else relay_url
+    url = vault.meta("hq_relay_url") if relay_url is None else relay_url.strip()
+    if not valid_relay_url(url):
+        raise UsageError(
+            N_(
+                "The relay URL must start with http:// or https:// and name a host"
+                " (no password, no #fragment): {url}"
+            ),
+            url=url[:200],
+        )
     serial = int(vault.meta("hq_profile_serial", "0")) + 1
     raw_taxonomy = vault.meta("taxonomy_json")
     data = build_profile(
@@ -51,6 +59,8 @@ def export_profile(
     )
     with transaction(vault.conn):
         vault.set_meta("hq_profile_serial", str(serial))
+        # Kept so that `kpfield pull` can hand the latest profile to devices through the relay.
+        vault.set_meta("hq_profile_file", data.decode("utf-8"))
         vault.set_meta("hq_policy_json", json.dumps(policy, sort_keys=True))
         vault.set_meta("hq_relay_url", url)
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from kpfield.crypto import age, keys, minisign
 from kpfield.domain.taxonomy import Taxonomy
@@ -18,6 +19,29 @@ from kpfield.protocol.signed import Signer, parse_document, sign_document
 FORMAT = "kpfield.profile/1"
 MAX_PROFILE_BYTES = 1 << 20
 DEFAULT_POLICY: dict[str, Any] = {"idle_lock_minutes": 10, "purge_after_acknowledgement": False}
+
+
+MAX_RELAY_URL = 2048
+
+
+def valid_relay_url(url: str) -> bool:
+    """http(s), a host, no credentials or fragment (a profile may also carry no relay: "")."""
+    if url == "":
+        return True
+    if len(url) > MAX_RELAY_URL or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and parts.password is None
+        and not parts.fragment
+    )
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,7 @@ def _check(doc: dict[str, Any]) -> minisign.MinisignPublicKey:
         raise ValueError
     if not isinstance(doc["policy"].get("purge_after_acknowledgement"), bool):
         raise ValueError
-    if not isinstance(doc["relay_url"], str):
+    if not isinstance(doc["relay_url"], str) or not valid_relay_url(doc["relay_url"]):
         raise ValueError
     Taxonomy.from_json(doc["taxonomy"])
     return pub

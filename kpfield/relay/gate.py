@@ -22,6 +22,7 @@ from kpfield.relay.storage import RelayStorage
 log = logging.getLogger(__name__)
 SERVER_TIME = "kpfield-server-time"
 _OVERRIDABLE = {"PATCH", "DELETE", "HEAD"}
+_EITHER_ROLE = {"/v1/relay"}
 _EMPTY_SHA256 = hashlib.sha256(b"").digest()
 
 
@@ -139,7 +140,10 @@ class Gate:
     async def _authenticate(self, scope: Scope, headers: dict[str, str]) -> Caller:
         state = self.state
         parsed = httpsig.parse(headers)
-        role = "hq" if scope["path"].startswith("/v1/hq/") else "device"
+        # HQ reads the relay's identity too (to pin its receipt key), so /v1/relay takes either.
+        hq_path = scope["path"].startswith("/v1/hq/")
+        either = scope["path"] in _EITHER_ROLE and parsed.keyid == state.identity.hq.key_id_hex
+        role = "hq" if hq_path or either else "device"
         entry = None
         if role == "hq":
             if parsed.keyid != state.identity.hq.key_id_hex:

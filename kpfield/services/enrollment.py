@@ -6,6 +6,7 @@ from kpfield.custody.seal import device_age_identity, device_signer
 from kpfield.domain.jobs import Changes
 from kpfield.hq import devices
 from kpfield.hq.devices import Device
+from kpfield.protocol.device_list import DeviceEntry, entry
 from kpfield.protocol.enrollment import EnrollRequest, build_request, parse_request
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.hq_store import HqStore
@@ -54,6 +55,14 @@ class DeviceService:
 
     def enrolled(self) -> list[Device]:
         return devices.list_devices(self._vault)
+
+    def device_list_entries(self) -> list[DeviceEntry]:
+        """Every enrolled device as the relay's device list names it (revoked ones marked)."""
+        return [entry(d.public_key, d.revoked_at) for d in self.enrolled()]
+
+    def age_recipient(self, device_id: str) -> str | None:
+        dev = self.find(device_id)
+        return None if dev is None or dev.device_id != device_id else dev.age_recipient
 
     def gaps(self) -> dict[str, list[int]]:
         """Missing bundle numbers per device."""

@@ -24,6 +24,7 @@ from kpfield.bundle.writer import (
     BundleKeys,
     BundleState,
     ReportSource,
+    WitnessExtras,
     WrittenBundle,
     archive_size_for,
     ciphertext_size,
@@ -37,10 +38,12 @@ from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, BundleError, UsageError
 from kpfield.services.clock import Clock, iso
 from kpfield.services.profiles import FieldProfileService
+from kpfield.services.witness_export import identities_for
 from kpfield.vault.db import transaction
 from kpfield.vault.outbox_store import OutboxStore, SentBundle
 from kpfield.vault.records import RecordStore
 from kpfield.vault.vault import Vault
+from kpfield.vault.witness_store import WitnessStore
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +185,17 @@ class ExportService:
             raise UsageError(N_("The bundle size limit must be at least 1 MiB."))
         rids = self.pending(again=again)
         result = ExportResult()
-        if not rids:
+        # Withdrawal notices travel in the next bundle even when no report is waiting.
+        notices = [(n.notice_id, n.notice) for n in WitnessStore(self._vault.conn).pending()]
+        if not rids and not notices:
             return result
         sources = [self._source(rid) for rid in rids]
         custody_rows = CustodyLog(self._vault.conn).raw_entries()
         # Each bundle's custody log grows by one "exported" entry per report already written.
         custody_budget = len(custody_text(custody_rows)) + 400 * (len(sources) + 8)
-        groups = plan_bundles(sources, custody_budget, len(profile.recipients), max_bundle_bytes)
+        groups = plan_bundles(
+            sources, custody_budget, len(profile.recipients), max_bundle_bytes
+        ) or [[]]
         keys = BundleKeys(
             device_key=self._vault.device_key,
             device_name=self._vault.meta("device_name"),
@@ -197,11 +204,15 @@ class ExportService:
         )
         total = sum(r.payload_size for r in sources) or 1
         done_before = 0
-        for group in groups:
+        for i, group in enumerate(groups):
             raise_if_cancelled(cancel)
             group_size = sum(r.payload_size for r in group)
             step = scaled(progress, done_before, group_size, total)
-            result.bundles.append(self._export_one(sink, keys, group, step, cancel))
+            extras = WitnessExtras(
+                identities=tuple(identities_for(self._vault, group)),
+                withdrawals=tuple(notices) if i == 0 else (),
+            )
+            result.bundles.append(self._export_one(sink, keys, group, step, cancel, extras=extras))
             done_before += group_size
         return result
 
@@ -227,6 +238,8 @@ class ExportService:
         group: list[ReportSource],
         progress: Progress,
         cancel: CancelCheck | None,
+        *,
+        extras: WitnessExtras,
     ) -> ExportedBundle:
         outbox = OutboxStore(self._vault.conn)
         state = BundleState(
@@ -239,12 +252,19 @@ class ExportService:
 
         def write(fh: BinaryIO) -> WrittenBundle:
             return write_bundle(
-                fh, keys, state, group, created_at=created, progress=progress, cancel=cancel
+                fh,
+                keys,
+                state,
+                group,
+                created_at=created,
+                progress=progress,
+                cancel=cancel,
+                extras=extras,
             )
 
         path, written = sink.put(write)
         try:
-            self._record(state, group, written)
+            self._record(state, group, written, [n for n, _ in extras.withdrawals])
         except BaseException as exc:
             # The bundle is in the sink but not recorded: remove it, or HQ would import it and
             # then refuse the retry, which reuses its sequence number with different content.
@@ -264,7 +284,11 @@ class ExportService:
         )
 
     def _record(
-        self, state: BundleState, group: list[ReportSource], written: WrittenBundle
+        self,
+        state: BundleState,
+        group: list[ReportSource],
+        written: WrittenBundle,
+        notices: list[str],
     ) -> None:
         now = iso(self._clock.now())
         store = RecordStore(self._vault.conn)
@@ -281,6 +305,7 @@ class ExportService:
                     report_ids=tuple(r.id for r in group),
                 )
             )
+            WitnessStore(self._vault.conn).mark_sent(notices, state.sequence)
             for r in group:
                 if store.get_report(r.id).status is ReportStatus.SEALED:
                     store.set_status(ReportId(r.id), ReportStatus.EXPORTED, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpfield.hq import keys as hq_keys
+from kpfield.protocol.hq_public import HqPublic
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.vault import Vault
 
@@ -33,6 +34,11 @@ class HqKeyService:
             recipients=hq_keys.recipients(self._vault),
             identities_held=len(hq_keys.identities(self._vault)),
         )
+
+    def public_file(self) -> bytes:
+        """The HQ public file (signing key and recipients, nothing secret) for ``relay init``."""
+        signer = hq_keys.hq_signer(self._vault)
+        return HqPublic(signer.public, tuple(hq_keys.recipients(self._vault))).to_bytes()
 
     def identity_file(self, which: str) -> str:
         """An identity file the reference ``age`` accepts (SECRET)."""

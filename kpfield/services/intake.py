@@ -112,6 +112,20 @@ class IntakeService:
         result.gaps = HqStore(self._vault.conn).gaps()
         return result
 
+    def import_file(self, path: Path, *, label: str) -> intake.BundleOutcome:
+        """Import one downloaded bundle file (ciphertext), exactly as a bundle on a stick."""
+        return intake.import_file(self._vault, path, at=self._now(), label=label)
+
+    def manifest_of(self, outcome: intake.BundleOutcome) -> str | None:
+        """The manifest hash of an imported or already-held bundle (None for a rejected one)."""
+        if outcome.status == REJECTED:
+            return None
+        return outcome.manifest_sha256 or self._manifest_for(outcome)
+
+    def receipt_for(self, manifest_sha256: str) -> bytes:
+        """HQ's signed receipt for an imported bundle, encrypted for the device that sent it."""
+        return make_receipt(self._vault, manifest_sha256, self._now())
+
     def _manifest_for(self, outcome: intake.BundleOutcome) -> str:
         assert outcome.device_id is not None  # noqa: S101 - set on every duplicate
         assert outcome.sequence is not None  # noqa: S101

@@ -22,6 +22,7 @@ from kpfield.domain.document import (
     report_doc,
     report_from_fields,
 )
+from kpfield.domain.identity import new_salt
 from kpfield.domain.ids import (
     AttachmentId,
     ReportId,
@@ -63,6 +64,13 @@ class ReportView:
     report: Report
     witnesses: list[Witness]
     attachments: list[Attachment]
+
+
+def with_salt(w: Witness) -> Witness:
+    """The witness with an identity salt if it has identifying details (kept once made)."""
+    if w.identifying is not None and not w.identity_salt:
+        return replace(w, identity_salt=new_salt())
+    return w
 
 
 class ReportService:
@@ -118,18 +126,23 @@ class ReportService:
             wid, created = existing.id, existing.created_at
         else:
             wid, created = new_witness_id(), now
+        salt = self.store.get_witness(wid).identity_salt if w.id is not None else ""
         self.store.save_witness(
-            Witness(
-                id=wid,
-                pseudonym=w.pseudonym,
-                age_group=w.age_group,
-                gender=w.gender,
-                role=w.role,
-                identifying=w.identifying,
-                consent=w.consent,
-                risk_notes=w.risk_notes,
-                created_at=created,
-                updated_at=now,
+            with_salt(
+                Witness(
+                    id=wid,
+                    pseudonym=w.pseudonym,
+                    age_group=w.age_group,
+                    gender=w.gender,
+                    role=w.role,
+                    identifying=w.identifying,
+                    consent=w.consent,
+                    risk_notes=w.risk_notes,
+                    created_at=created,
+                    updated_at=now,
+                    identity_salt=salt,
+                    send_identity=w.send_identity,
+                )
             )
         )
         return wid
@@ -140,7 +153,7 @@ class ReportService:
         A draft is stored as typed, even half-finished (a one-letter country, a date a wrong clock
         calls future): refusing a save would lose words. The document rules are enforced at seal.
         """
-        for name in ("title", "narrative", "monitor_notes"):
+        for name in ("title", "narrative", "monitor_notes", "private_notes"):
             value = getattr(report, name)
             if "\x00" in value:
                 report = replace(report, **{name: value.replace("\x00", "")})
@@ -202,7 +215,10 @@ class ReportService:
             doc["status"] = report.status.value
             return doc
         v = self.view(rid)
-        return report_doc(v.report, v.witnesses, v.attachments)
+        doc = report_doc(v.report, v.witnesses, v.attachments)
+        # Shown on this laptop only (and read back by ``report new``); never sealed or sent.
+        doc["private_notes"] = v.report.private_notes
+        return doc
 
     def list_reports(
         self, *, status: ReportStatus | None = None, category: str | None = None
@@ -240,11 +256,17 @@ class ReportService:
                 N_("The witness needs a pseudonym."), [("pseudonym", "is required")]
             )
         now = self._now()
-        w = replace(
-            witness,
-            id=witness.id or new_witness_id(),
-            created_at=witness.created_at or now,
-            updated_at=now,
+        salt = witness.identity_salt
+        if witness.id and not salt:
+            salt = self.store.get_witness(witness.id).identity_salt
+        w = with_salt(
+            replace(
+                witness,
+                id=witness.id or new_witness_id(),
+                created_at=witness.created_at or now,
+                updated_at=now,
+                identity_salt=salt,
+            )
         )
         with transaction(self.vault.conn):
             self.store.save_witness(w)
@@ -451,12 +473,17 @@ class ReportService:
                 )
         now = self._now()
         sealed = replace(v.report, status=ReportStatus.SEALED, sealed_at=now, updated_at=now)
-        doc = report_doc(sealed, v.witnesses, v.attachments)
+        # Witnesses stored before salts existed get theirs now: the seal commits to a salted hash.
+        witnesses = [with_salt(w) for w in v.witnesses]
+        doc = report_doc(sealed, witnesses, v.attachments, sealed=True)
         doc["device"] = self.device_info()
         data = canonical_json(doc)
         digest = sha256_hex(data)
         signature = seal_signature(self.vault, data, report_id=sealed.id, version=sealed.version)
         with transaction(self.vault.conn):
+            for before, after in zip(v.witnesses, witnesses, strict=True):
+                if after.identity_salt != before.identity_salt:
+                    self.store.save_witness(after)
             self.store.set_sealed(sealed.id, now, data, digest, signature)
             self.custody.append(
                 "sealed", sealed.id, now, {"version": sealed.version, "sha256": digest}

@@ -66,6 +66,27 @@ class AttachmentRow:
     blob_key: bytes
 
 
+@dataclass(frozen=True)
+class InboxRow:
+    """A bundle HQ saw on a relay (``hq_relay_inbox``)."""
+
+    bundle_id: str
+    relay_url: str
+    device_id: str
+    sequence: int
+    cursor: int
+    outcome: str
+    reason: str
+    manifest_sha256: str | None
+    seen_at: str
+    receipt_posted_at: str | None
+
+
+_INBOX_COLS = (
+    "bundle_id, relay_url, device_id, sequence, cursor, outcome, reason, manifest_sha256,"
+    " seen_at, receipt_posted_at"
+)
+
 _DEVICE_COLS = "device_id, name, fingerprint, public_key, age_recipient, enrolled_at, revoked_at"
 _HEX_PREFIX = re.compile(r"[0-9a-f]{4,16}")
 
@@ -289,3 +310,42 @@ class HqStore:
 
     def blob_names(self) -> set[str]:
         return {str(r[0]) for r in self.conn.execute("SELECT blob_name FROM hq_attachments")}
+
+    # ------------------------------------------------------------------ the relay inbox
+    def inbox(self, bundle_id: str) -> InboxRow | None:
+        row = self.conn.execute(
+            f"SELECT {_INBOX_COLS} FROM hq_relay_inbox WHERE bundle_id = ?",  # noqa: S608
+            (bundle_id,),
+        ).fetchone()
+        return None if row is None else InboxRow(*row)
+
+    def add_inbox(self, r: InboxRow) -> None:
+        self.conn.execute(
+            f"INSERT INTO hq_relay_inbox({_INBOX_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+            (
+                r.bundle_id,
+                r.relay_url,
+                r.device_id,
+                r.sequence,
+                r.cursor,
+                r.outcome,
+                r.reason,
+                r.manifest_sha256,
+                r.seen_at,
+                r.receipt_posted_at,
+            ),
+        )
+
+    def receipts_to_post(self, relay_url: str) -> list[InboxRow]:
+        """Imported (or already held) bundles whose receipt is not on the relay yet."""
+        rows = self.conn.execute(
+            f"SELECT {_INBOX_COLS} FROM hq_relay_inbox WHERE relay_url = ?"  # noqa: S608
+            " AND receipt_posted_at IS NULL AND manifest_sha256 IS NOT NULL ORDER BY cursor",
+            (relay_url,),
+        ).fetchall()
+        return [InboxRow(*r) for r in rows]
+
+    def receipt_posted(self, bundle_id: str, at: str) -> None:
+        self.conn.execute(
+            "UPDATE hq_relay_inbox SET receipt_posted_at = ? WHERE bundle_id = ?", (at, bundle_id)
+        )

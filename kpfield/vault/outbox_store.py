@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kpfield.vault.db import Connection
 
@@ -25,6 +26,44 @@ class SentBundle:
     size: int
     created_at: str
     report_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A bundle in the sync outbox and how far its delivery got (``uploads_out``)."""
+
+    ciphertext_sha256: str
+    sequence: int
+    size: int
+    status: str  # pending | delivered | acknowledged
+    attempts: int
+    last_error: str | None
+    last_attempt_at: str | None
+    relay_url: str | None
+    relay_receipt: bytes | None
+    delivered_at: str | None
+
+
+PENDING, DELIVERED, ACKNOWLEDGED = "pending", "delivered", "acknowledged"
+_UPLOAD_COLS = (
+    "ciphertext_sha256, sequence, size, status, attempts, last_error, last_attempt_at,"
+    " relay_url, relay_receipt, delivered_at"
+)
+
+
+def _upload(r: Any) -> Upload:
+    return Upload(
+        str(r[0]),
+        int(r[1]),
+        int(r[2]),
+        str(r[3]),
+        int(r[4]),
+        r[5],
+        r[6],
+        r[7],
+        None if r[8] is None else bytes(r[8]),
+        r[9],
+    )
 
 
 @dataclass(frozen=True)
@@ -153,3 +192,66 @@ class OutboxStore:
             "SELECT status, seal_sha256, purged_at FROM reports WHERE id = ?", (report_id,)
         ).fetchone()
         return None if row is None else (str(row[0]), row[1], row[2])
+
+    # ------------------------------------------------------------------ sync uploads
+    def track_upload(self, ciphertext_sha256: str, sequence: int, size: int) -> bool:
+        """Start tracking an outbox bundle's delivery (True if it was not tracked yet)."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO uploads_out(ciphertext_sha256, sequence, size) VALUES (?,?,?)",
+            (ciphertext_sha256, sequence, size),
+        )
+        return bool(cur.rowcount)
+
+    def upload(self, ciphertext_sha256: str) -> Upload | None:
+        row = self.conn.execute(
+            f"SELECT {_UPLOAD_COLS} FROM uploads_out WHERE ciphertext_sha256 = ?",  # noqa: S608
+            (ciphertext_sha256,),
+        ).fetchone()
+        return None if row is None else _upload(row)
+
+    def uploads(self, status: str | None = None) -> list[Upload]:
+        """Tracked uploads in sequence order (all, or those in ``status``)."""
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        rows = self.conn.execute(
+            f"SELECT {_UPLOAD_COLS} FROM uploads_out {where} ORDER BY sequence",  # noqa: S608
+            params,
+        ).fetchall()
+        return [_upload(r) for r in rows]
+
+    def upload_failed(self, ciphertext_sha256: str, error: str, at: str) -> None:
+        """One more attempt that did not deliver, with its reason (ids and words, no content)."""
+        self.conn.execute(
+            "UPDATE uploads_out SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?"
+            " WHERE ciphertext_sha256 = ? AND status = 'pending'",
+            (error[:500], at, ciphertext_sha256),
+        )
+
+    def upload_delivered(
+        self, ciphertext_sha256: str, relay_url: str, receipt: bytes, at: str
+    ) -> bool:
+        """Mark delivered with its verified relay receipt (True only the first time)."""
+        cur = self.conn.execute(
+            "UPDATE uploads_out SET status = 'delivered', relay_url = ?, relay_receipt = ?,"
+            " delivered_at = ?, attempts = attempts + 1, last_error = NULL, last_attempt_at = ?"
+            " WHERE ciphertext_sha256 = ? AND status = 'pending'",
+            (relay_url, receipt, at, at, ciphertext_sha256),
+        )
+        return bool(cur.rowcount)
+
+    def upload_acknowledged(self, ciphertext_sha256: str) -> None:
+        self.conn.execute(
+            "UPDATE uploads_out SET status = 'acknowledged' WHERE ciphertext_sha256 = ?",
+            (ciphertext_sha256,),
+        )
+
+    def upload_resend(self, sequence: int) -> bool:
+        """HQ says it misses bundle ``sequence``: deliver it again (the relay may still hold it)."""
+        cur = self.conn.execute(
+            "UPDATE uploads_out SET status = 'pending' WHERE sequence = ? AND status = 'delivered'",
+            (sequence,),
+        )
+        return bool(cur.rowcount)
+
+    def acknowledged_sequences(self) -> set[int]:
+        """Bundle sequences HQ sent a receipt for."""
+        return {int(r[0]) for r in self.conn.execute("SELECT sequence FROM receipts_in")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kpfield.domain.document import (
@@ -12,11 +12,11 @@ from kpfield.domain.document import (
     WitnessFields,
     consent_doc,
     fields_of,
-    identifying_doc,
     parse_report_document,
     place_doc,
     report_from_fields,
 )
+from kpfield.domain.identity import identifying_doc
 from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
 from kpfield.domain.models import (
     Attachment,
@@ -63,7 +63,9 @@ def _fields_from_json(text: str) -> ReportFields:
     return parse_report_document(raw, lenient=True).report
 
 
-_REPORT_COLS = "id, status, version, amends, doc, created_at, updated_at, sealed_at"
+_REPORT_COLS = (
+    "id, status, version, amends, doc, created_at, updated_at, sealed_at, private_notes"
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,8 @@ class RecordStore:
 
     # ---------------------------------------------------------------- reports
     def _report_from_row(self, row: Any) -> Report:
-        rid, status, version, amends, doc, created, updated, sealed = row
-        f = _fields_from_json(doc)
+        rid, status, version, amends, doc, created, updated, sealed, private = row
+        f = replace(_fields_from_json(doc), private_notes=private)
         wids = tuple(
             WitnessId(r[0])
             for r in self.conn.execute(
@@ -140,7 +142,7 @@ class RecordStore:
     def insert_report(self, report: Report) -> None:
         self.conn.execute(
             "INSERT INTO reports(id, version, amends, status, doc, title, incident_date, country,"
-            " categories, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " categories, created_at, updated_at, private_notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 report.id,
                 report.version,
@@ -153,6 +155,7 @@ class RecordStore:
                 " ".join(report.categories),
                 report.created_at,
                 report.updated_at,
+                report.private_notes,
             ),
         )
         self.set_report_witnesses(report.id, report.witness_ids)
@@ -161,7 +164,7 @@ class RecordStore:
     def update_draft(self, report: Report) -> None:
         cur = self.conn.execute(
             "UPDATE reports SET doc = ?, title = ?, incident_date = ?, country = ?, categories = ?,"
-            " updated_at = ? WHERE id = ? AND status = 'draft'",
+            " updated_at = ?, private_notes = ? WHERE id = ? AND status = 'draft'",
             (
                 _fields_json(fields_of(report)),
                 report.title,
@@ -169,6 +172,7 @@ class RecordStore:
                 report.place.country,
                 " ".join(report.categories),
                 report.updated_at,
+                report.private_notes,
                 report.id,
             ),
         )
@@ -202,7 +206,8 @@ class RecordStore:
         refs = [self.blob_refs(a.id) for a in self.attachments_for(rid)]
         self.conn.execute(
             "UPDATE reports SET doc = ?, sealed_json = NULL, purged_at = ?, title = '',"
-            " incident_date = NULL, country = '', categories = '' WHERE id = ?",
+            " incident_date = NULL, country = '', categories = '', private_notes = ''"
+            " WHERE id = ?",
             (_fields_json(ReportFields()), at, rid),
         )
         self.unindex_report(rid)
@@ -300,7 +305,8 @@ class RecordStore:
                 report.id,
                 report.title,
                 report.narrative,
-                report.monitor_notes,
+                # Both kinds of notes are searchable here: the index never leaves the laptop.
+                " ".join(filter(None, [report.monitor_notes, report.private_notes])),
                 place,
                 pseudonyms,
             ),
@@ -344,6 +350,8 @@ class RecordStore:
     def _witness_from_row(self, row: Any) -> Witness:
         wid, doc, created, updated = row
         raw = json.loads(doc)
+        # The salt is the vault's own field, not part of any document a monitor writes.
+        salt = raw.pop("identity_salt", "")
         wf = parse_report_document(
             {"schema": "kpfield.report/1", "witnesses": [raw]}, lenient=True
         ).witnesses[0]
@@ -358,6 +366,8 @@ class RecordStore:
             risk_notes=wf.risk_notes,
             created_at=created,
             updated_at=updated,
+            identity_salt=salt if isinstance(salt, str) else "",
+            send_identity=wf.send_identity,
         )
 
     def get_witness(self, wid: str) -> Witness:
@@ -500,6 +510,9 @@ def _witness_json(w: Witness | WitnessFields) -> dict[str, Any]:
         doc["consent"] = consent_doc(w.consent)
     if w.identifying is not None:
         doc["identifying"] = identifying_doc(w.identifying)
+    doc["send_identity"] = w.send_identity
+    if isinstance(w, Witness) and w.identity_salt:
+        doc["identity_salt"] = w.identity_salt
     return doc
 
 

@@ -411,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=REPO / "bench-out")
     p.add_argument("--out", type=Path)
     p.add_argument("--no-bundles", action="store_true", help="skip the bundle export/import run")
+    p.add_argument("--no-sync", action="store_true", help="skip the sync-over-bad-links run")
     a = p.parse_args(argv)
     settings = Settings(
         photos=a.photos or (10 if a.quick else 100),
@@ -463,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.bench import bench_bundle
 
         bench_bundle.main(["--write"])
+    if not a.no_sync and not a.quick:
+        from tests.bench import sync
+
+        sync.main(["--write"])
     return 0
 
 

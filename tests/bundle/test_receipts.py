@@ -55,6 +55,7 @@ def test_policy_purge_keeps_hashes_and_receipts(
         _sealed, sha, sig = laptop.reports.store.sealed_record(rid)
         blobs_before = laptop.vault.blobs.names_on_disk()
         assert blobs_before
+        assert laptop.reports.get(rid).private_notes  # the example has private notes
         folder = stick(tmp_path)
         export(laptop, folder)
         hq.hq().intake.import_paths([folder], receipts_dir=folder)
@@ -69,6 +70,10 @@ def test_policy_purge_keeps_hashes_and_receipts(
         assert row[0] == "acknowledged" and row[1] is None
         assert (row[2], row[3]) == (sha, sig) and row[4]
         assert marker not in row[5] + row[6]
+        # Private notes never left the laptop; the purge removes them with the rest.
+        assert conn.execute(
+            "SELECT private_notes FROM reports WHERE id = ?", (rid,)
+        ).fetchone()[0] == ""
         assert conn.execute("SELECT count(*) FROM witnesses").fetchone()[0] == 0
         assert laptop.vault.blobs.names_on_disk() == set()
         atts = conn.execute(

@@ -38,6 +38,9 @@ def test_building_the_parser_imports_no_native_library() -> None:
 def test_every_group_registers_its_commands() -> None:
     names = {"init", "identity", "passphrase", "wipe", "verify", "report", "attach"}
     names |= {"attachment", "gui", "keys", "profile", "enroll", "export", "import", "receipts", "relay"}
+    names |= {"sync", "pull"}
+    names |= {"witness"}
+    names |= {"self-test"}
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) == names
     assert all(callable(getattr(m, "register", None)) for m in cli.GROUPS)

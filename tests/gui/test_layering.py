@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "relay": 7,
     "services": 8,
     "app": 9,
+    # Plays a report's whole way through sessions of both roles; the CLI's self-test runs it.
+    "selftest": 10,
     "gui": 10,
     "cli": 11,
     "__main__": 12,

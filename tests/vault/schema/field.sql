@@ -1,8 +1,11 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 5
+-- user_version 7
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
+
+-- index consent_withdrawals_pending on consent_withdrawals
+CREATE INDEX consent_withdrawals_pending ON consent_withdrawals(sent_in_sequence);
 
 -- index reports_status on reports
 CREATE INDEX reports_status ON reports(status);
@@ -23,6 +26,9 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_bundles_out_2 on bundles_out
+-- (automatic)
+
+-- index sqlite_autoindex_consent_withdrawals_1 on consent_withdrawals
 -- (automatic)
 
 -- index sqlite_autoindex_custody_log_1 on custody_log
@@ -47,6 +53,15 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_secrets_1 on secrets
+-- (automatic)
+
+-- index sqlite_autoindex_sync_relays_1 on sync_relays
+-- (automatic)
+
+-- index sqlite_autoindex_uploads_out_1 on uploads_out
+-- (automatic)
+
+-- index sqlite_autoindex_uploads_out_2 on uploads_out
 -- (automatic)
 
 -- index sqlite_autoindex_witnesses_1 on witnesses
@@ -79,6 +94,17 @@ CREATE TABLE bundles_out (
     size INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     report_ids TEXT NOT NULL
+);
+
+-- table consent_withdrawals on consent_withdrawals
+CREATE TABLE consent_withdrawals (
+    notice_id TEXT PRIMARY KEY,
+    witness_id TEXT NOT NULL,
+    withdrawn_on TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    notice BLOB NOT NULL,
+    sent_in_sequence INTEGER
 );
 
 -- table custody_log on custody_log
@@ -157,10 +183,34 @@ CREATE TABLE reports (
     sealed_json BLOB,
     seal_sha256 TEXT,
     seal_signature TEXT
-, purged_at TEXT);
+, purged_at TEXT, private_notes TEXT NOT NULL DEFAULT '');
 
 -- table secrets on secrets
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+-- table sync_relays on sync_relays
+CREATE TABLE sync_relays (
+    url TEXT PRIMARY KEY,
+    relay_key TEXT NOT NULL,
+    pinned_at TEXT NOT NULL,
+    documents_cursor INTEGER NOT NULL DEFAULT 0,
+    bundles_cursor INTEGER NOT NULL DEFAULT 0
+);
+
+-- table uploads_out on uploads_out
+CREATE TABLE uploads_out (
+    ciphertext_sha256 TEXT PRIMARY KEY,
+    sequence INTEGER NOT NULL UNIQUE REFERENCES bundles_out(sequence),
+    size INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'delivered', 'acknowledged')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_attempt_at TEXT,
+    relay_url TEXT,
+    relay_receipt BLOB,
+    delivered_at TEXT
+);
 
 -- table witnesses on witnesses
 CREATE TABLE witnesses (

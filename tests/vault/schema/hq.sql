@@ -1,8 +1,11 @@
 -- Schema of a fresh hq vault; regenerate: see tests/vault/test_schema.py
--- user_version 5
+-- user_version 7
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
+
+-- index hq_withdrawals_witness on hq_withdrawals
+CREATE INDEX hq_withdrawals_witness ON hq_withdrawals(witness_id);
 
 -- index reports_status on reports
 CREATE INDEX reports_status ON reports(status);
@@ -43,7 +46,22 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- index sqlite_autoindex_hq_devices_2 on hq_devices
 -- (automatic)
 
+-- index sqlite_autoindex_hq_identities_1 on hq_identities
+-- (automatic)
+
+-- index sqlite_autoindex_hq_relay_inbox_1 on hq_relay_inbox
+-- (automatic)
+
 -- index sqlite_autoindex_hq_reports_1 on hq_reports
+-- (automatic)
+
+-- index sqlite_autoindex_hq_withdrawals_1 on hq_withdrawals
+-- (automatic)
+
+-- index sqlite_autoindex_hq_withdrawals_2 on hq_withdrawals
+-- (automatic)
+
+-- index sqlite_autoindex_hq_withdrawn_reports_1 on hq_withdrawn_reports
 -- (automatic)
 
 -- index sqlite_autoindex_meta_1 on meta
@@ -62,6 +80,9 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- (automatic)
 
 -- index sqlite_autoindex_secrets_1 on secrets
+-- (automatic)
+
+-- index sqlite_autoindex_sync_relays_1 on sync_relays
 -- (automatic)
 
 -- index sqlite_autoindex_witnesses_1 on witnesses
@@ -142,6 +163,31 @@ CREATE TABLE hq_devices (
     revoked_at TEXT
 );
 
+-- table hq_identities on hq_identities
+CREATE TABLE hq_identities (
+    witness_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES hq_devices(device_id),
+    salt TEXT NOT NULL,
+    identifying TEXT NOT NULL,
+    identity_sha256 TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+
+-- table hq_relay_inbox on hq_relay_inbox
+CREATE TABLE hq_relay_inbox (
+    bundle_id TEXT PRIMARY KEY,
+    relay_url TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    manifest_sha256 TEXT,
+    seen_at TEXT NOT NULL,
+    receipt_posted_at TEXT
+);
+
 -- table hq_reports on hq_reports
 CREATE TABLE hq_reports (
     report_id TEXT PRIMARY KEY,
@@ -152,6 +198,27 @@ CREATE TABLE hq_reports (
     signature TEXT NOT NULL,
     manifest_sha256 TEXT NOT NULL REFERENCES hq_bundles(manifest_sha256),
     imported_at TEXT NOT NULL
+);
+
+-- table hq_withdrawals on hq_withdrawals
+CREATE TABLE hq_withdrawals (
+    notice_sha256 TEXT PRIMARY KEY,
+    notice_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL REFERENCES hq_devices(device_id),
+    witness_id TEXT NOT NULL,
+    withdrawn_on TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    notice TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    identity_deleted INTEGER NOT NULL
+);
+
+-- table hq_withdrawn_reports on hq_withdrawn_reports
+CREATE TABLE hq_withdrawn_reports (
+    report_id TEXT NOT NULL,
+    notice_sha256 TEXT NOT NULL REFERENCES hq_withdrawals(notice_sha256),
+    PRIMARY KEY (report_id, notice_sha256)
 );
 
 -- table meta on meta
@@ -209,10 +276,19 @@ CREATE TABLE reports (
     sealed_json BLOB,
     seal_sha256 TEXT,
     seal_signature TEXT
-, purged_at TEXT);
+, purged_at TEXT, private_notes TEXT NOT NULL DEFAULT '');
 
 -- table secrets on secrets
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+-- table sync_relays on sync_relays
+CREATE TABLE sync_relays (
+    url TEXT PRIMARY KEY,
+    relay_key TEXT NOT NULL,
+    pinned_at TEXT NOT NULL,
+    documents_cursor INTEGER NOT NULL DEFAULT 0,
+    bundles_cursor INTEGER NOT NULL DEFAULT 0
+);
 
 -- table witnesses on witnesses
 CREATE TABLE witnesses (

@@ -1,0 +1,336 @@
+"""Field sync: sealed reports → outbox bundles → the relay (exactly once) → HQ's documents back.
+
+A run alternates short store steps (through the caller's :class:`StoreRunner`) with network
+steps that never touch the vault. A bundle counts as delivered only once the relay's signed
+receipt verified with the relay key pinned on first contact. The outbox file is kept until HQ's
+own receipt for that bundle arrives (then deleted): if the relay loses a bundle before HQ pulls
+it, HQ's gap notice makes the laptop send the very same bytes again, and HQ still imports it
+once (see docs/sync-protocol.md §8).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from kpfield.bundle.sinks import OutboxSink
+from kpfield.crypto import minisign
+from kpfield.custody.log import CustodyLog
+from kpfield.custody.seal import device_age_identity, device_identity
+from kpfield.domain.ids import ReportId
+from kpfield.domain.jobs import CancelCheck, Changes, Progress, StoreRunner, run_here
+from kpfield.domain.models import ReportStatus
+from kpfield.errors import N_, Cancelled, CryptoError, IntegrityError, KpfieldError, UsageError
+from kpfield.protocol.device_list import parse_device_list
+from kpfield.protocol.notices import parse_gap_notice
+from kpfield.protocol.profile import Profile, parse_profile
+from kpfield.protocol.receipts import open_receipt
+from kpfield.services.acknowledgement import AcknowledgementService, ReceiptsResult
+from kpfield.services.clock import Clock, iso
+from kpfield.services.export import ExportService
+from kpfield.services.profiles import FieldProfileService
+from kpfield.services.sync_common import SyncSettings, check_pin, fetch_all_documents
+from kpfield.sync.link import Link
+from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
+from kpfield.sync.transport import Credentials, LinkDown, Refused, SyncError, Transport, check_url
+from kpfield.sync.uploader import Bundle, Uploader
+from kpfield.vault.db import transaction
+from kpfield.vault.outbox_store import ACKNOWLEDGED, PENDING, OutboxStore
+from kpfield.vault.records import RecordStore
+from kpfield.vault.sync_store import SyncStore
+from kpfield.vault.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    exported: int = 0
+    delivered: int = 0
+    pending: int = 0
+    receipts: ReceiptsResult = field(default_factory=ReceiptsResult)
+    resend: list[int] = field(default_factory=list)
+    gaps: list[int] = field(default_factory=list)
+    profile_serial: int | None = None
+    revoked: bool = False
+    failures: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    refused_by_security: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Everything pending was delivered and every document from HQ was accepted."""
+        return self.pending == 0 and not self.failures and not self.problems and not self.revoked
+
+    @property
+    def changes(self) -> Changes:
+        return self.receipts.changes | Changes(
+            report_list=bool(self.exported or self.delivered),
+            transfers=True,
+            profile=self.profile_serial is not None,
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    url: str
+    credentials: Credentials
+    device_id: str
+    pinned_key: str | None
+    documents_cursor: int
+    bundles: list[Bundle]
+
+
+class FieldSyncService:
+    def __init__(  # noqa: PLR0917 - wired once, by the composition root
+        self,
+        vault: Vault,
+        clock: Clock,
+        profiles: FieldProfileService,
+        export: ExportService,
+        acknowledgements: AcknowledgementService,
+        settings: SyncSettings | None = None,
+    ) -> None:
+        self._vault = vault
+        self._clock = clock
+        self._profiles = profiles
+        self._export = export
+        self._ack = acknowledgements
+        self.settings = settings or SyncSettings()
+
+    def _now(self) -> str:
+        return iso(self._clock.now())
+
+    @property
+    def _outbox(self) -> OutboxSink:
+        return self._export.outbox
+
+    # ------------------------------------------------------------------ status (for screens)
+    def pending_count(self) -> int:
+        """Bundles in the outbox not yet delivered, plus sealed reports not yet bundled."""
+        return len(OutboxStore(self._vault.conn).uploads(PENDING)) + len(self._export.pending())
+
+    # ------------------------------------------------------------------ the run
+    def run(
+        self,
+        *,
+        relay_url: str | None = None,
+        proxy: str | None = None,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+        store: StoreRunner = run_here,
+    ) -> SyncResult:
+        """Export, upload, fetch and apply HQ's documents; see :class:`SyncResult`."""
+        result = SyncResult()
+        plan = store(lambda: self._prepare(relay_url, result))
+        settings = self.settings
+        with Transport(
+            plan.url, plan.credentials, proxy=proxy, connect_timeout=settings.connect_timeout
+        ) as transport:
+            link, backoff = settings.link(), settings.backoff()
+            client = RelayClient(transport, link=link, backoff=backoff, sleep=settings.sleep)
+            try:
+                info = client.info()
+            except SyncError as exc:
+                result.failures.append(exc.message)
+                for bundle in plan.bundles:  # the status screen shows why nothing moved
+                    store(partial(self._failed, bundle, exc.message))
+                result.pending = store(self.pending_count)
+                return result
+            store(lambda: self._pin(plan, info))
+            link.max_chunk = min(link.max_chunk, info.max_patch_bytes)
+            self._upload_all(transport, link, info, plan, result, progress, cancel, store)
+            try:
+                docs = fetch_all_documents(client, plan.documents_cursor)
+                device_list = client.device_list()
+            except SyncError as exc:
+                result.failures.append(exc.message)
+                docs, device_list = [], None
+            store(lambda: self._apply_documents(plan, docs, device_list, result))
+        result.pending = store(self.pending_count)
+        return result
+
+    def _upload_all(  # noqa: PLR0917 - the run's state, passed along
+        self,
+        transport: Transport,
+        link: Link,
+        info: RelayInfo,
+        plan: _Plan,
+        result: SyncResult,
+        progress: Progress | None,
+        cancel: CancelCheck | None,
+        store: StoreRunner,
+    ) -> None:
+        total = sum(b.size for b in plan.bundles) or 1
+        done = 0
+        for bundle in plan.bundles:
+            base = done
+
+            def step(n: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(base + n, total)
+
+            def failed(reason: str, b: Bundle = bundle) -> None:
+                store(partial(self._failed, b, reason))
+
+            uploader = Uploader(
+                transport,
+                info.relay_key,
+                plan.device_id,
+                link=link,
+                backoff=self.settings.backoff(),
+                max_failures=self.settings.max_failures,
+                sleep=self.settings.sleep,
+                cancel=cancel,
+                progress=step,
+                on_failure=failed,
+            )
+            try:
+                receipt = uploader.upload(bundle)
+            except Cancelled:
+                raise
+            except IntegrityError as exc:
+                # A receipt that does not verify: the relay (or someone in the way) lies.
+                result.refused_by_security = True
+                result.failures.append(exc.message)
+                store(partial(self._failed, bundle, exc.message))
+                return
+            except (LinkDown, SyncError) as exc:
+                result.failures.append(exc.message)
+                if isinstance(exc, Refused) and not exc.retryable and exc.status != 403:
+                    continue  # this bundle is refused; the next may not be
+                return  # the link is gone, or this laptop is revoked: stop here
+            store(partial(self._delivered, bundle, plan.url, receipt.raw))
+            result.delivered += 1
+            done += bundle.size
+
+    # ------------------------------------------------------------------ store steps
+    def _prepare(self, relay_url: str | None, result: SyncResult) -> _Plan:
+        profile = self._profiles.require()
+        url = relay_url if relay_url is not None else profile.relay_url
+        if not url:
+            raise UsageError(N_("The coalition profile names no relay; give one with --relay URL."))
+        url = check_url(url)
+        result.exported = len(self._export.to_outbox().bundles)
+        outbox, sink = OutboxStore(self._vault.conn), self._outbox
+        with transaction(self._vault.conn):
+            for sent in outbox.sent():
+                if sink.path_for(sent.ciphertext_sha256).exists():
+                    outbox.track_upload(sent.ciphertext_sha256, sent.sequence, sent.size)
+        bundles = []
+        for up in outbox.uploads(PENDING):
+            path = sink.path_for(up.ciphertext_sha256)
+            if not path.exists():
+                result.failures.append(
+                    f"bundle {up.sequence}: its outbox copy is missing; export it again"
+                )
+                continue
+            bundles.append(Bundle(path, up.ciphertext_sha256, up.sequence, up.size))
+        ident = device_identity(self._vault)
+        pinned = SyncStore(self._vault.conn).relay(url)
+        return _Plan(
+            url=url,
+            credentials=Credentials(ident.device_id, self._vault.device_key),
+            device_id=ident.device_id,
+            pinned_key=pinned.relay_key if pinned else None,
+            documents_cursor=pinned.documents_cursor if pinned else 0,
+            bundles=bundles,
+        )
+
+    def _pin(self, plan: _Plan, info: RelayInfo) -> None:
+        profile = self._profiles.require()
+        check_pin(plan.url, plan.pinned_key, info, profile.signing_key.key_id.hex())
+        if plan.pinned_key is None:
+            with transaction(self._vault.conn):
+                SyncStore(self._vault.conn).pin(plan.url, info.relay_key_text, self._now())
+
+    def _failed(self, bundle: Bundle, reason: str) -> None:
+        with transaction(self._vault.conn):
+            OutboxStore(self._vault.conn).upload_failed(bundle.bundle_id, reason, self._now())
+
+    def _delivered(self, bundle: Bundle, url: str, receipt: bytes) -> None:
+        conn, now = self._vault.conn, self._now()
+        outbox, records, custody = OutboxStore(conn), RecordStore(conn), CustodyLog(conn)
+        sent = next((b for b in outbox.sent() if b.sequence == bundle.sequence), None)
+        with transaction(conn):
+            if not outbox.upload_delivered(bundle.bundle_id, url, receipt, now) or sent is None:
+                return
+            for rid in sent.report_ids:
+                state = outbox.seal_state(rid)
+                if state is not None and state[0] == ReportStatus.EXPORTED.value:
+                    records.set_status(ReportId(rid), ReportStatus.SENT, now)
+                custody.append(
+                    "sent", ReportId(rid), now, {"bundle_sequence": bundle.sequence, "relay": url}
+                )
+        log.info("bundle %d delivered to the relay", bundle.sequence)
+
+    def _apply_documents(
+        self,
+        plan: _Plan,
+        docs: list[RelayDocument],
+        device_list: bytes | None,
+        result: SyncResult,
+    ) -> None:
+        profile = self._profiles.require()
+        store = SyncStore(self._vault.conn)
+        for doc in docs:
+            try:
+                minisign.verify(profile.signing_key, doc.signature, doc.body)
+                self._apply_one(plan, profile, doc, result)
+            except CryptoError:
+                result.problems.append(
+                    f"document {doc.cursor} from the relay is not signed by HQ; it was ignored"
+                )
+            except KpfieldError as exc:
+                result.problems.append(f"document {doc.cursor}: {exc.message}")
+            with transaction(self._vault.conn):
+                store.set_documents_cursor(plan.url, doc.cursor)
+            profile = self._profiles.require()
+        if device_list is not None:
+            try:
+                listed = parse_device_list(device_list, profile.signing_key)
+                entry = listed.get(plan.device_id)
+                result.revoked = entry is not None and entry.revoked
+            except IntegrityError as exc:
+                result.problems.append(exc.message)
+        self._clean_outbox()
+
+    def _apply_one(
+        self, plan: _Plan, profile: Profile, doc: RelayDocument, result: SyncResult
+    ) -> None:
+        if doc.kind == "receipt":
+            receipt = open_receipt(device_age_identity(self._vault), io.BytesIO(doc.body))
+            if receipt is None:
+                raise IntegrityError(N_("A receipt is not addressed to this laptop."))
+            self._ack.apply(receipt, result.receipts)
+        elif doc.kind == "gap":
+            notice = parse_gap_notice(doc.body, profile.signing_key, plan.device_id)
+            result.gaps = list(notice.missing)
+            outbox = OutboxStore(self._vault.conn)
+            with transaction(self._vault.conn):
+                result.resend += [s for s in notice.missing if outbox.upload_resend(s)]
+        elif doc.kind == "profile":
+            new = parse_profile(doc.body)
+            if new.serial > profile.serial:
+                result.profile_serial = self._profiles.install(doc.body).serial
+        else:
+            log.info("document kind %s is not known to this version; skipped", doc.kind[:32])
+
+    def _clean_outbox(self) -> None:
+        """Delete outbox copies of bundles HQ acknowledged (they will never be sent again)."""
+        outbox, sink = OutboxStore(self._vault.conn), self._outbox
+        acked = outbox.acknowledged_sequences()
+        for up in outbox.uploads():
+            if up.status != ACKNOWLEDGED and up.sequence in acked:
+                with transaction(self._vault.conn):
+                    outbox.upload_acknowledged(up.ciphertext_sha256)
+                sink.remove(sink.path_for(up.ciphertext_sha256))
+
+
+def outbox_files(outbox: OutboxSink) -> list[Path]:
+    """The bundle files in the outbox (for status screens and tests)."""
+    folder = outbox.folder
+    return sorted(folder.glob(f"*{OutboxSink.SUFFIX}")) if folder.exists() else []
