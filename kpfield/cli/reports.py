@@ -20,7 +20,7 @@ from kpfield.cli.common import (
     write_new_file,
 )
 from kpfield.domain.models import ReportStatus
-from kpfield.errors import N_, KpfieldError, UsageError
+from kpfield.errors import N_, KpfieldError, StateError, UsageError
 
 if TYPE_CHECKING:
     from kpfield.services.reports import ReportRow
@@ -165,6 +165,24 @@ def cmd_report_amend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_delete(args: argparse.Namespace) -> int:
+    with session(args) as s:
+        rid = s.reports.resolve(args.id)
+        report = s.reports.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Sealed reports cannot be deleted."))
+        if not args.yes:
+            print(
+                f"This deletes draft {rid} (version {report.version}) and its attachments for "
+                "good. Run again with --yes to do it.",
+                file=sys.stderr,
+            )
+            return 2
+        s.reports.delete_draft(rid)
+    print(f"Deleted draft {rid}; the custody log records the deletion.")
+    return 0
+
+
 def cmd_report_trail(args: argparse.Namespace) -> int:
     with session(args) as s:
         entries = s.reports.custody_trail(s.reports.resolve(args.id))
@@ -233,6 +251,9 @@ def register(sub: Subcommands) -> None:
     sp.add_argument("id")
     sp = command(rsub, "amend", cmd_report_amend, "start a new draft version of a sealed report")
     sp.add_argument("id")
+    sp = command(rsub, "delete", cmd_report_delete, "delete a draft (sealed reports stay)")
+    sp.add_argument("id")
+    sp.add_argument("--yes", action="store_true", help="really delete (no question asked)")
     sp = command(rsub, "trail", cmd_report_trail, "show a report's custody trail")
     sp.add_argument("id")
     sp.add_argument("--json", action="store_true")

@@ -27,6 +27,7 @@ EVENTS = (
     "acknowledged",
     "purged",
     "consent_withdrawn",
+    "deleted",  # a draft deleted by the monitor (never a sealed report)
 )
 
 

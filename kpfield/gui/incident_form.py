@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -18,15 +17,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from kpfield.domain.models import Coordinates, CoordinateSource, DatePrecision, IncidentDate, Place
 from kpfield.domain.models import Report as ReportRecord
+from kpfield.domain.position import Axis, format_degrees, parse_coordinate, parse_position
 from kpfield.domain.taxonomy import Term
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import COORD_SOURCE, PRECISION
@@ -53,20 +55,8 @@ def parse_date(text: str, approximate: bool) -> IncidentDate | None:
 
 
 def parse_degrees(text: str, limit: int) -> int | None:
-    """Decimal degrees typed by a person -> integer micro-degrees (no floats)."""
-    try:
-        value = Decimal(text.strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or abs(value) > limit:
-        return None
-    return int((value * 1_000_000).to_integral_value())
-
-
-def format_degrees(micro: int) -> str:
-    sign = "-" if micro < 0 else ""
-    whole, frac = divmod(abs(micro), 1_000_000)
-    return f"{sign}{whole}.{frac:06d}"
+    """A latitude (``limit`` 90) or longitude (180) as typed -> micro-degrees, or None."""
+    return parse_coordinate(text, Axis.LATITUDE if limit == 90 else Axis.LONGITUDE)
 
 
 class IncidentForm(QWidget):
@@ -87,15 +77,23 @@ class IncidentForm(QWidget):
         form.addRow(_("Title"), self.title)
         self.date = QLineEdit()
         self.date.setObjectName("dateEdit")
-        self.date.setPlaceholderText(_("YYYY-MM-DD, or YYYY-MM, or YYYY"))
+        self.date.setPlaceholderText(_("YYYY-MM-DD"))  # the hint below names the other forms
+        self.calendar_button = QToolButton()
+        self.calendar_button.setObjectName("calendarButton")
+        self.calendar_button.setText(_("Calendar…"))
+        self.calendar_button.clicked.connect(self.pick_date)
         self.approximate = QCheckBox(_("Approximate"))
         self.date_hint = QLabel()
         self.date_hint.setObjectName("dateHint")
+        self.date_hint.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.date, 1)
-        row.addWidget(self.approximate)
+        row.addWidget(self.calendar_button)
         form.addRow(_("Date"), row)
-        form.addRow("", self.date_hint)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.date_hint, 1)
+        hint_row.addWidget(self.approximate)
+        form.addRow("", hint_row)
         self.people = QSpinBox()
         self.people.setObjectName("peopleAffected")
         self.people.setRange(0, 1_000_000)
@@ -126,8 +124,8 @@ class IncidentForm(QWidget):
         self.country = QLineEdit()
         self.country.setObjectName("countryEdit")
         self.country.setMaxLength(2)
-        self.country.setMaximumWidth(60)
-        self.country.setPlaceholderText("SL")
+        self.country.setMaximumWidth(90)
+        self.country.setPlaceholderText(_("2 letters"))  # not "SL": it looked like a value
         self.country.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}", self.country))
         pform.addRow(_("Site"), self.site)
         pform.addRow(_("Area"), self.area)
@@ -137,10 +135,10 @@ class IncidentForm(QWidget):
         pform.addRow(self.has_position)
         self.lat = QLineEdit()
         self.lat.setObjectName("latEdit")
-        self.lat.setPlaceholderText("8.643210")
+        self.lat.setPlaceholderText(_("e.g. 8°38'35\"N"))
         self.lon = QLineEdit()
         self.lon.setObjectName("lonEdit")
-        self.lon.setPlaceholderText("-10.971230")
+        self.lon.setPlaceholderText(_("e.g. 10°58'16\"W"))
         self.source = QComboBox()
         self.source.setObjectName("positionSource")
         for src, label in COORD_SOURCE.items():
@@ -148,7 +146,8 @@ class IncidentForm(QWidget):
         pform.addRow(_("Latitude"), self.lat)
         pform.addRow(_("Longitude"), self.lon)
         pform.addRow(_("Source"), self.source)
-        self.position_hint = QLabel(_("Decimal degrees; south and west are negative."))
+        self.position_hint = QLabel()
+        self.position_hint.setObjectName("positionHint")
         self.position_hint.setWordWrap(True)
         pform.addRow(self.position_hint)
         outer.addWidget(right, 0, 1)
@@ -165,10 +164,13 @@ class IncidentForm(QWidget):
         self.perpetrators.itemChanged.connect(self._changed)
         self.date.textChanged.connect(self._update_date_hint)
         self.lat.textChanged.connect(self._update_position_hint)
+        self.has_position.toggled.connect(self._update_position_hint)
         self.lon.textChanged.connect(self._update_position_hint)
         self._loading = False
         self._read_only = False
+        self.lat.editingFinished.connect(self._split_pasted_pair)
         self._update_position_enabled()
+        self._update_position_hint()
 
     def _term_list(self, terms: tuple[Term, ...], name: str) -> QListWidget:
         lst = QListWidget()
@@ -182,7 +184,10 @@ class IncidentForm(QWidget):
             lst.addItem(item)
         lst.setMinimumHeight(150)
         lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lst.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Long labels (the conflict-diamond definition, in French above all) wrap, never cut.
+        lst.setWordWrap(True)
+        lst.setResizeMode(QListView.ResizeMode.Adjust)
+        lst.setTextElideMode(Qt.TextElideMode.ElideNone)
         return lst
 
     def _changed(self, *_args: object) -> None:
@@ -200,32 +205,94 @@ class IncidentForm(QWidget):
         for w in (self.lat, self.lon, self.source):
             w.setEnabled(on)
 
+    def _split_pasted_pair(self) -> None:
+        """Both coordinates pasted into Latitude ("8°38'35"N 10°58'16"W"): put each in its place."""
+        if self._read_only or parse_degrees(self.lat.text(), 90) is not None:
+            return
+        pair = parse_position(self.lat.text())
+        if pair is not None and not self.lon.text().strip():
+            self.lat.setText(format_degrees(pair[0]))
+            self.lon.setText(format_degrees(pair[1]))
+            self._changed()
+
+    def position_problem(self) -> str:
+        """Why the typed position cannot be stored ("" when it can, or when there is none)."""
+        _ = self.ctx.gettext
+        if not self.has_position.isChecked():
+            return ""
+        lat, lon = self.lat.text().strip(), self.lon.text().strip()
+        if not lat and not lon:
+            return ""
+        if (lat and parse_degrees(lat, 90) is None) or (lon and parse_degrees(lon, 180) is None):
+            return _("the position is not understood")
+        if not lat or not lon:
+            return _("the position needs both latitude and longitude")
+        return ""
+
+    def unstorable(self) -> list[str]:
+        """What is typed here but cannot be saved as it is (the editor stays unsaved)."""
+        _ = self.ctx.gettext
+        problems = []
+        position = self.position_problem()
+        if position:
+            problems.append(position)
+        country = self.country.text().strip()
+        if len(country) == 1:
+            problems.append(_("the country code needs two letters"))
+        return problems
+
     def _update_position_hint(self) -> None:
         """Say at once when a position is not understood (it cannot be saved as typed)."""
         _ = self.ctx.gettext
-        lat, lon = self.lat.text().strip(), self.lon.text().strip()
-        understood = (not lat or parse_degrees(lat, 90) is not None) and (
-            not lon or parse_degrees(lon, 180) is not None
+        lat = parse_degrees(self.lat.text(), 90)
+        lon = parse_degrees(self.lon.text(), 180)
+        # Half-typed (one coordinate so far) is not an error yet; not understood is.
+        problem = (lat is None and bool(self.lat.text().strip())) or (
+            lon is None and bool(self.lon.text().strip())
         )
-        self.position_hint.setText(
-            _("Decimal degrees; south and west are negative.")
-            if understood
-            else _("Not understood yet: write decimal degrees like 8.643210 or -10.971230.")
-        )
-        self.position_hint.setStyleSheet("" if understood else "color: #a32020;")
+        if problem:
+            text = _(
+                "Not understood yet: write 8°38'35\"N and 10°58'16\"W, or decimal degrees like "
+                "8.643210 and -10.971230 (south and west negative)."
+            )
+        elif lat is not None and lon is not None:
+            text = _("Understood as {lat}, {lon} (decimal degrees).").format(
+                lat=format_degrees(lat), lon=format_degrees(lon)
+            )
+        else:
+            text = _(
+                "Degrees-minutes-seconds (8°38'35\"N) or decimal degrees (south and west negative)."
+            )
+        self.position_hint.setText(text)
+        self.position_hint.setProperty("problem", problem)
+        self.position_hint.setStyleSheet("color: #a32020;" if problem else "")
 
     def _update_date_hint(self) -> None:
         _ = self.ctx.gettext
         text = self.date.text().strip()
         parsed = parse_date(text, False)
         if not text:
-            self.date_hint.setText(_("No date yet"))
+            self.date_hint.setText(_("No date yet: YYYY-MM-DD, YYYY-MM or YYYY"))
         elif parsed is None:
             self.date_hint.setText(_("Not a date yet: use YYYY-MM-DD, YYYY-MM or YYYY"))
         else:
             self.date_hint.setText(
                 _("Known to the {precision}").format(precision=_(PRECISION[parsed.precision]))
             )
+
+    def pick_date(self) -> None:
+        from kpfield.gui.date_picker import DatePicker
+
+        if self._read_only:
+            return
+        picker = DatePicker(self.ctx, self.date.text(), self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.picked.connect(self._date_picked)
+        picker.open()
+
+    def _date_picked(self, value: str) -> None:
+        self.date.setText(value)
+        self._changed()
 
     # ---------------------------------------------------------------- load / collect
     def load(self, report: ReportRecord) -> None:
@@ -317,7 +384,8 @@ class IncidentForm(QWidget):
         self._read_only = read_only
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.setReadOnly(read_only)
-        for w in (self.approximate, self.has_position, self.source, self.people):
+        for w in (self.approximate, self.has_position, self.source, self.people,
+                  self.calendar_button):
             w.setEnabled(not read_only)
         for lst in (self.categories, self.perpetrators):
             for i in range(lst.count()):

@@ -118,6 +118,7 @@ CUSTODY_EVENT = {
     "acknowledged": N_("Received by HQ"),
     "purged": N_("Content removed after delivery"),
     "consent_withdrawn": N_("A witness withdrew consent"),
+    "deleted": N_("Draft deleted"),
 }
 
 

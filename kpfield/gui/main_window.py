@@ -45,6 +45,7 @@ from kpfield.gui.style import STYLE
 from kpfield.gui.tasks import Job, TaskRunner, user_message
 from kpfield.gui.transfer_actions import TransferActions
 from kpfield.gui.unlock_screen import UnlockScreen
+from kpfield.gui.window_size import MINIMUM, first_geometry
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
 from kpfield.i18n import I18n
@@ -76,8 +77,8 @@ class MainWindow(QMainWindow):
         )
         self.setObjectName("mainWindow")
         self.setStyleSheet(STYLE)
-        self.resize(1366, 768)
-        self.setMinimumSize(900, 600)
+        self.setMinimumSize(MINIMUM)
+        self.setGeometry(first_geometry(QGuiApplication.primaryScreen().availableGeometry()))
         self.qt_translator: QTranslator | None = None
         self.install_qt_translation()
         self.stack = QStackedWidget()
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.idle)
         self._clipboard_ours = False
         self._closing = False
+        self._close_anyway = False
         QGuiApplication.clipboard().dataChanged.connect(self._clipboard_changed)
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
@@ -106,6 +108,15 @@ class MainWindow(QMainWindow):
         _ = self.ctx.gettext
         self.setWindowTitle("KP Field")
         self.menuBar().clear()
+        # A rebuild (language change) must retire the old actions: left on the window they keep
+        # their ApplicationShortcut and every key becomes an "ambiguous overload" that does nothing.
+        for old in self.actions():
+            self.removeAction(old)
+            old.setShortcut(QKeySequence())
+            old.deleteLater()
+        for owner in (getattr(self, "transfer", None), getattr(self, "enrollment", None)):
+            if owner is not None:
+                owner.deleteLater()
         for tb in self.findChildren(QToolBar):
             self.removeToolBar(tb)
             tb.deleteLater()
@@ -295,15 +306,19 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[int, str, VaultRole, int | None]:
+        def read(s: Session) -> tuple[tuple[int, int], str, VaultRole, int | None]:
             counts = s.reports.counts()
-            pending = counts.get(ReportStatus.SEALED, 0) + counts.get(ReportStatus.EXPORTED, 0)
+            # Waiting to leave (sealed, never exported or sent) and gone but not yet acknowledged
+            # by HQ (on a stick or sent): two different things the monitor acts on differently.
+            waiting = counts.get(ReportStatus.SEALED, 0)
+            out = counts.get(ReportStatus.EXPORTED, 0) + counts.get(ReportStatus.SENT, 0)
+            pending = (waiting, out)
             profile = s.field().profile.installed() if s.role is VaultRole.FIELD else None
             policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
             ceiling = policy if isinstance(policy, int) else None
             return pending, s.reports.last_delivery_at() or "", s.role, ceiling
 
-        def show(value: tuple[int, str, VaultRole, int | None]) -> None:
+        def show(value: tuple[tuple[int, int], str, VaultRole, int | None]) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
@@ -311,13 +326,20 @@ class MainWindow(QMainWindow):
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
             self.idle.set_ceiling(ceiling)
-            self.pending_label.setText(
-                self.ctx.i18n.ngettext(
-                    "{n} sealed report waiting to be sent",
-                    "{n} sealed reports waiting to be sent",
-                    pending,
-                ).format(n=pending)
-            )
+            waiting, out = pending
+            ngettext = self.ctx.i18n.ngettext
+            text = ngettext(
+                "{n} sealed report not yet exported or sent",
+                "{n} sealed reports not yet exported or sent",
+                waiting,
+            ).format(n=waiting)
+            if out:
+                text += " · " + ngettext(
+                    "{n} exported or sent, not yet acknowledged by HQ",
+                    "{n} exported or sent, not yet acknowledged by HQ",
+                    out,
+                ).format(n=out)
+            self.pending_label.setText(text)
             self.sync_label.setText(
                 _("Last export or sync: {when}").format(when=last[:16].replace("T", " "))
                 if last
@@ -352,11 +374,21 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.workspace is None and self.desk is None:
             return
+        # The panic key never asks: it locks now, and says afterwards what could not be kept.
+        lost: list[str] = []
         if self.workspace is not None:
+            lost = self.workspace.editor.unstorable()
             self.workspace.flush()
         self._forget_content()
         self.runner.lock().failure(self._unhandled)
         self.show_unlock()
+        if lost and self.unlock_screen is not None:
+            self.unlock_screen.message.setText(
+                self.ctx.gettext(
+                    "Locked. Part of what was typed in the open report could not be saved ({what}) "
+                    "and was not kept. Everything else is saved. Unlock and type it again."
+                ).format(what="; ".join(lost))
+            )
 
     def _forget_content(self, *, keep_work: bool = True) -> None:
         from kpfield.gui.transfer_dialog import TransferDialog
@@ -367,7 +399,7 @@ class MainWindow(QMainWindow):
                 if keep_work:
                     witness.keep_for_lock()  # queued before the vault closes
                 else:
-                    witness.reject()
+                    witness.discard()
         for transfer in self.findChildren(TransferDialog):
             transfer.dismiss()
         for dialog in self.findChildren(QWidget):
@@ -491,11 +523,45 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def _ask_close(self, lost: list[str]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        _ = self.ctx.gettext
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Close KP Field"),
+            _(
+                "Part of what you typed in the open report cannot be saved: {what}. If you close "
+                "now it is lost; everything else is saved."
+            ).format(what="; ".join(lost)),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("closeUnsaved")
+        keep = box.addButton(_("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        close = box.addButton(_("Close anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(button: object) -> None:
+            if button is close:
+                self._close_anyway = True
+                self.close()
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
         """Closing never loses text: the last save is queued, then the vault is closed."""
         if self._closing:
             event.accept()
             return
+        if self.workspace is not None and not self._close_anyway:
+            lost = self.workspace.editor.unstorable()
+            if lost:
+                event.ignore()
+                self._ask_close(lost)
+                return
         self._closing = True
         self.idle.stop()
         if self.workspace is not None:

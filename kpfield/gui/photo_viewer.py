@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.domain.models import Attachment
+from kpfield.domain.position import format_degrees
 from kpfield.gui.context import AppContext
-from kpfield.gui.incident_form import format_degrees
 from kpfield.gui.tasks import user_message
 
 MAX_SIDE = 1400

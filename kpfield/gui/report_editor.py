@@ -45,6 +45,7 @@ class ReportEditor(QWidget):
     seal_requested = Signal(str)
     amend_requested = Signal(str)
     trail_requested = Signal(str)
+    delete_requested = Signal(str)
     loaded = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -63,6 +64,7 @@ class ReportEditor(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("editorHeading")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)  # a long heading wraps instead of widening the window
         header.addWidget(self.heading, 1)
         self.indicator = QLabel()
         self.indicator.setObjectName("savedIndicator")
@@ -71,9 +73,11 @@ class ReportEditor(QWidget):
         self.trail_button.setObjectName("trailButton")
         self.seal_button = QPushButton(_("Seal…"))
         self.seal_button.setObjectName("sealButton")
-        self.amend_button = QPushButton(_("Amend"))
+        self.amend_button = QPushButton(_("Amend…"))
         self.amend_button.setObjectName("amendButton")
-        for b in (self.trail_button, self.seal_button, self.amend_button):
+        self.delete_button = QPushButton(_("Delete draft…"))
+        self.delete_button.setObjectName("deleteDraft")
+        for b in (self.trail_button, self.delete_button, self.seal_button, self.amend_button):
             header.addWidget(b)
         v.addLayout(header)
 
@@ -117,6 +121,7 @@ class ReportEditor(QWidget):
         self.seal_button.clicked.connect(self._request_seal)
         self.amend_button.clicked.connect(lambda: self._emit_id(self.amend_requested))
         self.trail_button.clicked.connect(lambda: self._emit_id(self.trail_requested))
+        self.delete_button.clicked.connect(lambda: self._emit_id(self.delete_requested))
         ctx.runner.changed.connect(self._changes)
         self.show_report(None)
 
@@ -228,6 +233,7 @@ class ReportEditor(QWidget):
         self.notes.setReadOnly(not draft)
         self.private_notes.setReadOnly(not draft)
         self.seal_button.setVisible(draft)
+        self.delete_button.setVisible(draft)
         self.amend_button.setVisible(report is not None and not draft)
         self.trail_button.setEnabled(report is not None)
         if report is None:
@@ -262,8 +268,13 @@ class ReportEditor(QWidget):
         self._set_state("dirty")
         self.timer.start()
 
+    def discard_pending(self) -> None:
+        """The open draft is being deleted: drop unsaved edits and show nothing."""
+        self.timer.stop()
+        self.show_report(None)
+
     def has_unsaved(self) -> bool:
-        return self.save_state in ("dirty", "failed")
+        return self.save_state in ("dirty", "failed", "unstorable")
 
     def flush(self) -> Op[Report] | None:
         """Queue a save now if anything changed; returns the op (None when nothing to save)."""
@@ -293,11 +304,21 @@ class ReportEditor(QWidget):
     def _saved(self, saved: Report, edits: int) -> None:
         if self.report is not None and self.report.id == saved.id:
             self.report = saved
-            if edits == self._edits:
+            unstorable = self.unstorable()
+            if unstorable:
+                # Everything else is saved, but this is not: never say "Saved" over it.
+                self._set_state("unstorable", "; ".join(unstorable))
+            elif edits == self._edits:
                 self._set_state("saved")
             else:
                 self._set_state("dirty")
         self.saved.emit(saved)
+
+    def unstorable(self) -> list[str]:
+        """What the open draft shows that cannot be saved as typed (empty when all is saved)."""
+        if self.report is None or not self.report.is_draft:
+            return []
+        return self.incident.unstorable()
 
     def _save_failed(self, report_id: str, exc: BaseException) -> None:
         if self.report is not None and self.report.id == report_id:
@@ -321,10 +342,13 @@ class ReportEditor(QWidget):
             "saving": _("Saving…"),
             "saved": _("Saved at {time}").format(time=datetime.now().strftime("%H:%M:%S")),
             "failed": _("Not saved yet"),
+            "unstorable": _("Not saved: {what}").format(what=detail),
         }[state]
         self.indicator.setText(text)
         self.indicator.setToolTip(detail)
         self.indicator.setProperty("state", state)
+        self.indicator.style().unpolish(self.indicator)  # the colour follows the state
+        self.indicator.style().polish(self.indicator)
 
     def _witnesses_changed(self, report: Report) -> None:
         if self.report is not None and self.report.id == report.id:

@@ -27,7 +27,7 @@ class ReportTableModel(QAbstractTableModel):
         self._headers = [
             gettext("Title"),
             gettext("Status"),
-            gettext("Incident date"),
+            gettext("Date"),  # "Incident date" in French pushed the titles out of sight
             gettext("Country"),
             gettext("What happened"),
             gettext("Last change"),
@@ -58,6 +58,12 @@ class ReportTableModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and COLUMNS[section] == "date"
+        ):
+            return self._("Incident date")
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -84,10 +90,11 @@ class ReportTableModel(QAbstractTableModel):
     def _display(self, row: ReportRow, col: str) -> str:
         _ = self._
         if col == "title":
-            title = row.title or _("(untitled)")
-            return title if row.version == 1 else f"{title} · v{row.version}"
+            return row.title or _("(untitled)")
         if col == "status":
-            return _(STATUS[row.status])
+            # In its own column, not after the title, where eliding hid it.
+            status = _(STATUS[row.status])
+            return status if row.version == 1 else f"{status} · v{row.version}"
         if col == "date":
             return row.incident_date or ""
         if col == "country":

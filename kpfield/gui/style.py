@@ -8,7 +8,8 @@ QLabel#heading { font-size: 16pt; font-weight: 600; margin-bottom: 8px; }
 QLabel#editorHeading { font-size: 12pt; font-weight: 600; }
 QLabel#savedIndicator { color: #2e6b30; padding: 0 8px; }
 QLabel#savedIndicator[state="dirty"], QLabel#savedIndicator[state="saving"] { color: #7a5d00; }
-QLabel#savedIndicator[state="failed"] { color: #a32020; font-weight: 600; }
+QLabel#savedIndicator[state="failed"],
+QLabel#savedIndicator[state="unstorable"] { color: #a32020; font-weight: 600; }
 QLabel#sealedBanner { background: #e8f0fb; color: #1d3557; padding: 6px; }
 QLabel#errorLabel, QLabel#unlockMessage { color: #a32020; }
 QLabel#unlockPolicy { color: #555555; }

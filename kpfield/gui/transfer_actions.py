@@ -32,6 +32,9 @@ class TransferActions(QObject):
         # No reload here: each transfer announces its changes and the screens refresh themselves.
         _ = ctx.gettext
         self.export_action = self._action(_("Export to USB…"), "Ctrl+E", self.export, "export")
+        self.export_again_action = self._action(
+            _("Export again (lost stick)…"), None, self.export_again, "exportAgain"
+        )
         self.receipts_action = self._action(
             _("Import receipts from headquarters…"), None, self.receipts, "importReceipts"
         )
@@ -51,12 +54,15 @@ class TransferActions(QObject):
         return a
 
     @property
-    def actions(self) -> tuple[QAction, QAction, QAction]:
-        return self.export_action, self.receipts_action, self.import_action
+    def actions(self) -> tuple[QAction, ...]:
+        return (
+            self.export_action, self.export_again_action, self.receipts_action, self.import_action
+        )
 
     def set_role(self, role: str) -> None:
         field = role != "hq"
         self.export_action.setVisible(field)
+        self.export_again_action.setVisible(field)
         self.receipts_action.setVisible(field)
         self.import_action.setVisible(not field)
 
@@ -89,6 +95,20 @@ class TransferActions(QObject):
             self.ctx.gettext("Choose the USB stick"),
             lambda folder: self._show(
                 export_dialog(self.runner, self.ctx.gettext, folder, parent=self.window)
+            ),
+        )
+
+    def export_again(self) -> None:
+        """Every sealed report again, exported or not: for a stick that was lost or damaged."""
+        from kpfield.gui.transfer_dialog import export_dialog
+
+        self.before()
+        self._choose_folder(
+            self.ctx.gettext("Choose the USB stick"),
+            lambda folder: self._show(
+                export_dialog(
+                    self.runner, self.ctx.gettext, folder, parent=self.window, again=True
+                )
             ),
         )
 

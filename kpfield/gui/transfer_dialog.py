@@ -137,19 +137,30 @@ class TransferDialog(QDialog):
 
 
 def export_dialog(
-    runner: TaskRunner, gettext: Gettext, folder: Path, parent: QWidget | None = None
+    runner: TaskRunner,
+    gettext: Gettext,
+    folder: Path,
+    parent: QWidget | None = None,
+    *,
+    again: bool = False,
 ) -> TransferDialog:
-    """File → Export to USB (field): every sealed report not yet exported."""
+    """Vault → Export to USB (field): every sealed report not yet exported; with ``again``, also
+    those exported or sent before (a lost or damaged stick)."""
     from kpfield.services.export import ExportResult
 
     def work(session: Session, job: Job) -> ExportResult:
         return session.field().export.to_folder(
-            folder, progress=job.progress, cancel=job.cancelled
+            folder, again=again, progress=job.progress, cancel=job.cancelled
         )
 
     def summary(result: ExportResult) -> str:
+        if not result.bundles and again:
+            return gettext("Nothing to export: there is no sealed report on this laptop.")
         if not result.bundles:
-            return gettext("Nothing to export: every sealed report is on a stick already.")
+            return gettext(
+                "Nothing new to export: every sealed report is on a stick already. If a stick "
+                "was lost or damaged, use Vault → Export again."
+            )
         lines = [
             gettext("Bundle {sequence}: {count} report(s), checked on the stick.").format(
                 sequence=b.sequence, count=b.reports
@@ -159,7 +170,8 @@ def export_dialog(
         lines.append(gettext("You can remove the stick safely."))
         return "\n".join(lines)
 
-    return TransferDialog(runner, gettext, gettext("Export to USB"), work, summary, parent=parent)
+    title = gettext("Export again to USB") if again else gettext("Export to USB")
+    return TransferDialog(runner, gettext, title, work, summary, parent=parent)
 
 
 def import_dialog(

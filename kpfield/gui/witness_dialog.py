@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -190,6 +192,7 @@ class WitnessDialog(QDialog):
         buttons.rejected.connect(self.reject)
         grid.addWidget(buttons, 3, 0, 1, 2)
         self._load(witness)
+        self._as_opened = self.witness()  # Escape asks before throwing away anything typed
         if read_only:
             for w in self.findChildren(QWidget):
                 if isinstance(w, QLineEdit | QPlainTextEdit):
@@ -320,11 +323,37 @@ class WitnessDialog(QDialog):
         for text in self.findChildren(QPlainTextEdit):
             text.clear()
 
+    def reject(self) -> None:
+        """Escape, Cancel or the close box: ask first when something typed would be lost."""
+        if self.read_only or not self.isVisible() or self.witness() == self._as_opened:
+            super().reject()
+            return
+        _ = self.ctx.gettext
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _("Discard this witness?"),
+            _("What you typed for this witness has not been saved. Throw it away?"),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("discardWitness")
+        keep = box.addButton(_("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)  # a second Escape keeps the witness, it never discards
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self.discard() if b is discard else None)
+        box.open()
+
+    def discard(self) -> None:
+        """Close without saving and without asking (panic wipe, or the monitor said so)."""
+        super().reject()
+
     def keep_for_lock(self) -> None:
         """The vault is locking with this dialog open: save what was typed rather than lose it
         (a missing pseudonym gets a placeholder the monitor can change later)."""
         if self.read_only or not self._has_content():
-            self.reject()
+            self.discard()
             return
         if not self.pseudonym.text().strip():
             self.pseudonym.setText(self.ctx.gettext("Unnamed witness (saved at lock)"))

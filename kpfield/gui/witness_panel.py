@@ -35,14 +35,14 @@ class WitnessPanel(QWidget):
         self.cited: list[Witness] = []
         self.read_only = False
         v = QVBoxLayout(self)
-        v.addWidget(
-            QLabel(
-                _(
-                    "Witnesses are recorded under a pseudonym. Their consent must be recorded "
-                    "before the report can be sealed."
-                )
+        intro = QLabel(
+            _(
+                "Witnesses are recorded under a pseudonym. Their consent must be recorded "
+                "before the report can be sealed."
             )
         )
+        intro.setWordWrap(True)  # unwrapped, French and Portuguese made the window too wide
+        v.addWidget(intro)
         self.list = QListWidget()
         self.list.setObjectName("witnessList")
         v.addWidget(self.list, 1)
@@ -64,6 +64,10 @@ class WitnessPanel(QWidget):
         self.existing = QComboBox()
         self.existing.setObjectName("existingWitness")
         self.existing.setMinimumContentsLength(16)
+        # Sized to its longest pseudonym it pushed the window wider than a 1366 screen.
+        self.existing.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         row2.addWidget(self.existing, 1)
         self.cite_button = QPushButton(_("Cite"))
         self.cite_button.setObjectName("citeWitness")

@@ -168,19 +168,28 @@ class ReportService:
             self.store.update_draft(saved)
         return saved
 
-    def delete_draft(self, rid: ReportId) -> None:
+    def delete_draft(self, rid: ReportId) -> Report:
+        """Delete a draft and its attachments; the custody log records that it existed."""
         report = self.get(rid)
         if not report.is_draft:
             raise StateError(N_("Sealed reports cannot be deleted."))
         with transaction(self.vault.conn):
             refs = [self.store.delete_attachment(a.id) for a in self.store.attachments_for(rid)]
             self.store.unindex_report(rid)
-            self.vault.conn.execute("DELETE FROM reports WHERE id = ?", (rid,))
+            self.store.delete_draft(rid)
+            # Ids and counts only: the log outlives the draft and must not keep its content.
+            self.custody.append(
+                "deleted",
+                report.id,
+                self._now(),
+                {"version": report.version, "amends": report.amends, "attachments": len(refs)},
+            )
         for blob, thumb in refs:
             self.vault.blobs.delete(blob.name)
             if thumb:
                 self.vault.blobs.delete(thumb.name)
         self.store.optimize_search()
+        return report
 
     # ------------------------------------------------------------------ reading
     def resolve(self, rid: str) -> ReportId:

@@ -478,6 +478,10 @@ class RecordStore:
         if cur.rowcount != 1:
             raise NotFound(N_("No attachment has the id {id}."), id=aid)
 
+    def delete_draft(self, rid: str) -> None:
+        """The draft's row (witness links go with it); sealed rows are refused by a trigger."""
+        self.conn.execute("DELETE FROM reports WHERE id = ? AND status = 'draft'", (rid,))
+
     def delete_attachment(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
         refs = self.blob_refs(aid)
         self.conn.execute("DELETE FROM attachments WHERE id = ?", (aid,))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QMessageBox, QToolBar
 from pytestqt.qtbot import QtBot
 
 from kpfield.domain.models import ReportStatus
@@ -66,7 +66,7 @@ def test_create_write_seal_lock_unlock_search_amend(qtbot: QtBot, tmp_path: Path
     qtbot.waitUntil(lambda: editor.report is not None
                     and editor.report.status is ReportStatus.SEALED, timeout=10_000)
     idle(qtbot, window)
-    assert window.pending_label.text() == "1 sealed report waiting to be sent"
+    assert window.pending_label.text() == "1 sealed report not yet exported or sent"
 
     # lock from the toolbar, then unlock
     toolbar = window.findChild(QToolBar, "mainToolbar")
@@ -96,6 +96,10 @@ def test_create_write_seal_lock_unlock_search_amend(qtbot: QtBot, tmp_path: Path
 
     # amend: a new draft version with the photos carried over
     qtbot.mouseClick(editor.amend_button, Qt.MouseButton.LeftButton)
+    ask = next(b for b in window.findChildren(QMessageBox) if b.isVisible())  # amend asks first
+    qtbot.mouseClick(
+        next(b for b in ask.buttons() if b.text() == "Make version 2"), Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: editor.report is not None and editor.report.version == 2,
                     timeout=10_000)
     idle(qtbot, window)

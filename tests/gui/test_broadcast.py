@@ -79,7 +79,7 @@ def test_the_list_editor_and_status_bar_refresh_after_a_seal_made_through_the_ru
     qtbot.waitUntil(lambda: ws.editor.report is not None and not ws.editor.report.is_draft)
     assert ws.editor.amend_button.isVisibleTo(ws.editor)
     qtbot.waitUntil(
-        lambda: unlocked.pending_label.text() == "1 sealed report waiting to be sent"
+        lambda: unlocked.pending_label.text() == "1 sealed report not yet exported or sent"
     )
     assert ws.list.current_id() == rid
 
@@ -138,7 +138,7 @@ def test_an_export_refreshes_the_list_editor_and_status_bar_while_its_dialog_is_
     qtbot.waitUntil(lambda: ws.list.model.rowCount() == 1)
     ws.list.select(rid)
     qtbot.waitUntil(lambda: ws.editor.report is not None and ws.editor.report.id == rid)
-    qtbot.waitUntil(lambda: window.pending_label.text() == "1 sealed report waiting to be sent")
+    qtbot.waitUntil(lambda: window.pending_label.text() == "1 sealed report not yet exported or sent")
     stick = tmp_path / "stick"
     stick.mkdir()
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
@@ -154,6 +154,9 @@ def test_an_export_refreshes_the_list_editor_and_status_bar_while_its_dialog_is_
     qtbot.waitUntil(
         lambda: ws.editor.report is not None and ws.editor.report.status is ReportStatus.EXPORTED
     )
-    qtbot.waitUntil(lambda: window.pending_label.text() == "1 sealed report waiting to be sent"
-                    and window.sync_label.text() != "Last export or sync: never")
+    qtbot.waitUntil(
+        lambda: window.pending_label.text()
+        == "0 sealed reports not yet exported or sent · 1 exported or sent, not yet acknowledged by HQ"
+        and window.sync_label.text() != "Last export or sync: never"
+    )
     dialog.reject()

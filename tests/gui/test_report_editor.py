@@ -108,7 +108,7 @@ def test_a_position_not_understood_is_flagged_at_once(qtbot: QtBot, unlocked: Ma
     new_report(qtbot, unlocked)
     form = unlocked.workspace.editor.incident  # type: ignore[union-attr]
     form.has_position.setChecked(True)
-    qtbot.keyClicks(form.lat, "8 38 35 N")
+    qtbot.keyClicks(form.lat, "8 38 35 X")
     assert "Not understood" in form.position_hint.text()
     form.lat.clear()
     qtbot.keyClicks(form.lat, "8.643210")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from kpfield.domain.models import ReportStatus
@@ -48,7 +49,7 @@ def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWi
     assert not editor.seal_button.isVisible() and editor.amend_button.isVisible()
     assert not editor.witnesses.add_button.isEnabled()
     assert not editor.photos.import_button.isEnabled()
-    assert unlocked.pending_label.text() == "1 sealed report waiting to be sent"
+    assert unlocked.pending_label.text() == "1 sealed report not yet exported or sent"
     # typing into a sealed report changes nothing
     qtbot.keyClicks(editor.narrative, "tamper")
     assert "tamper" not in editor.narrative.toPlainText()
@@ -63,6 +64,11 @@ def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWi
     trail.reject()
 
     qtbot.mouseClick(editor.amend_button, Qt.MouseButton.LeftButton)
+    ask = next(b for b in unlocked.findChildren(QMessageBox) if b.isVisible())
+    assert ask.objectName() == "confirmAmend" and "version 2" in ask.text()
+    qtbot.mouseClick(
+        next(b for b in ask.buttons() if b.text() == "Make version 2"), Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: editor.report is not None and editor.report.id != rid
                     and editor.report.is_draft, timeout=10_000)
     idle(qtbot, unlocked)
@@ -71,6 +77,10 @@ def test_seal_then_read_only_then_amend_and_trail(qtbot: QtBot, unlocked: MainWi
     assert not editor.narrative.isReadOnly()
     assert "corrects an earlier sealed version" in editor.banner.text()
     assert unlocked.workspace.list.model.rowCount() == 2  # type: ignore[union-attr]
+    statuses = sorted(r.status.value for r in unlocked.workspace.list.model.rows)  # type: ignore[union-attr]
+    assert statuses == ["draft", "sealed"]
+    shown = {unlocked.workspace.list.model.index(i, 1).data() for i in range(2)}  # type: ignore[union-attr]
+    assert shown == {"Draft · v2", "Sealed"}  # the list shows versions
 
 
 def test_rule_problems_from_sealing_are_in_the_users_language() -> None:
