@@ -18,7 +18,7 @@ import httpx
 from kpfield.crypto import minisign
 from kpfield.errors import N_, CryptoError, IntegrityError
 from kpfield.sync.link import Backoff, Link
-from kpfield.sync.transport import LinkDown, Refused, Transport, error_code
+from kpfield.sync.transport import LinkDown, Refused, Transport, error_code, read_bounded
 
 T = TypeVar("T")
 MAX_LISTING_BYTES = 8 << 20
@@ -195,7 +195,7 @@ class RelayClient:
             )
             try:
                 if response.status_code != 200:
-                    response.read()
+                    read_bounded(response)
                     raise Refused(response.status_code, *error_code(response))
                 h, size = hashlib.sha256(), 0
                 try:

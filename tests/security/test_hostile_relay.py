@@ -1,0 +1,65 @@
+"""A compromised relay answering the field client or the HQ desk: it may send anything, of any
+size. The client bounds what it reads and turns every malformed answer into a clean error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kpfield.errors import KpfieldError
+from kpfield.sync.relay_client import MAX_LISTING_BYTES, RelayClient
+from kpfield.sync.transport import Credentials, Transport
+from tests.security.hostile import HostileRelay
+
+HUGE = 256 << 20  # what a hostile relay claims to send
+
+
+def _zeros(total: int) -> Iterator[bytes]:
+    block = b"0" * (1 << 20)
+    for _ in range(total // len(block)):
+        yield block
+
+
+def _client(url: str) -> RelayClient:
+    creds = Credentials("00" * 8, Ed25519PrivateKey.generate())
+    return RelayClient(Transport(url, creds), attempts=1, sleep=lambda _s: None)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_huge_device_list_answer_is_not_buffered(chunked: bool) -> None:
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        headers = {"Content-Type": "application/json"}
+        if chunked:
+            headers["Connection"] = "close"  # no length: the body runs until the socket closes
+        else:
+            headers["Content-Length"] = str(HUGE)
+        return 200, headers, _zeros(HUGE)
+
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            with pytest.raises(KpfieldError, match="too large"):
+                client.device_list()
+        finally:
+            client.transport.close()
+        assert relay.sent < HUGE // 2
+
+
+def test_a_huge_error_body_is_not_buffered() -> None:
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        return 500, {"Content-Length": str(HUGE)}, _zeros(HUGE)
+
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            with pytest.raises(KpfieldError):
+                client.documents(0)
+        finally:
+            client.transport.close()
+        assert relay.sent < HUGE // 2
+
+
+def test_a_listing_cap_still_admits_a_full_page() -> None:
+    assert MAX_LISTING_BYTES >= 4 << 20
