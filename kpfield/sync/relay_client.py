@@ -55,7 +55,7 @@ def _json(response: httpx.Response) -> Any:
         raise IntegrityError(N_("The relay's answer is too large."))
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise IntegrityError(N_("The relay's answer is not valid JSON.")) from None
 
 

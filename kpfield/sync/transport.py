@@ -96,7 +96,7 @@ class Credentials:
 def error_code(response: httpx.Response) -> tuple[str, str]:
     try:
         doc = json.loads(response.content[:4096] or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "unknown", ""
     if not isinstance(doc, dict):
         return "unknown", ""

@@ -63,3 +63,21 @@ def test_a_huge_error_body_is_not_buffered() -> None:
 
 def test_a_listing_cap_still_admits_a_full_page() -> None:
     assert MAX_LISTING_BYTES >= 4 << 20
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_deeply_nested_json_is_a_clean_error(status: int) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000  # 400 kB: under every size cap
+
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        headers = {"Content-Length": str(len(deep)), "Content-Type": "application/json"}
+        return status, headers, iter([deep])
+
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            for call in (client.info, lambda: client.documents(0), lambda: client.bundles(0)):
+                with pytest.raises(KpfieldError):
+                    call()
+        finally:
+            client.transport.close()
