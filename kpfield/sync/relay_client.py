@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from kpfield.sync.transport import LinkDown, Refused, Transport, error_code, rea
 
 T = TypeVar("T")
 MAX_LISTING_BYTES = 8 << 20
+_BUNDLE_ID = re.compile(r"^[0-9a-f]{64}$")
+_DEVICE_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,10 @@ class RelayClient:
                 )
                 for b in doc["bundles"]
             ]
+            if not all(_BUNDLE_ID.match(b.bundle_id) for b in items) or not all(
+                _DEVICE_ID.match(b.device_id) for b in items
+            ):
+                raise ValueError  # ids go into request paths and the HQ vault
             return items, int(doc["next"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise _malformed() from None
