@@ -26,6 +26,11 @@ def apply_witness_members(conn: Connection, bundle: VerifiedBundle, at: str) -> 
         if store.is_withdrawn(device, ident.witness_id):
             skipped += 1
             continue
+        if store.identity_device(ident.witness_id) not in (None, device):
+            # Another laptop recorded this witness: one device never replaces another's.
+            log.warning("a witness identity filed under another device's witness was refused")
+            skipped += 1
+            continue
         store.put_identity(
             StoredIdentity(
                 witness_id=ident.witness_id,
