@@ -202,7 +202,7 @@ class Transport:
 
     def _learn(self, response: httpx.Response, sent: float, received: float) -> bool:
         raw = response.headers.get(SERVER_TIME, "")
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():  # "²".isdigit() is True; int("²") raises
             self.offset.learn(int(raw), sent, received)
             return True
         return False

@@ -3,14 +3,18 @@ size. The client bounds what it reads and turns every malformed answer into a cl
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kpfield.crypto import minisign
 from kpfield.errors import KpfieldError
 from kpfield.sync.relay_client import MAX_LISTING_BYTES, RelayClient
 from kpfield.sync.transport import Credentials, Transport
+from kpfield.sync.uploader import Bundle, Uploader
 from tests.security.hostile import HostileRelay
 
 HUGE = 256 << 20  # what a hostile relay claims to send
@@ -79,5 +83,33 @@ def test_deeply_nested_json_is_a_clean_error(status: int) -> None:
             for call in (client.info, lambda: client.documents(0), lambda: client.bundles(0)):
                 with pytest.raises(KpfieldError):
                     call()
+        finally:
+            client.transport.close()
+
+
+def test_non_ascii_digits_in_relay_headers_are_a_clean_error(tmp_path: Path) -> None:
+    # '²'.isdigit() is True but int('²') raises: a relay sends it as a raw latin-1 byte.
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        headers = {"Kpfield-Server-Time": "\u00b2", "Upload-Offset": "\u00b2"}
+        return 201, {**headers, "Content-Length": "2"}, iter([b"{}"])
+
+    data = b"ciphertext" * 100
+    path = tmp_path / "b.age"
+    path.write_bytes(data)
+    bundle = Bundle(path, hashlib.sha256(data).hexdigest(), 1, len(data))
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            with pytest.raises(KpfieldError):
+                client.info()
+            uploader = Uploader(
+                client.transport,
+                minisign.MinisignPublicKey.from_private(Ed25519PrivateKey.generate()),
+                "00" * 8,
+                max_failures=1,
+                sleep=lambda _s: None,
+            )
+            with pytest.raises(KpfieldError):
+                uploader.upload(bundle)
         finally:
             client.transport.close()
