@@ -3,7 +3,9 @@ size. The client bounds what it reads and turns every malformed answer into a cl
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kpfield.crypto import minisign
 from kpfield.errors import KpfieldError
+from kpfield.services.sync_common import MAX_DOCUMENT_BYTES, fetch_all_documents
 from kpfield.sync.relay_client import MAX_LISTING_BYTES, RelayClient
 from kpfield.sync.transport import Credentials, Transport
 from kpfield.sync.uploader import Bundle, Uploader
@@ -113,3 +116,27 @@ def test_non_ascii_digits_in_relay_headers_are_a_clean_error(tmp_path: Path) -> 
                 uploader.upload(bundle)
         finally:
             client.transport.close()
+
+
+def test_documents_held_in_memory_at_once_are_bounded() -> None:
+    """A relay serving page after page of (unverified) documents: the laptop stops collecting
+    after a bounded amount; the rest waits for the next sync (the cursor moves per document)."""
+    body = base64.b64encode(b"x" * (2 << 20)).decode()
+    pages = 0
+
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        nonlocal pages
+        pages += 1
+        doc = {"cursor": pages, "kind": "receipt", "created_at": 0, "body": body, "signature": "s"}
+        data = json.dumps({"documents": [] if pages > 100 else [doc], "next": pages}).encode()
+        return 200, {"Content-Length": str(len(data))}, iter([data])
+
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            docs = fetch_all_documents(client, 0)
+        finally:
+            client.transport.close()
+    held = sum(len(d.body) for d in docs)
+    assert held <= MAX_DOCUMENT_BYTES + (4 << 20)
+    assert pages <= MAX_DOCUMENT_BYTES // (2 << 20) + 2
