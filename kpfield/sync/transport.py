@@ -100,7 +100,12 @@ def error_code(response: httpx.Response) -> tuple[str, str]:
         return "unknown", ""
     if not isinstance(doc, dict):
         return "unknown", ""
-    return str(doc.get("error", "unknown"))[:40], str(doc.get("message", ""))[:200]
+    return _printable(doc.get("error", "unknown"))[:40], _printable(doc.get("message", ""))[:200]
+
+
+def _printable(value: object) -> str:
+    """The relay's text without control characters: it reaches the monitor's terminal."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(value))
 
 
 def read_bounded(response: httpx.Response, cap: int = MAX_RESPONSE_BYTES) -> bytes:

@@ -140,3 +140,24 @@ def test_documents_held_in_memory_at_once_are_bounded() -> None:
     held = sum(len(d.body) for d in docs)
     assert held <= MAX_DOCUMENT_BYTES + (4 << 20)
     assert pages <= MAX_DOCUMENT_BYTES // (2 << 20) + 2
+
+
+def test_a_refusal_cannot_put_control_characters_on_the_terminal() -> None:
+    """The relay's refusal text is printed to the monitor's terminal ('sync incomplete: ...'):
+    escape sequences in it could erase that line and draw a fake 'all delivered'."""
+    forged = {"error": "x\x1b[2K", "message": "\x1b[2K\r0 pending; sync complete\n\x07"}
+    data = json.dumps(forged).encode()
+
+    def answer(method: str, path: str) -> tuple[int, dict[str, str], Iterator[bytes]]:
+        return 403, {"Content-Length": str(len(data))}, iter([data])
+
+    with HostileRelay(answer) as relay:
+        client = _client(relay.url)
+        try:
+            with pytest.raises(KpfieldError) as caught:
+                client.info()
+        finally:
+            client.transport.close()
+    text = caught.value.message
+    assert "sync complete" in text
+    assert all(ch.isprintable() for ch in text), repr(text)
