@@ -62,6 +62,14 @@ def _json(response: httpx.Response) -> Any:
         raise IntegrityError(N_("The relay's answer is not valid JSON.")) from None
 
 
+def _count(value: Any) -> int:
+    """A cursor, sequence or size from the relay: it goes into the vault (SQLite INTEGER)."""
+    n = int(value)
+    if isinstance(value, bool) or not 0 <= n < 1 << 63:
+        raise ValueError
+    return n
+
+
 def _malformed() -> IntegrityError:
     return IntegrityError(N_("The relay's answer is malformed."))
 
@@ -140,14 +148,14 @@ class RelayClient:
         try:
             items = [
                 RelayDocument(
-                    int(d["cursor"]),
+                    _count(d["cursor"]),
                     str(d["kind"]),
                     base64.b64decode(d["body"], validate=True),
                     str(d["signature"]),
                 )
                 for d in doc["documents"]
             ]
-            return items, int(doc["next"])
+            return items, _count(doc["next"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise _malformed() from None
 
@@ -171,11 +179,11 @@ class RelayClient:
         try:
             items = [
                 ListedBundle(
-                    int(b["cursor"]),
+                    _count(b["cursor"]),
                     str(b["bundle_id"]),
                     str(b["device_id"]),
-                    int(b["sequence"]),
-                    int(b["size"]),
+                    _count(b["sequence"]),
+                    _count(b["size"]),
                     base64.b64decode(b["receipt"], validate=True),
                 )
                 for b in doc["bundles"]
@@ -184,7 +192,7 @@ class RelayClient:
                 _DEVICE_ID.match(b.device_id) for b in items
             ):
                 raise ValueError  # ids go into request paths and the HQ vault
-            return items, int(doc["next"])
+            return items, _count(doc["next"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise _malformed() from None
 
