@@ -26,6 +26,11 @@ def apply_witness_members(conn: Connection, bundle: VerifiedBundle, at: str) -> 
         if store.is_withdrawn(device, ident.witness_id):
             skipped += 1
             continue
+        if store.identity_device(ident.witness_id) not in (None, device):
+            # Another laptop recorded this witness: one device never replaces another's.
+            log.warning("a witness identity filed under another device's witness was refused")
+            skipped += 1
+            continue
         store.put_identity(
             StoredIdentity(
                 witness_id=ident.witness_id,
@@ -46,7 +51,9 @@ def apply_witness_members(conn: Connection, bundle: VerifiedBundle, at: str) -> 
         deleted = False
         if store.identity_device(n.witness_id) in (None, device):
             deleted = store.delete_identity(n.witness_id)
-        reports = set(n.reports) | set(store.device_reports_citing(device, n.witness_id))
+        # A notice names its own laptop's reports: never one HQ holds from another device.
+        named = {r for r in n.reports if store.report_device(r) in (None, device)}
+        reports = named | set(store.device_reports_citing(device, n.witness_id))
         store.add_withdrawal(
             AppliedWithdrawal(
                 notice_sha256=w.sha256,

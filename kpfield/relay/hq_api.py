@@ -30,7 +30,7 @@ _DOCS_PAGE_BYTES = 4 << 20
 async def read_body(request: Request, cap: int) -> bytes | Response:
     """The whole body, at most ``cap`` bytes, checked against the signed Content-Digest."""
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > cap:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > cap:
         return problem(413, "too_large", "The body is missing a length or is too large.")
     parts, size = [], 0
     try:
@@ -51,7 +51,8 @@ async def read_body(request: Request, cap: int) -> bytes | Response:
 
 def _cursor(request: Request) -> int | None:
     value = request.query_params.get("since", "0")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # isascii: "²".isdigit() is True but int("²") raises
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 class HqApi:

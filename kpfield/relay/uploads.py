@@ -87,14 +87,17 @@ def _parse_metadata(value: str) -> tuple[str, int] | None:
             return None
     if set(found) != _METADATA_KEYS or not BUNDLE_ID.match(found["bundle_id"]):
         return None
-    if not found["sequence"].isdigit() or not 1 <= int(found["sequence"]) < 1 << 62:
+    if (
+        not (found["sequence"].isascii() and found["sequence"].isdigit())
+        or not 1 <= int(found["sequence"]) < 1 << 62
+    ):
         return None
     return found["bundle_id"], int(found["sequence"])
 
 
 def _int_header(request: Request, name: str) -> int | None:
     value = request.headers.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 20 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
 
 
 class UploadsApi:

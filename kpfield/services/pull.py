@@ -247,8 +247,9 @@ class HqPullService:
                 InboxRow(
                     bundle_id=listed.bundle_id,
                     relay_url=url,
-                    device_id=listed.device_id,
-                    sequence=listed.sequence,
+                    # The signed manifest says who sent it; the relay's listing is only a hint.
+                    device_id=outcome.device_id or listed.device_id,
+                    sequence=outcome.sequence if outcome.sequence is not None else listed.sequence,
                     cursor=listed.cursor,
                     outcome=outcome.status,
                     reason=outcome.reason[:500],

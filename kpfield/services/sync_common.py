@@ -11,6 +11,7 @@ from kpfield.sync.link import Backoff, Link
 from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
 
 MAX_DOCUMENT_PAGES = 1000
+MAX_DOCUMENT_BYTES = 32 << 20  # held at once before they are verified; the rest comes next sync
 
 
 @dataclass
@@ -59,10 +60,12 @@ def check_pin(url: str, pinned: str | None, info: RelayInfo, hq_key_id: str) -> 
 
 def fetch_all_documents(client: RelayClient, since: int) -> list[RelayDocument]:
     out: list[RelayDocument] = []
+    held = 0
     for _ in range(MAX_DOCUMENT_PAGES):
         page, nxt = client.documents(since)
         out += page
-        if not page or nxt <= since:
+        held += sum(len(d.body) for d in page)
+        if not page or nxt <= since or held > MAX_DOCUMENT_BYTES:
             return out
         since = nxt
     return out

@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ import httpx
 from kpfield.crypto import minisign
 from kpfield.errors import N_, CryptoError, IntegrityError
 from kpfield.sync.link import Backoff, Link
-from kpfield.sync.transport import LinkDown, Refused, Transport, error_code
+from kpfield.sync.transport import LinkDown, Refused, Transport, error_code, read_bounded
 
 T = TypeVar("T")
 MAX_LISTING_BYTES = 8 << 20
+_BUNDLE_ID = re.compile(r"^[0-9a-f]{64}$")
+_DEVICE_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,16 @@ def _json(response: httpx.Response) -> Any:
         raise IntegrityError(N_("The relay's answer is too large."))
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise IntegrityError(N_("The relay's answer is not valid JSON.")) from None
+
+
+def _count(value: Any) -> int:
+    """A cursor, sequence or size from the relay: it goes into the vault (SQLite INTEGER)."""
+    n = int(value)
+    if isinstance(value, bool) or not 0 <= n < 1 << 63:
+        raise ValueError
+    return n
 
 
 def _malformed() -> IntegrityError:
@@ -137,14 +148,14 @@ class RelayClient:
         try:
             items = [
                 RelayDocument(
-                    int(d["cursor"]),
+                    _count(d["cursor"]),
                     str(d["kind"]),
                     base64.b64decode(d["body"], validate=True),
                     str(d["signature"]),
                 )
                 for d in doc["documents"]
             ]
-            return items, int(doc["next"])
+            return items, _count(doc["next"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise _malformed() from None
 
@@ -168,16 +179,20 @@ class RelayClient:
         try:
             items = [
                 ListedBundle(
-                    int(b["cursor"]),
+                    _count(b["cursor"]),
                     str(b["bundle_id"]),
                     str(b["device_id"]),
-                    int(b["sequence"]),
-                    int(b["size"]),
+                    _count(b["sequence"]),
+                    _count(b["size"]),
                     base64.b64decode(b["receipt"], validate=True),
                 )
                 for b in doc["bundles"]
             ]
-            return items, int(doc["next"])
+            if not all(_BUNDLE_ID.match(b.bundle_id) for b in items) or not all(
+                _DEVICE_ID.match(b.device_id) for b in items
+            ):
+                raise ValueError  # ids go into request paths and the HQ vault
+            return items, _count(doc["next"])
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise _malformed() from None
 
@@ -195,7 +210,7 @@ class RelayClient:
             )
             try:
                 if response.status_code != 200:
-                    response.read()
+                    read_bounded(response)
                     raise Refused(response.status_code, *error_code(response))
                 h, size = hashlib.sha256(), 0
                 try:

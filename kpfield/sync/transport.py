@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kpfield.errors import N_, KpfieldError, UsageError
+from kpfield.errors import N_, IntegrityError, KpfieldError, UsageError
 from kpfield.protocol import httpsig
 
 log = logging.getLogger(__name__)
 SERVER_TIME = "kpfield-server-time"
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+MAX_RESPONSE_BYTES = 16 << 20  # any answer but a bundle download (a documents page is ~6 MB)
 
 
 class SyncError(KpfieldError):
@@ -95,11 +96,37 @@ class Credentials:
 def error_code(response: httpx.Response) -> tuple[str, str]:
     try:
         doc = json.loads(response.content[:4096] or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "unknown", ""
     if not isinstance(doc, dict):
         return "unknown", ""
-    return str(doc.get("error", "unknown"))[:40], str(doc.get("message", ""))[:200]
+    return _printable(doc.get("error", "unknown"))[:40], _printable(doc.get("message", ""))[:200]
+
+
+def _printable(value: object) -> str:
+    """The relay's text without control characters: it reaches the monitor's terminal."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(value))
+
+
+def read_bounded(response: httpx.Response, cap: int = MAX_RESPONSE_BYTES) -> bytes:
+    """Read a streamed answer into memory, refusing one longer than ``cap`` (a hostile relay may
+    announce, or simply send, gigabytes); the response is closed either way."""
+    parts, size = [], 0
+    try:
+        for block in response.iter_bytes(1 << 16):
+            size += len(block)
+            if size > cap:
+                raise IntegrityError(N_("The relay's answer is too large."))
+            parts.append(block)
+    except httpx.TransportError as exc:
+        raise LinkDown(
+            N_("The connection to the relay failed ({reason})."), reason=type(exc).__name__
+        ) from None
+    finally:
+        response.close()
+    data = b"".join(parts)
+    response._content = data  # what Response.read() keeps: .content works as usual
+    return data
 
 
 class Transport:
@@ -180,7 +207,7 @@ class Transport:
 
     def _learn(self, response: httpx.Response, sent: float, received: float) -> bool:
         raw = response.headers.get(SERVER_TIME, "")
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():  # "²".isdigit() is True; int("²") raises
             self.offset.learn(int(raw), sent, received)
             return True
         return False
@@ -202,17 +229,19 @@ class Transport:
             request = self._build(method, path, body, headers or {}, pieces, timeout)
             sent = self.clock()
             try:
-                response = self._client.send(request, stream=stream)
+                response = self._client.send(request, stream=True)
             except httpx.TransportError as exc:
                 raise LinkDown(
                     N_("The connection to the relay failed ({reason})."),
                     reason=type(exc).__name__,
                 ) from None
+            if not stream:
+                read_bounded(response)
             received = self.clock()
             self._learn(response, sent, received)
             if response.status_code == 401 and attempt == 1:
                 if stream:
-                    response.read()
+                    read_bounded(response)
                 code, _ = error_code(response)
                 if code in ("stale", "replayed"):
                     # stale: the laptop's clock is off (just learnt). replayed: a middlebox

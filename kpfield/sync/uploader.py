@@ -162,7 +162,7 @@ class Uploader:
 
     def _state_of(self, response: httpx.Response) -> _State:
         offset = response.headers.get("upload-offset", "")
-        if not offset.isdigit():
+        if not (offset.isascii() and offset.isdigit()):
             raise LinkDown(N_("The relay's answer had no upload offset."))
         raw = response.headers.get("kpfield-receipt")
         receipt = None

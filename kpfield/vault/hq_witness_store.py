@@ -143,6 +143,13 @@ class HqWitnessStore:
         """Reports a consent withdrawal marked (HQ must check what it may still do with them)."""
         return {str(r[0]) for r in self.conn.execute("SELECT report_id FROM hq_withdrawn_reports")}
 
+    def report_device(self, report_id: str) -> str | None:
+        """The device that sent a report HQ holds (None when HQ does not hold it)."""
+        row = self.conn.execute(
+            "SELECT device_id FROM hq_reports WHERE report_id = ?", (report_id,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def device_reports_citing(self, device_id: str, witness_id: str) -> list[str]:
         # Sealed JSON is scanned in Python: witness ids are inside the signed documents only.
         out = []
