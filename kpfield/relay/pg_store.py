@@ -11,6 +11,10 @@ Several relay nodes share one database and one bucket. How an upload's bytes are
   the upload was not reset meanwhile (``generation``). Two nodes writing one upload: the first
   to commit wins, the other gets :class:`OffsetMismatch`; parts of a loser or of a crash are
   never listed, so completing the multipart upload discards them.
+* One writer across nodes: each new PATCH or HEAD of an upload, on any node, bumps the row's
+  ``lease``; a PATCH in progress elsewhere looks at it between chunks (at most every
+  ``LEASE_CHECK_SECONDS``) and before it commits, and stops (409) once superseded, as a stale
+  PATCH on the same node is cancelled.
 * At full length the tail becomes the last part and the multipart upload is completed into the
   final object (under the row lock, so two nodes never assemble twice); the whole-bundle SHA-256
   is then read back from the object. A bundle is complete only once the object exists with the
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +64,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   generation INTEGER NOT NULL DEFAULT 0, multipart_id TEXT, next_part INTEGER NOT NULL DEFAULT 0,
   parts_bytes BIGINT NOT NULL DEFAULT 0, assembled BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (device_id, sequence), CHECK (durable <= length));
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS lease BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at) WHERE receipt IS NULL;
 CREATE TABLE IF NOT EXISTS parts (
   bundle_id TEXT NOT NULL REFERENCES uploads ON DELETE CASCADE, part_number INTEGER NOT NULL,
@@ -84,6 +90,7 @@ CREATE INDEX IF NOT EXISTS documents_device ON documents (device_id, cursor);
 _COLS = "bundle_id, device_id, sequence, length, durable, created_at, expires_at, receipt, cursor"
 _NONCE_SWEEP_EVERY = 256
 TAIL_ROW_BYTES = 1 << 20  # a tail is stored (and read back) in rows of at most this
+LEASE_CHECK_SECONDS = 0.25  # how often a PATCH in progress looks whether it was superseded
 
 
 class BundleBytesMissing(StorageError):
@@ -140,8 +147,11 @@ def create_schema(conn: psycopg.Connection[Any]) -> None:
 class _PartAppender(Appender):
     """One PATCH: the part being filled is spooled to a temporary file, never held in memory."""
 
-    def __init__(self, store: PgS3Storage, row: _Row, tail: Spool, expires_at: int) -> None:
+    def __init__(  # noqa: PLR0917
+        self, store: PgS3Storage, row: _Row, tail: Spool, expires_at: int, lease: int
+    ) -> None:
         self._store, self._row, self._expires_at = store, row, expires_at
+        self._lease, self._lease_checked = lease, time.monotonic()
         self._spool = tail
         self._tail_len = tail.size  # bytes of the spool already committed as tail rows
         self._written = 0
@@ -152,6 +162,8 @@ class _PartAppender(Appender):
     def write(self, data: bytes) -> None:
         if not self._open:
             raise OffsetMismatch(self._row.upload.offset)
+        if time.monotonic() - self._lease_checked >= LEASE_CHECK_SECONDS:
+            self._check_lease()
         self._written += len(data)
         size, view = self._store.part_size, memoryview(data)
         while view:
@@ -162,6 +174,20 @@ class _PartAppender(Appender):
                 self._send_part()
                 self._spool.clear()
                 self._tail_len = 0
+
+    def _check_lease(self) -> None:
+        """Stop if a newer request for this upload reached any node (see the module doc)."""
+        with self._store.pool.connection() as conn:
+            found = conn.execute(
+                "SELECT lease, durable FROM uploads WHERE bundle_id = %s",
+                (self._row.upload.bundle_id,),
+            ).fetchone()
+        self._lease_checked = time.monotonic()
+        if found is None or found[0] != self._lease:
+            self._open = False
+            self._spool.close()
+            log.info("upload %s: superseded on another node", self._row.upload.bundle_id[:16])
+            raise OffsetMismatch(found[1] if found else 0)
 
     def _send_part(self) -> None:
         store, bundle_id = self._store, self._row.upload.bundle_id
@@ -188,13 +214,13 @@ class _PartAppender(Appender):
         try:
             with self._store.transaction() as conn:
                 found = conn.execute(
-                    "SELECT durable, generation, receipt IS NULL, assembled FROM uploads"
+                    "SELECT durable, generation, receipt IS NULL, assembled, lease FROM uploads"
                     " WHERE bundle_id = %s FOR UPDATE",
                     (bundle_id,),
                 ).fetchone()
                 if found is None:
                     raise OffsetMismatch(0)
-                if tuple(found) != (old, row.generation, True, False):
+                if tuple(found) != (old, row.generation, True, False, self._lease):
                     raise OffsetMismatch(found[0])
                 for number, etag, size in self._new_parts:
                     conn.execute(
@@ -376,12 +402,24 @@ class PgS3Storage(RelayStorage):
             if held.upload.offset != offset:
                 raise OffsetMismatch(held.upload.offset)
             tail = self._spool_tail(conn, bundle_id, held.parts_bytes)
+            lease = self._take_lease(conn, bundle_id)
         if tail is None or held.parts_bytes + tail.size != offset:
             # Another node committed between our reads: let the client ask again.
             if tail is not None:
                 tail.close()
             raise OffsetMismatch(held.upload.offset)
-        return _PartAppender(self, held, tail, expires_at)
+        return _PartAppender(self, held, tail, expires_at, lease)
+
+    def _take_lease(self, conn: psycopg.Connection[Any], bundle_id: str) -> int:
+        found = conn.execute(
+            "UPDATE uploads SET lease = lease + 1 WHERE bundle_id = %s RETURNING lease",
+            (bundle_id,),
+        ).fetchone()
+        return int(found[0]) if found else -1
+
+    def supersede(self, bundle_id: str) -> None:
+        with self.pool.connection() as conn:
+            self._take_lease(conn, bundle_id)
 
     def _spool_tail(
         self, conn: psycopg.Connection[Any], bundle_id: str, parts_bytes: int

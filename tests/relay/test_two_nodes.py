@@ -239,3 +239,39 @@ def test_a_device_list_given_to_one_node_holds_on_the_other(nodes: Nodes) -> Non
         assert send(a, n.hq, "POST", "/v1/hq/device-list", revoked).status_code == 200
         answer = send(b, late, "GET", "/v1/relay")
     assert answer.status_code == 403 and answer.json()["error"] == "revoked"
+
+
+def test_head_on_one_node_supersedes_a_patch_on_the_other(nodes: Nodes) -> None:
+    """A client that gave up on a stalled PATCH and asks another node for the offset takes the
+    upload over: the old PATCH stops (409) instead of committing behind the client's back."""
+    n = nodes
+    data = os.urandom(2 * MIB)
+    bundle_id = hashlib.sha256(data).hexdigest()
+    path = f"/v1/uploads/{bundle_id}"
+    a, b = n.both()
+    with a, b:
+        create(a, n.device, data, 6)
+        headers = signed_headers(
+            n.device,
+            "PATCH",
+            n.a.url + path,
+            data,
+            {
+                "Tus-Resumable": "1.0.0",
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Offset": "0",
+                "Content-Length": str(len(data)),
+            },
+        )
+        stale = open_request(n.a.url, "PATCH", path, headers)
+        stale.sendall(data[: MIB // 2])
+        assert int(_head(b, n.device, bundle_id).headers["upload-offset"]) == 0
+        try:
+            stale.sendall(data[MIB // 2 :])
+        except OSError:
+            pass  # node A may answer and close before it has read the rest
+        assert read_status(stale) == 409
+        stale.close()
+        assert int(_head(a, n.device, bundle_id).headers["upload-offset"]) == 0
+        assert patch(b, n.device, bundle_id, 0, data).status_code == 204
+        assert _downloaded(n, a, bundle_id) == data
