@@ -10,6 +10,7 @@ usage error.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,12 @@ from kpfield.paths import resources_dir
 from kpfield.process import harden_process
 from kpfield.services.acknowledgement import AcknowledgementService
 from kpfield.services.clock import Clock, SystemClock, iso
+from kpfield.services.desk import CaseService
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
+from kpfield.services.inbox import InboxService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
@@ -38,6 +41,9 @@ from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
 __all__ = ["FieldSession", "HqSession", "Session", "harden_process", "open_session"]
+
+
+log = logging.getLogger(__name__)
 
 
 def default_taxonomy() -> Taxonomy:
@@ -102,6 +108,8 @@ class HqSession(Session):
     devices: DeviceService
     intake: IntakeService
     pull: HqPullService
+    cases: CaseService
+    inbox: InboxService
 
     def hq(self) -> HqSession:
         return self
@@ -126,6 +134,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
     }
     if VaultRole(vault.role) is VaultRole.HQ:
         devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
+        cases = CaseService(vault, clock)
+        cases.ensure_indexed()
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
@@ -133,6 +143,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             devices=devices,
             intake=intake,
             pull=HqPullService(vault, clock, intake, devices),
+            cases=cases,
+            inbox=InboxService(vault),
         )
     profiles = FieldProfileService(vault)
     export = ExportService(vault, clock, profiles)
@@ -151,7 +163,16 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
 def open_session(
     data_dir: Path, passphrase: str, clock: Clock | None = None
 ) -> FieldSession | HqSession:
-    return session_for(Vault.open(data_dir, passphrase), clock)
+    session = session_for(Vault.open(data_dir, passphrase), clock)
+    if isinstance(session, FieldSession):
+        # An export killed between making a bundle visible and recording it is settled now
+        # when its sink is reachable (the outbox always is); a missing stick waits for the
+        # next export. Opening the vault must never fail because of it.
+        try:
+            session.export.reconcile(defer_unknown=True)
+        except Exception:  # noqa: BLE001
+            log.warning("a pending bundle could not be settled at start")
+    return session
 
 
 def create_session(

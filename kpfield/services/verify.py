@@ -50,6 +50,8 @@ class VerifyResult:
     attachments: int = 0
     thumbnails: int = 0
     imported_attachments: int = 0
+    imported_bundles: int = 0
+    imported_reports: int = 0
     problems: list[str] = field(default_factory=list)
     repairable: list[DamagedDerivative] = field(default_factory=list)
 
@@ -131,6 +133,7 @@ def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = Non
             result=result,
         )
     _check_imported(vault, result)
+    _check_audit(vault, result)
     return result
 
 
@@ -231,6 +234,13 @@ def _check_imported(vault: Vault, result: VerifyResult) -> None:
     """HQ's imported originals: each must still decrypt to the hash its sealed report names."""
     if vault.role != "hq":
         return
+    from kpfield.hq.verify_imported import verify_imported
+
+    check = verify_imported(vault)
+    result.imported_bundles = check.bundles
+    result.imported_reports = check.reports
+    result.custody_entries += check.custody_entries
+    result.problems.extend(check.problems)
     rows = HqStore(vault.conn).attachments()
     if not rows:
         return  # do not create HQ's blob folder for nothing
@@ -241,6 +251,16 @@ def _check_imported(vault: Vault, result: VerifyResult) -> None:
         result.imported_attachments += 1
         label = f"imported report {a.report_id[:8]}: attachment {a.attachment_id[:8]}"
         _check_original(blobs, BlobRef(a.blob_name, a.blob_key), a.sha256, label, result.problems)
+
+
+def _check_audit(vault: Vault, result: VerifyResult) -> None:
+    """HQ's audit log of analyst actions: its hash chain must be unbroken."""
+    if vault.role != "hq":
+        return
+    from kpfield.hq.audit import verify_audit
+
+    for problem in verify_audit(vault.conn):
+        result.problems.append(f"audit log entry {problem.seq}: {problem.what}")
 
 
 def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> None:
