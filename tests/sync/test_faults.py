@@ -8,6 +8,7 @@ the relay killed mid-upload is one node of two (``tests/sync/world.py``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ FAULTS = {
 def test_delivery_survives(world: World, proxy: FaultProxy, name: str) -> None:
     world.seal(seed=5, noise=(640, 400))
     world.seal(seed=6, noise=(500, 400))
-    proxy.faults = FAULTS[name]
+    proxy.faults = dataclasses.replace(FAULTS[name])  # a fresh copy: its counters are spent
     result = world.field.sync.run(relay_url=proxy.url)
     assert result.ok, (name, result.failures, result.problems)
     assert result.delivered == 1
