@@ -190,6 +190,7 @@ def test_concurrent_patches_to_two_nodes_one_wins(nodes: Nodes) -> None:
         )
         slow = open_request(n.a.url, "PATCH", path, headers)
         slow.sendall(data[: len(data) // 2])
+        _until_appending(n, bundle_id)  # A holds the lease; B's newer PATCH takes it over
         fast = patch(b, n.device, bundle_id, 0, data)
         assert fast.status_code == 204 and "kpfield-receipt" in fast.headers
         slow.sendall(data[len(data) // 2 :])
