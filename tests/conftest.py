@@ -17,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from kpfield.app import Session, create_session
 from kpfield.vault.keyslots import KdfParams
+from tests.relay.servers import Postgres, Seaweed
 
 REPO = Path(__file__).resolve().parent.parent
 PASSPHRASE = "correct horse battery staple"
@@ -78,3 +79,22 @@ def passphrase_file(tmp_path: Path) -> Path:
     p.write_text(PASSPHRASE + "\n", encoding="utf-8")
     os.chmod(p, 0o600)
     return p
+
+
+# The distributed relay backend's real servers, started once per session and only when a test
+# asks for them (tests/relay and tests/sync both run against them).
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    server = Postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
+    server = Seaweed.start(tmp_path_factory.mktemp("seaweed"))
+    with pytest.MonkeyPatch.context() as mp:  # boto3 reads the standard AWS variables
+        for name, value in server.env().items():
+            mp.setenv(name, value)
+        yield server
+    server.stop()

@@ -11,6 +11,10 @@ Several relay nodes share one database and one bucket. How an upload's bytes are
   the upload was not reset meanwhile (``generation``). Two nodes writing one upload: the first
   to commit wins, the other gets :class:`OffsetMismatch`; parts of a loser or of a crash are
   never listed, so completing the multipart upload discards them.
+* One writer across nodes: each new PATCH or HEAD of an upload, on any node, bumps the row's
+  ``lease``; a PATCH in progress elsewhere looks at it between chunks (at most every
+  ``LEASE_CHECK_SECONDS``) and before it commits, and stops (409) once superseded, as a stale
+  PATCH on the same node is cancelled.
 * At full length the tail becomes the last part and the multipart upload is completed into the
   final object (under the row lock, so two nodes never assemble twice); the whole-bundle SHA-256
   is then read back from the object. A bundle is complete only once the object exists with the
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +36,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from kpfield.errors import N_, UsageError
-from kpfield.relay.objects import MAX_PARTS, MIN_PART_BYTES, ObjectMissing, ObjectStore
+from kpfield.relay.objects import MAX_PARTS, MIN_PART_BYTES, ObjectMissing, ObjectStore, Spool
 from kpfield.relay.storage import (
     Appender,
     HqDocument,
@@ -59,6 +64,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   generation INTEGER NOT NULL DEFAULT 0, multipart_id TEXT, next_part INTEGER NOT NULL DEFAULT 0,
   parts_bytes BIGINT NOT NULL DEFAULT 0, assembled BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (device_id, sequence), CHECK (durable <= length));
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS lease BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at) WHERE receipt IS NULL;
 CREATE TABLE IF NOT EXISTS parts (
   bundle_id TEXT NOT NULL REFERENCES uploads ON DELETE CASCADE, part_number INTEGER NOT NULL,
@@ -83,6 +89,8 @@ CREATE INDEX IF NOT EXISTS documents_device ON documents (device_id, cursor);
 """
 _COLS = "bundle_id, device_id, sequence, length, durable, created_at, expires_at, receipt, cursor"
 _NONCE_SWEEP_EVERY = 256
+TAIL_ROW_BYTES = 1 << 20  # a tail is stored (and read back) in rows of at most this
+LEASE_CHECK_SECONDS = 0.25  # how often a PATCH in progress looks whether it was superseded
 
 
 class BundleBytesMissing(StorageError):
@@ -137,10 +145,15 @@ def create_schema(conn: psycopg.Connection[Any]) -> None:
 
 
 class _PartAppender(Appender):
-    def __init__(self, store: PgS3Storage, row: _Row, tail: bytes, expires_at: int) -> None:
+    """One PATCH: the part being filled is spooled to a temporary file, never held in memory."""
+
+    def __init__(  # noqa: PLR0917
+        self, store: PgS3Storage, row: _Row, tail: Spool, expires_at: int, lease: int
+    ) -> None:
         self._store, self._row, self._expires_at = store, row, expires_at
-        self._buffer = bytearray(tail)
-        self._tail_len = len(tail)  # bytes of the buffer already committed as tail rows
+        self._lease, self._lease_checked = lease, time.monotonic()
+        self._spool = tail
+        self._tail_len = tail.size  # bytes of the spool already committed as tail rows
         self._written = 0
         self._multipart_id = row.multipart_id
         self._new_parts: list[tuple[int, str, int]] = []
@@ -149,30 +162,46 @@ class _PartAppender(Appender):
     def write(self, data: bytes) -> None:
         if not self._open:
             raise OffsetMismatch(self._row.upload.offset)
-        self._buffer += data
+        if time.monotonic() - self._lease_checked >= LEASE_CHECK_SECONDS:
+            self._check_lease()
         self._written += len(data)
-        size = self._store.part_size
-        while len(self._buffer) >= size:
-            with memoryview(self._buffer) as view:  # one copy of the part, not two
-                part = bytes(view[:size])
-            self._send_part(part)
-            del part
-            del self._buffer[:size]
-            self._tail_len = 0
+        size, view = self._store.part_size, memoryview(data)
+        while view:
+            room = size - self._spool.size
+            self._spool.write(view[:room])
+            view = view[room:]
+            if self._spool.size == size:
+                self._send_part()
+                self._spool.clear()
+                self._tail_len = 0
 
-    def _send_part(self, data: bytes) -> None:
+    def _check_lease(self) -> None:
+        """Stop if a newer request for this upload reached any node (see the module doc)."""
+        with self._store.pool.connection() as conn:
+            found = conn.execute(
+                "SELECT lease, durable FROM uploads WHERE bundle_id = %s",
+                (self._row.upload.bundle_id,),
+            ).fetchone()
+        self._lease_checked = time.monotonic()
+        if found is None or found[0] != self._lease:
+            self._open = False
+            self._spool.close()
+            log.info("upload %s: superseded on another node", self._row.upload.bundle_id[:16])
+            raise OffsetMismatch(found[1] if found else 0)
+
+    def _send_part(self) -> None:
         store, bundle_id = self._store, self._row.upload.bundle_id
         if self._multipart_id is None:
             self._multipart_id = store.ensure_multipart(bundle_id, self._row.generation)
         number = store.take_part_number(bundle_id, self._row.generation)
         try:
-            etag = store.objects.upload_part(bundle_id, self._multipart_id, number, data)
+            etag = store.objects.upload_part(bundle_id, self._multipart_id, number, self._spool)
         except ObjectMissing:
             # Another node completed (or reset) the upload meanwhile: this PATCH lost.
             self._open = False
             held = store.get_upload(bundle_id)
             raise OffsetMismatch(held.offset if held else 0) from None
-        self._new_parts.append((number, etag, len(data)))
+        self._new_parts.append((number, etag, self._spool.size))
 
     def commit(self) -> int:
         if not self._open:
@@ -182,39 +211,45 @@ class _PartAppender(Appender):
         old = row.upload.offset
         new_offset = old + self._written
         parts_bytes = row.parts_bytes + sum(size for _, _, size in self._new_parts)
-        with self._store.transaction() as conn:
-            found = conn.execute(
-                "SELECT durable, generation, receipt IS NULL, assembled FROM uploads"
-                " WHERE bundle_id = %s FOR UPDATE",
-                (bundle_id,),
-            ).fetchone()
-            if found is None:
-                raise OffsetMismatch(0)
-            if tuple(found) != (old, row.generation, True, False):
-                raise OffsetMismatch(found[0])
-            for number, etag, size in self._new_parts:
+        try:
+            with self._store.transaction() as conn:
+                found = conn.execute(
+                    "SELECT durable, generation, receipt IS NULL, assembled, lease FROM uploads"
+                    " WHERE bundle_id = %s FOR UPDATE",
+                    (bundle_id,),
+                ).fetchone()
+                if found is None:
+                    raise OffsetMismatch(0)
+                if tuple(found) != (old, row.generation, True, False, self._lease):
+                    raise OffsetMismatch(found[0])
+                for number, etag, size in self._new_parts:
+                    conn.execute(
+                        "INSERT INTO parts VALUES (%s, %s, %s, %s)",
+                        (bundle_id, number, etag, size),
+                    )
+                if self._new_parts:  # the old tail went into a part; what is left is the new tail
+                    conn.execute("DELETE FROM tails WHERE bundle_id = %s", (bundle_id,))
+                    skip, start = 0, parts_bytes
+                else:
+                    skip, start = self._tail_len, old - self._tail_len
+                # In rows of at most TAIL_ROW_BYTES, so no step holds a whole part in memory.
+                for at, piece in self._spool.pieces(skip, TAIL_ROW_BYTES):
+                    conn.execute(
+                        "INSERT INTO tails VALUES (%s, %s, %s)", (bundle_id, start + at, piece)
+                    )
                 conn.execute(
-                    "INSERT INTO parts VALUES (%s, %s, %s, %s)", (bundle_id, number, etag, size)
+                    "UPDATE uploads SET durable = %s, parts_bytes = %s,"
+                    " expires_at = GREATEST(expires_at, %s) WHERE bundle_id = %s",
+                    (new_offset, parts_bytes, self._expires_at, bundle_id),
                 )
-            if self._new_parts:  # the old tail went into a part; what is left is the new tail
-                conn.execute("DELETE FROM tails WHERE bundle_id = %s", (bundle_id,))
-                leftover, start = bytes(self._buffer), parts_bytes
-            else:
-                leftover, start = bytes(self._buffer[self._tail_len :]), old
-            if leftover:
-                conn.execute("INSERT INTO tails VALUES (%s, %s, %s)", (bundle_id, start, leftover))
-            conn.execute(
-                "UPDATE uploads SET durable = %s, parts_bytes = %s,"
-                " expires_at = GREATEST(expires_at, %s) WHERE bundle_id = %s",
-                (new_offset, parts_bytes, self._expires_at, bundle_id),
-            )
-        self._buffer = bytearray()
+        finally:
+            self._spool.close()
         return new_offset
 
     def abort(self) -> None:
         # Parts already sent are never listed in the ledger, so completion discards them.
         self._open = False
-        self._buffer = bytearray()
+        self._spool.close()
 
 
 class PgS3Storage(RelayStorage):
@@ -225,10 +260,11 @@ class PgS3Storage(RelayStorage):
         *,
         part_size: int = MIN_PART_BYTES,
         pool_size: int = 10,
+        spool_dir: str | None = None,
     ) -> None:
         if part_size < MIN_PART_BYTES:
             raise ValueError("S3 parts are at least 5 MiB")
-        self.objects, self.part_size = objects, part_size
+        self.objects, self.part_size, self.spool_dir = objects, part_size, spool_dir
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             database,
             min_size=1,
@@ -365,15 +401,44 @@ class PgS3Storage(RelayStorage):
                 raise OffsetMismatch(held.upload.offset if held else 0)
             if held.upload.offset != offset:
                 raise OffsetMismatch(held.upload.offset)
-            rows = conn.execute(
-                "SELECT start, data FROM tails WHERE bundle_id = %s ORDER BY start",
-                (bundle_id,),
-            ).fetchall()
-        tail = b"".join(bytes(r[1]) for r in rows)
-        if rows and rows[0][0] != held.parts_bytes or held.parts_bytes + len(tail) != offset:
-            # Another node committed between our two reads: let the client ask again.
+            tail = self._spool_tail(conn, bundle_id, held.parts_bytes)
+            lease = self._take_lease(conn, bundle_id)
+        if tail is None or held.parts_bytes + tail.size != offset:
+            # Another node committed between our reads: let the client ask again.
+            if tail is not None:
+                tail.close()
             raise OffsetMismatch(held.upload.offset)
-        return _PartAppender(self, held, tail, expires_at)
+        return _PartAppender(self, held, tail, expires_at, lease)
+
+    def _take_lease(self, conn: psycopg.Connection[Any], bundle_id: str) -> int:
+        found = conn.execute(
+            "UPDATE uploads SET lease = lease + 1 WHERE bundle_id = %s RETURNING lease",
+            (bundle_id,),
+        ).fetchone()
+        return int(found[0]) if found else -1
+
+    def supersede(self, bundle_id: str) -> None:
+        with self.pool.connection() as conn:
+            self._take_lease(conn, bundle_id)
+
+    def _spool_tail(
+        self, conn: psycopg.Connection[Any], bundle_id: str, parts_bytes: int
+    ) -> Spool | None:
+        """The committed tail, row by row into a spool; None if its rows are not contiguous
+        from ``parts_bytes`` (another node moved the upload on while we read)."""
+        spool = Spool(self.spool_dir)
+        starts = conn.execute(
+            "SELECT start FROM tails WHERE bundle_id = %s ORDER BY start", (bundle_id,)
+        ).fetchall()
+        for (start,) in starts:
+            found = conn.execute(
+                "SELECT data FROM tails WHERE bundle_id = %s AND start = %s", (bundle_id, start)
+            ).fetchone()
+            if found is None or start != parts_bytes + spool.size:
+                spool.close()
+                return None
+            spool.write(found[0])
+        return spool
 
     def _assemble(self, bundle_id: str) -> bool:
         """Turn parts + tail into the final object, once; False if the store lost bytes."""
@@ -383,50 +448,55 @@ class PgS3Storage(RelayStorage):
                 raise OffsetMismatch(held.upload.offset if held else 0)
             if held.assembled or held.upload.complete:
                 return True
-            tail = b"".join(
-                bytes(r[0])
-                for r in conn.execute(
-                    "SELECT data FROM tails WHERE bundle_id = %s ORDER BY start", (bundle_id,)
-                ).fetchall()
-            )
-            parts = [
-                (int(r[0]), str(r[1]))
-                for r in conn.execute(
-                    "SELECT part_number, etag FROM parts WHERE bundle_id = %s ORDER BY part_number",
-                    (bundle_id,),
-                ).fetchall()
-            ]
-            if held.parts_bytes + len(tail) != held.upload.length:
-                log.error("bundle %s: ledger bytes disagree with its length", bundle_id[:16])
+            tail = self._spool_tail(conn, bundle_id, held.parts_bytes)
+            if tail is None:  # impossible under the row lock, unless the ledger is damaged
+                log.error("bundle %s: its tail rows are not contiguous", bundle_id[:16])
                 return False
             try:
-                if not parts:
-                    self.objects.put(bundle_id, tail)
-                else:
-                    assert held.multipart_id is not None  # noqa: S101 (parts imply one)
-                    if tail:
-                        number = conn.execute(
-                            "UPDATE uploads SET next_part = next_part + 1 WHERE bundle_id = %s"
-                            " RETURNING next_part",
-                            (bundle_id,),
-                        ).fetchone()
-                        assert number is not None  # noqa: S101 (the row is locked)
-                        etag = self.objects.upload_part(
-                            bundle_id, held.multipart_id, int(number[0]), tail
-                        )
-                        parts.append((int(number[0]), etag))
-                    self.objects.complete_multipart(bundle_id, held.multipart_id, parts)
-            except ObjectMissing:
-                # A node that completed the multipart upload and died before this commit left
-                # the object in place; the read-back hash decides whether it is the bundle.
-                if self.objects.size(bundle_id) != held.upload.length:
-                    log.error("bundle %s: the object store lost its parts", bundle_id[:16])
-                    return False
-            conn.execute("DELETE FROM tails WHERE bundle_id = %s", (bundle_id,))
-            conn.execute(
-                "UPDATE uploads SET assembled = TRUE, multipart_id = NULL WHERE bundle_id = %s",
+                return self._assemble_locked(conn, held, tail)
+            finally:
+                tail.close()
+
+    def _assemble_locked(self, conn: psycopg.Connection[Any], held: _Row, tail: Spool) -> bool:
+        bundle_id = held.upload.bundle_id
+        parts = [
+            (int(r[0]), str(r[1]))
+            for r in conn.execute(
+                "SELECT part_number, etag FROM parts WHERE bundle_id = %s ORDER BY part_number",
                 (bundle_id,),
-            )
+            ).fetchall()
+        ]
+        if held.parts_bytes + tail.size != held.upload.length:
+            log.error("bundle %s: ledger bytes disagree with its length", bundle_id[:16])
+            return False
+        try:
+            if not parts:
+                self.objects.put(bundle_id, tail)
+            else:
+                assert held.multipart_id is not None  # noqa: S101 (parts imply one)
+                if tail.size:
+                    number = conn.execute(
+                        "UPDATE uploads SET next_part = next_part + 1 WHERE bundle_id = %s"
+                        " RETURNING next_part",
+                        (bundle_id,),
+                    ).fetchone()
+                    assert number is not None  # noqa: S101 (the row is locked)
+                    etag = self.objects.upload_part(
+                        bundle_id, held.multipart_id, int(number[0]), tail
+                    )
+                    parts.append((int(number[0]), etag))
+                self.objects.complete_multipart(bundle_id, held.multipart_id, parts)
+        except ObjectMissing:
+            # A node that completed the multipart upload and died before this commit left
+            # the object in place; the read-back hash decides whether it is the bundle.
+            if self.objects.size(bundle_id) != held.upload.length:
+                log.error("bundle %s: the object store lost its parts", bundle_id[:16])
+                return False
+        conn.execute("DELETE FROM tails WHERE bundle_id = %s", (bundle_id,))
+        conn.execute(
+            "UPDATE uploads SET assembled = TRUE, multipart_id = NULL WHERE bundle_id = %s",
+            (bundle_id,),
+        )
         return True
 
     def data_sha256(self, bundle_id: str) -> bytes:

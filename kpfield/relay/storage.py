@@ -119,6 +119,10 @@ class RelayStorage(ABC):
     def begin_append(self, bundle_id: str, offset: int, expires_at: int) -> Appender:
         """Start appending at ``offset`` (raises :class:`OffsetMismatch`)."""
 
+    def supersede(self, bundle_id: str) -> None:  # noqa: B027 (optional: one node needs none)
+        """A new request took over the upload: a backend shared by several nodes tells a PATCH
+        in progress on another node to stop (the server cancels its own stale PATCH itself)."""
+
     @abstractmethod
     def data_sha256(self, bundle_id: str) -> bytes:
         """SHA-256 of an upload's durable bytes, read back from storage, once it is at full

@@ -3,7 +3,9 @@
 The upload URL is ``/v1/uploads/<bundle id>``: the id is the SHA-256 of the whole ciphertext, so
 a repeated creation finds the same upload and a held bundle is answered with its receipt at once.
 One writer per upload: a new HEAD or PATCH cancels a stale PATCH (which keeps no partial bytes)
-rather than waiting for it. Offsets only move after the bytes are durable.
+rather than waiting for it; on a backend shared by several nodes, a stale PATCH on another node
+stops at its next chunk (``RelayStorage.supersede``). Offsets only move after the bytes are
+durable.
 """
 
 from __future__ import annotations
@@ -216,6 +218,8 @@ class UploadsApi:
         upload = await self._owned(request)
         if isinstance(upload, Response):
             return upload
+        if not upload.complete:  # a PATCH of it on another node stops at its next chunk
+            await run_sync(self.state.storage.supersede, upload.bundle_id)
         finished = await self._finish(upload)
         if isinstance(finished, Response):
             return finished

@@ -457,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path)
     p.add_argument("--no-bundles", action="store_true", help="skip the bundle export/import run")
     p.add_argument("--no-sync", action="store_true", help="skip the sync-over-bad-links run")
+    p.add_argument(
+        "--no-relay-scale", action="store_true", help="skip the relay backends side by side"
+    )
+    p.add_argument(
+        "--relay-devices", default="50,200", help="device counts of the relay backends run"
+    )
     a = p.parse_args(argv)
     settings = Settings(
         photos=a.photos or (10 if a.quick else 100),
@@ -515,6 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.bench import sync
 
         sync.main(["--write"])
+    if not a.no_relay_scale and not a.quick:
+        from tests.bench import relay_scale
+
+        relay_scale.main(["--devices", a.relay_devices, "--mib", "20", "--write"])
     return 0
 
 

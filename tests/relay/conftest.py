@@ -1,5 +1,5 @@
-"""One real relay (uvicorn in a subprocess on a free port) per test module; PostgreSQL and
-SeaweedFS once per session for the distributed backend."""
+"""One real relay (uvicorn in a subprocess on a free port) per test module. PostgreSQL and
+SeaweedFS (once per session, for the distributed backend) are fixtures of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.relay.servers import Postgres, Seaweed
 from tests.relay.support import Key, RelayProcess, device_list, init_relay, send
 
 
@@ -43,20 +42,3 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
         assert answer.status_code == 200, answer.text
     yield found
     process.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    server = Postgres.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
-    server = Seaweed.start(tmp_path_factory.mktemp("seaweed"))
-    with pytest.MonkeyPatch.context() as mp:  # boto3 reads the standard AWS variables
-        for name, value in server.env().items():
-            mp.setenv(name, value)
-        yield server
-    server.stop()

@@ -113,7 +113,9 @@ def test_concurrent_appends_from_two_nodes_one_wins(
         t.join()
     won = [n for n, r in results.items() if isinstance(r, int)]
     lost = [r for r in results.values() if isinstance(r, OffsetMismatch)]
-    assert len(won) == 1 and len(lost) == 1 and lost[0].offset == len(data)
+    # The loser learns the winner's offset, or 0 when the newer append's lease stopped it
+    # before the winner committed; never an offset past durable bytes.
+    assert len(won) == 1 and len(lost) == 1 and lost[0].offset in (0, len(data))
     assert len(_parts(a, bundle_id)) == 1
     expected = data if won == ["a"] else None
     digest = a.data_sha256(bundle_id)

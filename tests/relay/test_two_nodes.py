@@ -10,11 +10,13 @@ import hashlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from kpfield.protocol.relay_receipt import parse_receipt
@@ -45,6 +47,7 @@ class Nodes:
     device: Key
     seaweed: Seaweed
     bucket: str
+    database: str
 
     def client(self, node: RelayProcess) -> httpx.Client:
         return httpx.Client(base_url=node.url, timeout=30)
@@ -59,9 +62,10 @@ def nodes(
 ) -> Iterator[Nodes]:
     root = tmp_path_factory.mktemp("nodes")
     bucket = "kpfield-two-nodes"
+    database = postgres.create_database(f"nodes_{os.getpid()}")
     backend = (
         "--database",
-        postgres.create_database(f"nodes_{os.getpid()}"),
+        database,
         "--objects",
         seaweed.objects_url(bucket),
     )
@@ -74,7 +78,7 @@ def nodes(
     b = RelayProcess(root / "b" / "data", read_timeout=20, extra=backend)
     a.start()
     b.start()
-    found = Nodes(a, b, root / "a" / "data", hq, device, seaweed, bucket)
+    found = Nodes(a, b, root / "a" / "data", hq, device, seaweed, bucket, database)
     with found.client(a) as c:
         listing = device_list(hq, 1, [device], [])
         assert send(c, hq, "POST", "/v1/hq/device-list", listing).status_code == 200
@@ -186,6 +190,7 @@ def test_concurrent_patches_to_two_nodes_one_wins(nodes: Nodes) -> None:
         )
         slow = open_request(n.a.url, "PATCH", path, headers)
         slow.sendall(data[: len(data) // 2])
+        _until_appending(n, bundle_id)  # A holds the lease; B's newer PATCH takes it over
         fast = patch(b, n.device, bundle_id, 0, data)
         assert fast.status_code == 204 and "kpfield-receipt" in fast.headers
         slow.sendall(data[len(data) // 2 :])
@@ -239,3 +244,54 @@ def test_a_device_list_given_to_one_node_holds_on_the_other(nodes: Nodes) -> Non
         assert send(a, n.hq, "POST", "/v1/hq/device-list", revoked).status_code == 200
         answer = send(b, late, "GET", "/v1/relay")
     assert answer.status_code == 403 and answer.json()["error"] == "revoked"
+
+
+def _until_appending(n: Nodes, bundle_id: str, timeout: float = 30) -> None:
+    """Wait (bounded) until a PATCH of ``bundle_id`` has begun appending on some node."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(n.database, autocommit=True) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT lease FROM uploads WHERE bundle_id = %s", (bundle_id,)
+            ).fetchone()
+            if row is not None and row[0] >= 1:
+                return
+            assert time.monotonic() < deadline, "the PATCH never began"
+            conn.execute("SELECT pg_sleep(0.02)")
+
+
+def test_head_on_one_node_supersedes_a_patch_on_the_other(nodes: Nodes) -> None:
+    """A client that gave up on a stalled PATCH and asks another node for the offset takes the
+    upload over: the old PATCH stops (409) instead of committing behind the client's back."""
+    n = nodes
+    data = os.urandom(2 * MIB)
+    bundle_id = hashlib.sha256(data).hexdigest()
+    path = f"/v1/uploads/{bundle_id}"
+    a, b = n.both()
+    with a, b:
+        create(a, n.device, data, 6)
+        headers = signed_headers(
+            n.device,
+            "PATCH",
+            n.a.url + path,
+            data,
+            {
+                "Tus-Resumable": "1.0.0",
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Offset": "0",
+                "Content-Length": str(len(data)),
+            },
+        )
+        stale = open_request(n.a.url, "PATCH", path, headers)
+        stale.sendall(data[: MIB // 2])
+        _until_appending(n, bundle_id)  # node A took the upload before B is asked
+        assert int(_head(b, n.device, bundle_id).headers["upload-offset"]) == 0
+        try:
+            stale.sendall(data[MIB // 2 :])
+        except OSError:
+            pass  # node A may answer and close before it has read the rest
+        assert read_status(stale) == 409
+        stale.close()
+        assert int(_head(a, n.device, bundle_id).headers["upload-offset"]) == 0
+        assert patch(b, n.device, bundle_id, 0, data).status_code == 204
+        assert _downloaded(n, a, bundle_id) == data

@@ -5,6 +5,9 @@ chunk) or on demand (``reset_all``), a silent blackhole (bytes accepted, nothing
 answer), a bandwidth cap shared by all connections (a token bucket per direction), one-way
 latency, a response truncated after N bytes, and every request duplicated to the relay on a
 second connection (the relay sees each one twice; the client gets the first connection's answer).
+The copy is held until the original's answer starts, as a middlebox's retransmission would be:
+behind a balancer it reaches another node, which must refuse it as a replay (the status lines
+the copies got are in ``duplicate_answers``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Faults:
     reset_after_upstream: int | None = None  # bytes client→relay on one connection, then RST
-    resets_left: int = 0  # how many connections get that reset
+    resets_left: int = 0  # how many such resets (on as many connections)
     blackhole: bool = False
     rate: float | None = None  # bytes per second, each direction
     latency: float = 0.0  # seconds, each direction
@@ -65,6 +68,7 @@ class FaultProxy:
         self.connections = 0
         self.resets = 0
         self.upstream_bytes = 0
+        self.duplicate_answers: list[bytes] = []  # status line each duplicated copy got
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._stop = threading.Event()
@@ -118,27 +122,56 @@ class FaultProxy:
         with self.lock:
             self.connections += 1
             self.active.update(s for s in (client, upstream, twin) if s is not None)
-            reset_at = None
-            if f.reset_after_upstream is not None and f.resets_left > 0:
-                f.resets_left -= 1
-                reset_at = f.reset_after_upstream
+            # Armed on every connection, spent only when it fires (``resets_left`` counts resets,
+            # not connections: behind a balancer each small request has its own connection).
+            reset_at = f.reset_after_upstream if f.resets_left > 0 else None
             truncate_at = None
             if f.truncate_response_after is not None and f.truncations_left > 0:
                 f.truncations_left -= 1
                 truncate_at = f.truncate_response_after
+        answered = threading.Event()  # the original's answer has started
+        copies: queue.Queue[bytes | None] | None = None
         if twin is not None:
-            threading.Thread(target=self._drain, args=(twin,), daemon=True).start()
+            copies = queue.Queue()
+            threading.Thread(target=self._twin, args=(twin, copies, answered), daemon=True).start()
         threading.Thread(
             target=self._pump,
-            args=(upstream, client, self.down, None, truncate_at, None),
+            args=(upstream, client, self.down, None, truncate_at, None, answered),
             daemon=True,
         ).start()
-        self._pump(client, upstream, self.up, reset_at, None, twin)
+        self._pump(client, upstream, self.up, reset_at, None, copies, answered)
+        answered.set()  # the original is over: release a copy still held
+        if copies is not None:
+            copies.put(None)
 
-    def _drain(self, sock: socket.socket) -> None:
+    def _spend_reset(self) -> bool:
+        with self.lock:
+            if self.faults.resets_left <= 0:
+                return False
+            self.faults.resets_left -= 1
+            self.resets += 1
+            return True
+
+    def _twin(
+        self, sock: socket.socket, copies: queue.Queue[bytes | None], answered: threading.Event
+    ) -> None:
+        """Send the copy once the original's answer has started; record the copy's answers."""
+        threading.Thread(target=self._twin_answers, args=(sock,), daemon=True).start()
+        answered.wait(60)
         with contextlib.suppress(OSError):
-            while sock.recv(65536):
-                pass
+            while (data := copies.get()) is not None:
+                sock.sendall(data)
+
+    def _twin_answers(self, sock: socket.socket) -> None:
+        seen = b""
+        with contextlib.suppress(OSError):
+            while data := sock.recv(65536):
+                seen += data
+        with self.lock:
+            self.duplicate_answers += [
+                line for line in seen.split(b"\r\n") if line.startswith(b"HTTP/1.")
+            ]
+        _rst(sock)
 
     def _pump(  # noqa: PLR0917
         self,
@@ -147,7 +180,8 @@ class FaultProxy:
         bucket: _Bucket,
         reset_at: int | None,
         truncate_at: int | None,
-        twin: socket.socket | None,
+        twin: queue.Queue[bytes | None] | None,
+        answered: threading.Event,
     ) -> None:
         """Read ``src`` into a delay line; a writer forwards each piece once its latency is up,
         at the capped rate, injecting the faults (so latency does not throttle throughput)."""
@@ -155,7 +189,7 @@ class FaultProxy:
         line: queue.Queue[tuple[float, bytes]] = queue.Queue(maxsize=32)
         writer = threading.Thread(
             target=self._forward,
-            args=(line, src, dst, bucket, reset_at, truncate_at, twin),
+            args=(line, src, dst, bucket, reset_at, truncate_at, twin, answered),
             daemon=True,
         )
         writer.start()
@@ -177,7 +211,8 @@ class FaultProxy:
         bucket: _Bucket,
         reset_at: int | None,
         truncate_at: int | None,
-        twin: socket.socket | None,
+        twin: queue.Queue[bytes | None] | None,
+        answered: threading.Event,
     ) -> None:
         moved = 0
         try:
@@ -191,10 +226,8 @@ class FaultProxy:
                 if (wait := due - time.monotonic()) > 0:
                     time.sleep(wait)
                 bucket.take(len(data), f.rate)
-                if reset_at is not None and moved + len(data) >= reset_at:
+                if reset_at is not None and moved + len(data) >= reset_at and self._spend_reset():
                     dst.sendall(data[: max(reset_at - moved, 0)])
-                    with self.lock:
-                        self.resets += 1
                     _rst(src)
                     _rst(dst)
                     return
@@ -207,8 +240,9 @@ class FaultProxy:
                     data = f.rewrite_response(data)
                 dst.sendall(data)
                 if twin is not None:
-                    with contextlib.suppress(OSError):
-                        twin.sendall(data)
+                    twin.put(data)
+                if bucket is self.down:
+                    answered.set()
                 moved += len(data)
                 if bucket is self.up:
                     with self.lock:

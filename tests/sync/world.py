@@ -1,23 +1,32 @@
-"""A sync world: an HQ vault, enrolled field vaults, a real relay subprocess, and invariants."""
+"""A sync world: an HQ vault, enrolled field vaults, a real relay deployment, and invariants.
+
+The relay is a :class:`Deployment`: the embedded one (one node, SQLite + a directory) or two
+nodes on PostgreSQL + S3 (SeaweedFS) behind a round-robin balancer that moves the client to the
+other node at every request. Tests that take the ``deployment`` fixture run against both.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kpfield.app import FieldSession, HqSession
 from kpfield.services.sync_common import SyncSettings
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import EXAMPLE, new_field, new_hq, seal_report
 from tests.media.images import jpeg, noise_image
+from tests.relay.servers import Postgres, Seaweed
 from tests.relay.support import REPO, RelayProcess
+from tests.support.balancer import Balancer
 
 
 def fast_settings(**kw: Any) -> SyncSettings:
@@ -34,7 +43,7 @@ def fast_settings(**kw: Any) -> SyncSettings:
     return SyncSettings(**base)
 
 
-def init_relay_dir(data_dir: Path, hq_public: bytes) -> None:
+def init_relay_dir(data_dir: Path, hq_public: bytes, extra: tuple[str, ...] = ()) -> None:
     hq_file = data_dir.parent / f"{data_dir.name}-hq-public.json"
     hq_file.write_bytes(hq_public)
     subprocess.run(
@@ -48,6 +57,7 @@ def init_relay_dir(data_dir: Path, hq_public: bytes) -> None:
             str(data_dir),
             "--hq-public",
             str(hq_file),
+            *extra,
         ],
         check=True,
         capture_output=True,
@@ -56,13 +66,181 @@ def init_relay_dir(data_dir: Path, hq_public: bytes) -> None:
     )
 
 
+class Deployment(Protocol):
+    """A relay as clients see it (one URL) and as the invariants inspect it."""
+
+    relay: RelayProcess  # the first node (its data dir holds the relay's key)
+    relay_dir: Path
+
+    @property
+    def url(self) -> str: ...
+
+    def crash(self) -> int:
+        """SIGKILL a node and start it again; return the port clients now connect to."""
+        ...
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Every upload: bundle_id, sequence, length, offset, receipt."""
+        ...
+
+    def bundle_bytes(self, bundle_id: str) -> bytes: ...
+
+    def durable_bytes(self, bundle_id: str) -> int:
+        """Bytes of an incomplete upload that storage really holds."""
+        ...
+
+    def problems(self) -> list[str]:
+        """Anything the nodes logged that must never happen (an internal error)."""
+        ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class EmbeddedRelay:
+    """One node on the embedded backend (SQLite + a directory)."""
+
+    relay: RelayProcess
+    relay_dir: Path
+
+    @classmethod
+    def start(cls, root: Path, hq_public: bytes) -> EmbeddedRelay:
+        relay_dir = root / "relay"
+        init_relay_dir(relay_dir, hq_public)
+        relay = RelayProcess(relay_dir, read_timeout=5.0)
+        relay.start()
+        return cls(relay, relay_dir)
+
+    @property
+    def url(self) -> str:
+        return self.relay.url
+
+    def crash(self) -> int:
+        self.relay.kill()
+        return int(self.relay.start().rsplit(":", 1)[1])
+
+    def uploads(self) -> list[dict[str, Any]]:
+        return relay_uploads(self.relay_dir)
+
+    def bundle_bytes(self, bundle_id: str) -> bytes:
+        return (self.relay_dir / "store" / "bundles" / bundle_id).read_bytes()
+
+    def durable_bytes(self, bundle_id: str) -> int:
+        part = self.relay_dir / "store" / "uploads" / f"{bundle_id}.part"
+        return part.stat().st_size if part.exists() else 0
+
+    def problems(self) -> list[str]:
+        return []
+
+    def stop(self) -> None:
+        self.relay.stop()
+
+
+@dataclass
+class TwoNodeRelay:
+    """Two nodes sharing one PostgreSQL database and one bucket, behind a round-robin balancer;
+    :meth:`crash` kills them in turn, so uploads in progress on the killed node move over."""
+
+    nodes: list[RelayProcess]
+    relay_dir: Path
+    balancer: Balancer
+    database: str
+    seaweed: Seaweed
+    bucket: str
+    prefix: str
+    crashes: int = 0
+
+    @classmethod
+    def start(
+        cls, root: Path, hq_public: bytes, postgres: Postgres, seaweed: Seaweed
+    ) -> TwoNodeRelay:
+        name = f"sync_{uuid.uuid4().hex[:12]}"
+        bucket = "kpfield-sync-tests"
+        database = postgres.create_database(name)
+        backend = ("--database", database, "--objects", seaweed.objects_url(bucket, name))
+        init_relay_dir(root / "relay", hq_public, backend)
+        # The second node is the same relay identity (its key signs receipts) elsewhere.
+        shutil.copytree(root / "relay", root / "relay-b" / "relay")
+        nodes = [
+            RelayProcess(d, read_timeout=5.0, extra=backend)
+            for d in (root / "relay", root / "relay-b" / "relay")
+        ]
+        ports = [int(n.start().rsplit(":", 1)[1]) for n in nodes]
+        balancer = Balancer(ports).start()
+        return cls(nodes, root / "relay", balancer, database, seaweed, bucket, f"{name}/")
+
+    @property
+    def relay(self) -> RelayProcess:
+        return self.nodes[0]
+
+    @property
+    def url(self) -> str:
+        return self.balancer.url
+
+    def crash(self) -> int:
+        i = self.crashes % len(self.nodes)
+        self.crashes += 1
+        self.nodes[i].kill()
+        self.balancer.ports[i] = int(self.nodes[i].start().rsplit(":", 1)[1])
+        return self.balancer.port
+
+    def _query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.database, autocommit=True) as conn:
+            return [tuple(r) for r in conn.execute(sql, args).fetchall()]
+
+    def uploads(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT bundle_id, sequence, length, durable, receipt FROM uploads")
+        keys = ("bundle_id", "sequence", "length", "offset", "receipt")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def bundle_bytes(self, bundle_id: str) -> bytes:
+        key = f"{self.prefix}bundles/{bundle_id}"
+        body = self.seaweed.client().get_object(Bucket=self.bucket, Key=key)["Body"]
+        return bytes(body.read())
+
+    def durable_bytes(self, bundle_id: str) -> int:
+        """Parts the ledger lists that S3 really holds (same ETag and size), plus the tail."""
+        ((multipart_id, parts_bytes),) = self._query(
+            "SELECT multipart_id, parts_bytes FROM uploads WHERE bundle_id = %s", bundle_id
+        )
+        ledger = self._query(
+            "SELECT part_number, etag, size FROM parts WHERE bundle_id = %s", bundle_id
+        )
+        held: set[tuple[int, str, int]] = set()
+        if multipart_id is not None:
+            listing = self.seaweed.client().list_parts(
+                Bucket=self.bucket, Key=f"{self.prefix}bundles/{bundle_id}", UploadId=multipart_id
+            )
+            held = {(p["PartNumber"], p["ETag"], p["Size"]) for p in listing.get("Parts", [])}
+        parts = sum(size for n, etag, size in ledger if (n, etag, size) in held)
+        assert sum(size for _, _, size in ledger) == parts_bytes
+        ((tail,),) = self._query(
+            "SELECT COALESCE(SUM(length(data)), 0) FROM tails WHERE bundle_id = %s", bundle_id
+        )
+        return parts + int(tail)
+
+    def problems(self) -> list[str]:
+        found = []
+        for n in self.nodes:
+            log = n.data_dir.parent / "relay.log"
+            if log.exists() and "internal error" in log.read_text(errors="replace"):
+                found.append(str(log))
+        return found
+
+    def stop(self) -> None:
+        self.balancer.stop()
+        for n in self.nodes:
+            n.stop()
+
+
 @dataclass
 class World:
     root: Path
     hq: HqSession
     fields: list[FieldSession]
-    relay: RelayProcess
-    relay_dir: Path
+    deployment: Deployment
     example: dict[str, Any] = field(default_factory=lambda: json.loads(EXAMPLE.read_text()))
 
     @property
@@ -70,8 +248,16 @@ class World:
         return self.fields[0]
 
     @property
+    def relay(self) -> RelayProcess:
+        return self.deployment.relay
+
+    @property
+    def relay_dir(self) -> Path:
+        return self.deployment.relay_dir
+
+    @property
     def url(self) -> str:
-        return self.relay.url
+        return self.deployment.url
 
     def seal(
         self,
@@ -99,20 +285,29 @@ class World:
             f.profile.install(data)
 
     def close(self) -> None:
-        self.relay.stop()
+        self.deployment.stop()
         for s in [self.hq, *self.fields]:
             if s.vault.is_open:
                 s.close()
 
 
-def make_world(root: Path, params: KdfParams, *, devices: int = 1, purge: bool = True) -> World:
+def make_world(
+    root: Path,
+    params: KdfParams,
+    *,
+    devices: int = 1,
+    purge: bool = True,
+    servers: tuple[Postgres, Seaweed] | None = None,
+) -> World:
+    """A world on the embedded relay, or on two PG+S3 nodes when ``servers`` are given."""
     hq = new_hq(root / "hq", params).hq()
     fields = [new_field(root / f"field{i}", params, hq).field() for i in range(devices)]
-    relay_dir = root / "relay"
-    init_relay_dir(relay_dir, hq.keys.public_file())
-    relay = RelayProcess(relay_dir, read_timeout=5.0)
-    relay.start()
-    world = World(root, hq, fields, relay, relay_dir)
+    deployment: Deployment = (
+        EmbeddedRelay.start(root, hq.keys.public_file())
+        if servers is None
+        else TwoNodeRelay.start(root, hq.keys.public_file(), *servers)
+    )
+    world = World(root, hq, fields, deployment)
     world.publish_profile(purge=purge)
     hq.pull.settings = fast_settings()
     for f in fields:
@@ -144,17 +339,17 @@ def check_invariants(world: World) -> None:
     """Every bundle a device considers delivered is on the relay once, complete, with the right
     hash and size; incomplete uploads never claim more than their durable bytes; nothing was
     imported twice at HQ; HQ and the devices agree on what HQ holds."""
-    store = world.relay_dir / "store"
-    held = {u["bundle_id"]: u for u in relay_uploads(world.relay_dir)}
+    relay = world.deployment
+    held = {u["bundle_id"]: u for u in relay.uploads()}
     for u in held.values():
         if u["receipt"] is not None:
-            data = (store / "bundles" / u["bundle_id"]).read_bytes()
+            data = relay.bundle_bytes(u["bundle_id"])
             assert hashlib.sha256(data).hexdigest() == u["bundle_id"]
             assert len(data) == u["length"] == u["offset"]
         else:
-            part = store / "uploads" / f"{u['bundle_id']}.part"
-            durable = part.stat().st_size if part.exists() else 0
+            durable = relay.durable_bytes(u["bundle_id"])
             assert u["offset"] <= durable, (u["offset"], durable)
+    assert relay.problems() == []
     for s in world.fields:
         for sha, seq, size, status in field_uploads(s):
             if status in ("delivered", "acknowledged"):
