@@ -60,7 +60,7 @@ from kpfield.vault.db import transaction
 from kpfield.vault.records import BlobRef, RecordStore, ReportRow
 from kpfield.vault.vault import Vault
 
-__all__ = ["ReportRow", "ReportService", "ReportView"]
+__all__ = ["ReportRow", "ReportService", "ReportView", "SearchPage"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,18 @@ class ReportView:
     report: Report
     witnesses: list[Witness]
     attachments: list[Attachment]
+
+
+SEARCH_PAGE = 100
+"""Results in one page of a search (the first page is what a monitor waits for)."""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Some search results and the cursor of the next page (``None``: this was the last)."""
+
+    rows: list[ReportRow]
+    next: int | None
 
 
 def with_salt(w: Witness) -> Witness:
@@ -304,6 +316,16 @@ class ReportService:
             return []
         rows = {r.id: r for r in self.store.list_reports(ids=list(ids))}
         return [rows[i] for i in ids if i in rows]
+
+    def search_page(
+        self, query: str, *, limit: int = SEARCH_PAGE, after: int | None = None
+    ) -> SearchPage:
+        """One page of search results, newest first; pass ``page.next`` for the following one."""
+        ids, cursor = self.store.search_page(query, limit, after)
+        if not ids:
+            return SearchPage([], None)
+        rows = {r.id: r for r in self.store.list_reports(ids=list(ids))}
+        return SearchPage([rows[i] for i in ids if i in rows], cursor)
 
     def custody_trail(self, rid: str) -> list[CustodyEntry]:
         return self.custody.entries(report_id=rid)
