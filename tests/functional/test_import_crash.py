@@ -57,7 +57,7 @@ def _check_consistent(hq_dir: Path) -> int:
         rows = store.attachments()
         for row in rows:
             sha = hashlib.sha256()
-            for chunk in intake.original_bytes(s.vault, row.id):
+            for chunk in intake.original_bytes(s.vault, row.attachment_id):
                 sha.update(chunk)
             assert sha.hexdigest() == row.sha256, "an imported row names a wrong or missing blob"
         intake.sweep_orphans(s.vault)
