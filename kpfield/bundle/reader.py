@@ -10,6 +10,7 @@ encrypted blob store); everything else is small and capped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -29,6 +30,7 @@ from kpfield.crypto import age, minisign
 from kpfield.custody.log import EVENTS, GENESIS, verify_chain
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
+from kpfield.pipeline import Ahead
 from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.protocol.witness_identity import TravellingIdentity
 
@@ -135,18 +137,22 @@ def read_bundle(
 ) -> VerifiedBundle:
     """Decrypt and verify a whole bundle; raises BundleError naming the first problem."""
     counted = io.BufferedReader(_CountingReader(src, total_size, progress, cancel), 64 * 1024)
-    try:
-        # Bundles are binary age (docs/bundle-format.md §2): armor is refused whether the file
-        # was named or found in a folder, one behaviour for both.
-        if counted.peek(len(ARMOR_PREFIX))[: len(ARMOR_PREFIX)] == ARMOR_PREFIX:
-            raise rejected(N_("it is ASCII-armored age; KP Field bundles are binary age files"))
-        dec = age.open_decryptor(identities, counted, armored=False)
-        reader = tarstream.StreamReader(dec.iter_decrypt())
-        if reader.peek(11) == b'{"receipt":':
-            raise NotABundle
-        return _read(reader, our_recipients, admit, accept, sink)
-    except CryptoError as exc:
-        raise _crypto_reason(exc) from None
+    with contextlib.ExitStack() as stack:
+        try:
+            # Bundles are binary age (docs/bundle-format.md §2): armor is refused whether the file
+            # was named or found in a folder, one behaviour for both.
+            if counted.peek(len(ARMOR_PREFIX))[: len(ARMOR_PREFIX)] == ARMOR_PREFIX:
+                raise rejected(N_("it is ASCII-armored age; KP Field bundles are binary age files"))
+            dec = age.open_decryptor(identities, counted, armored=False)
+            # The file is read and decrypted in a worker while this thread parses, hashes and hands
+            # attachments on (issue 12); leaving this block stops the worker.
+            ahead = stack.enter_context(Ahead(dec.iter_decrypt(), name="bundle-decrypt"))
+            reader = tarstream.StreamReader(iter(ahead))
+            if reader.peek(11) == b'{"receipt":':
+                raise NotABundle
+            return _read(reader, our_recipients, admit, accept, sink)
+        except CryptoError as exc:
+            raise _crypto_reason(exc) from None
 
 
 def _next_member(reader: tarstream.StreamReader, expected: str, cap: int) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
+import logging
 import os
 import re
 import secrets
@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from kpfield.bundle.readback import no_cache_for_writes, sha256_uncached
 from kpfield.errors import N_, BundleError, UsageError
 from kpfield.fsutil import fsync_dir
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 AGE_MAGIC = b"age-encryption.org/v1\n"
 MAX_SCAN_DEPTH = 3
 MAX_SCAN_FILES = 10_000
@@ -98,6 +100,7 @@ def write_hidden(
     try:
         try:
             with os.fdopen(fd, "wb") as fh:
+                no_cache_for_writes(fh)
                 result = write(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -150,19 +153,13 @@ def sweep_temps(folder: Path, keep: frozenset[Path] = frozenset()) -> int:
 
 
 def sha256_from_medium(path: Path) -> str:
-    """SHA-256 of a file, asking the OS to drop its cached pages first (best effort)."""
-    sha = hashlib.sha256()
+    """SHA-256 of a file read from the medium, bypassing the OS cache (see ``readback``)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        digest, method = sha256_uncached(path)
     except OSError as exc:
         raise media_error(exc, path.parent) from None
-    with os.fdopen(fd, "rb") as fh:
-        if hasattr(os, "posix_fadvise"):
-            with contextlib.suppress(OSError):
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        while data := fh.read(1 << 20):
-            sha.update(data)
-    return sha.hexdigest()
+    log.debug("read back through %s", method)
+    return digest
 
 
 ARMOR_MAGIC = b"-----BEGIN AGE ENCRYPTED FILE-----"

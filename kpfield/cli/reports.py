@@ -209,14 +209,12 @@ def cmd_attach(args: argparse.Namespace) -> int:
     failures = 0
     with session(args) as s:
         rid = s.reports.resolve(args.report)
-        for name in args.files:
-            try:
-                att = s.reports.attach_file(rid, Path(name))
-            except KpfieldError as exc:
+        for path, result in s.reports.attach_files(rid, [Path(n) for n in args.files]):
+            if isinstance(result, KpfieldError):
                 failures += 1
-                print(f"kpfield: {name}: {exc.message}", file=sys.stderr)
+                print(f"kpfield: {path}: {result.message}", file=sys.stderr)
                 continue
-            print(f"{att.id}  {att.sha256}  {att.original_name}")
+            print(f"{result.id}  {result.sha256}  {result.original_name}")
     return 2 if failures else 0
 
 

@@ -195,22 +195,23 @@ class PhotoPanel(QWidget):
         def work(s: Session, job: Job) -> ImportResult:
             added: Thumbnails = []
             problems: list[str] = []
-            for i, path in enumerate(paths):
-                if job.cancelled():
-                    break
+            done_files = 0
 
-                def step(done: int, size: int, i: int = i) -> None:
-                    job.progress(i * 1000 + (done * 1000 // max(size, 1)), total * 1000)
+            def step(done: int, size: int) -> None:
+                job.progress(done_files * 1000 + (done * 1000 // max(size, 1)), total * 1000)
 
-                try:
-                    att = s.reports.attach_file(rid, path, progress=step, cancel=job.cancelled)
-                except Cancelled:
-                    break
-                except KpfieldError as exc:
-                    problems.append(exc.translated(self.ctx.gettext))
-                    continue
-                job.progress((i + 1) * 1000, total * 1000)
-                added.extend(read_thumbnails(s, [att]))
+            # Photos are decoded ahead in workers while this lane stores the current one.
+            results = s.reports.attach_files(rid, paths, progress=step, cancel=job.cancelled)
+            try:
+                for _path, result in results:
+                    done_files += 1
+                    if isinstance(result, KpfieldError):
+                        problems.append(result.translated(self.ctx.gettext))
+                        continue
+                    job.progress(done_files * 1000, total * 1000)
+                    added.extend(read_thumbnails(s, [result]))
+            except Cancelled:
+                pass
             return added, problems
 
         op = self.ctx.runner.job(work)

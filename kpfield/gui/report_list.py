@@ -24,6 +24,8 @@ from kpfield.gui.report_table_model import ID_ROLE, SORT_ROLE, ReportTableModel
 from kpfield.services.reports import ReportRow
 
 SEARCH_DELAY_MS = 300
+SEARCH_LIMIT = 500
+"""Most results a search lists (as many as the ranked search showed before paging)."""
 
 
 class ReportList(QWidget):
@@ -120,10 +122,7 @@ class ReportList(QWidget):
         self._generation += 1
         generation = self._generation
 
-        def fetch(s: Session) -> list[ReportRow]:
-            if not query:
-                return s.reports.list_reports(status=status, category=category)
-            rows = s.reports.search(query)
+        def keep(rows: list[ReportRow]) -> list[ReportRow]:
             return [
                 r
                 for r in rows
@@ -131,9 +130,35 @@ class ReportList(QWidget):
                 and (not category or category in r.categories)
             ]
 
-        def show(rows: list[ReportRow]) -> None:
-            if generation == self._generation:
-                self._show(rows)
+        def fetch(s: Session) -> tuple[list[ReportRow], int | None]:
+            if not query:
+                return s.reports.list_reports(status=status, category=category), None
+            page = s.reports.search_page(query)
+            return keep(page.rows), page.next
+
+        def fetch_rest(s: Session, cursor: int | None) -> list[ReportRow]:
+            # The first page is on screen; the rest (up to SEARCH_LIMIT) follows in one call.
+            rows: list[ReportRow] = []
+            while cursor is not None and len(rows) < SEARCH_LIMIT:
+                page = s.reports.search_page(query, after=cursor)
+                rows.extend(keep(page.rows))
+                cursor = page.next
+            return rows
+
+        def show(result: tuple[list[ReportRow], int | None]) -> None:
+            first, cursor = result
+            if generation != self._generation:
+                return
+            self._show(first)
+            if cursor is not None:
+                self.ctx.runner.call(lambda s: fetch_rest(s, cursor)).success(
+                    lambda rest: show_rest(first, rest)
+                )
+
+        def show_rest(first: list[ReportRow], rest: list[ReportRow]) -> None:
+            if generation == self._generation and rest:
+                seen = {r.id for r in first}
+                self._show(first + [r for r in rest if r.id not in seen])
 
         self.ctx.runner.call(fetch).success(show)
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -107,29 +110,93 @@ def sweep_orphans(vault: Vault) -> int:
 
 
 class _Sink:
+    """Stores each attachment while the reader goes on: encryption, write and fsync of a blob
+    run in a worker while the next member is decrypted and hashed (issue 12). Two workers, so
+    one blob's fsync overlaps the next one's write; :meth:`finish` waits for all of them before
+    the commit. The reader's SHA-256 check is the only hash of the plaintext."""
+
     def __init__(self, store: BlobStore) -> None:
         self.store = store
         self.stored: dict[str, StoredBlob] = {}
+        self._pending: dict[str, Future[StoredBlob]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hq-blob")
 
     def put(self, entry: mf.AttachmentEntry, chunks: Iterator[bytes]) -> None:
-        self.stored[entry.id] = self.store.put_stream(cast(BinaryIO, _ChunkStream(chunks)))
+        feed = _Feed()
+        fut = self._pool.submit(
+            self.store.put_stream, cast(BinaryIO, feed), verified_sha256=entry.sha256
+        )
+        self._pending[entry.id] = fut
+        try:
+            for chunk in chunks:
+                feed.push(chunk, fut)
+            feed.push(None, fut)
+        except BaseException:
+            feed.abort()
+            raise
+
+    def finish(self) -> None:
+        """Wait until every blob is written, fsynced and renamed; raise the first failure."""
+        try:
+            for aid, fut in list(self._pending.items()):
+                self.stored[aid] = fut.result()
+                del self._pending[aid]
+        finally:
+            self._pool.shutdown(wait=True)
 
     def discard(self, keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        for aid, fut in self._pending.items():
+            with contextlib.suppress(Exception):  # a failed write left no file behind
+                self.stored[aid] = fut.result()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
         for aid, blob in self.stored.items():
             if aid not in keep:
                 self.store.delete(blob.name)
 
 
-class _ChunkStream:
-    """``read(n)`` over an iterator of pieces (what BlobStore.put_stream reads from)."""
+class _Aborted(Exception):
+    """The reader gave up on a member; the blob being written from it is dropped."""
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
+
+class _Feed:
+    """A bounded hand-over of pieces from the reader's thread to a blob writer's ``read(n)``."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
         self._buf = b""
+        self._ended = False
+        self._aborted = threading.Event()
+
+    def push(self, piece: bytes | None, fut: Future[StoredBlob]) -> None:
+        while True:
+            try:
+                self._q.put(piece, timeout=0.05)
+                return
+            except queue.Full:
+                if fut.done():  # the writer failed: raise its error here
+                    fut.result()
+                    raise _Aborted from None
+
+    def abort(self) -> None:
+        self._aborted.set()
+
+    def _next(self) -> bytes | None:
+        while True:
+            if self._aborted.is_set():
+                raise _Aborted
+            try:
+                return self._q.get(timeout=0.05)
+            except queue.Empty:
+                continue
 
     def read(self, n: int = -1) -> bytes:
-        while (n < 0 or len(self._buf) < n) and (nxt := next(self._chunks, None)) is not None:
-            self._buf += nxt
+        while not self._ended and (n < 0 or len(self._buf) < n):
+            piece = self._next()
+            if piece is None:
+                self._ended = True
+                break
+            self._buf += piece
         if n < 0:
             out, self._buf = self._buf, b""
         else:
@@ -254,6 +321,7 @@ def import_file(
                 progress=progress,
                 cancel=cancel,
             )
+        sink.finish()  # every blob durable before the rows naming them commit
         _check_custody(HqStore(vault.conn), bundle)
         new = _commit(vault, bundle, sink, at)
     except Duplicate as dup:

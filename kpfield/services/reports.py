@@ -7,6 +7,9 @@ import io
 import json
 import logging
 import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -42,14 +45,22 @@ from kpfield.domain.models import (
     Witness,
 )
 from kpfield.domain.taxonomy import Taxonomy
-from kpfield.errors import N_, Cancelled, MediaError, StateError, UsageError, ValidationError
+from kpfield.errors import (
+    N_,
+    Cancelled,
+    KpfieldError,
+    MediaError,
+    StateError,
+    UsageError,
+    ValidationError,
+)
 from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.db import transaction
 from kpfield.vault.records import BlobRef, RecordStore, ReportRow
 from kpfield.vault.vault import Vault
 
-__all__ = ["ReportRow", "ReportService", "ReportView"]
+__all__ = ["ReportRow", "ReportService", "ReportView", "SearchPage"]
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +77,94 @@ class ReportView:
     attachments: list[Attachment]
 
 
+SEARCH_PAGE = 100
+"""Results in one page of a search (the first page is what a monitor waits for)."""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Some search results and the cursor of the next page (``None``: this was the last)."""
+
+    rows: list[ReportRow]
+    next: int | None
+
+
 def with_salt(w: Witness) -> Witness:
     """The witness with an identity salt if it has identifying details (kept once made)."""
     if w.identifying is not None and not w.identity_salt:
         return replace(w, identity_salt=new_salt())
     return w
+
+
+ATTACH_WORKERS = 2
+"""Photos decoded ahead of the one being stored (about one decoded draft image each)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file checked and decoded off the store thread, ready to encrypt and commit."""
+
+    data: bytes
+    name: str
+    kind: str
+    mime: str
+    claims: CaptureClaims
+    thumbnail: bytes | None
+
+
+def read_attachment_file(path: Path) -> bytes:
+    """The whole file, within the size limit, or a :class:`UsageError`/:class:`MediaError`."""
+    if not path.exists():
+        raise UsageError(N_("{name} does not exist."), name=path.name)
+    if not path.is_file():
+        raise UsageError(N_("{name} is not a file."), name=path.name)
+    try:
+        size = path.stat().st_size
+        if size > MAX_ATTACHMENT_BYTES:
+            raise MediaError(
+                N_("{name} is too large ({mib} MiB; the limit is {limit} MiB)."),
+                name=path.name,
+                mib=size >> 20,
+                limit=MAX_ATTACHMENT_BYTES >> 20,
+            )
+        with open(path, "rb") as fh:
+            return fh.read(MAX_ATTACHMENT_BYTES + 1)
+    except PermissionError:
+        raise UsageError(N_("{name} cannot be read (permission denied)."), name=path.name) from None
+    except IsADirectoryError:
+        raise UsageError(N_("{name} is not a file."), name=path.name) from None
+    except OSError as exc:
+        raise UsageError(
+            N_("{name} cannot be read ({reason})."), name=path.name, reason=exc.strerror
+        ) from None
+
+
+def prepare_attachment(data: bytes, name: str) -> Prepared:
+    """Check and decode one file (no database, no disk): kind, MIME, claims, thumbnail."""
+    if not data:
+        raise MediaError(N_("{name} is empty."), name=name)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise MediaError(N_("{name} is too large."), name=name)
+    kind, mime = media.detect_kind(data, name)
+    claims = CaptureClaims()
+    thumb_bytes: bytes | None = None
+    if kind == AttachmentKind.PHOTO.value:
+        info, thumb_bytes = media.inspect_with_thumbnail(data, name)
+        mime = info.mime
+        claims = CaptureClaims(
+            taken_at=info.taken_at,
+            gps_lat_micro=info.gps_lat_micro,
+            gps_lon_micro=info.gps_lon_micro,
+            camera_make=info.camera_make,
+            camera_model=info.camera_model,
+            width=info.width,
+            height=info.height,
+        )
+    return Prepared(data, name, str(kind), mime, claims, thumb_bytes)
+
+
+def _prepare_file(path: Path) -> Prepared:
+    return prepare_attachment(read_attachment_file(path), path.name)
 
 
 class ReportService:
@@ -232,6 +326,16 @@ class ReportService:
         rows = {r.id: r for r in self.store.list_reports(ids=list(ids))}
         return [rows[i] for i in ids if i in rows]
 
+    def search_page(
+        self, query: str, *, limit: int = SEARCH_PAGE, after: int | None = None
+    ) -> SearchPage:
+        """One page of search results, newest first; pass ``page.next`` for the following one."""
+        ids, cursor = self.store.search_page(query, limit, after)
+        if not ids:
+            return SearchPage([], None)
+        rows = {r.id: r for r in self.store.list_reports(ids=list(ids))}
+        return SearchPage([rows[i] for i in ids if i in rows], cursor)
+
     def custody_trail(self, rid: str) -> list[CustodyEntry]:
         return self.custody.entries(report_id=rid)
 
@@ -294,32 +398,59 @@ class ReportService:
         cancel: CancelCheck | None = None,
     ) -> Attachment:
         """Import one file: original bytes encrypted as they are, SHA-256, claims, thumbnail."""
-        if not path.exists():
-            raise UsageError(N_("{name} does not exist."), name=path.name)
-        if not path.is_file():
-            raise UsageError(N_("{name} is not a file."), name=path.name)
-        try:
-            size = path.stat().st_size
-            if size > MAX_ATTACHMENT_BYTES:
-                raise MediaError(
-                    N_("{name} is too large ({mib} MiB; the limit is {limit} MiB)."),
-                    name=path.name,
-                    mib=size >> 20,
-                    limit=MAX_ATTACHMENT_BYTES >> 20,
-                )
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_ATTACHMENT_BYTES + 1)
-        except PermissionError:
-            raise UsageError(
-                N_("{name} cannot be read (permission denied)."), name=path.name
-            ) from None
-        except IsADirectoryError:
-            raise UsageError(N_("{name} is not a file."), name=path.name) from None
-        except OSError as exc:
-            raise UsageError(
-                N_("{name} cannot be read ({reason})."), name=path.name, reason=exc.strerror
-            ) from None
+        data = read_attachment_file(path)
         return self.attach_bytes(rid, data, path.name, progress=progress, cancel=cancel)
+
+    def attach_files(
+        self,
+        rid: str,
+        paths: Sequence[Path],
+        *,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> Iterator[tuple[Path, Attachment | KpfieldError]]:
+        """Import several files, each all-or-nothing; yields each one's attachment or error.
+
+        The next photos are read and decoded in worker threads while this thread encrypts,
+        writes, fsyncs and commits the current one (Pillow, hashlib and the cipher release the
+        GIL). Workers never touch the database; each photo and its thumbnail commit together.
+        ``progress`` gets (bytes stored of the current file, its size) per file.
+        """
+        report = self.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Photos can only be added to drafts; amend the sealed report."))
+        if not paths:
+            return
+        with ThreadPoolExecutor(max_workers=ATTACH_WORKERS, thread_name_prefix="decode") as pool:
+            pending: deque[tuple[Path, Future[Prepared]]] = deque()
+            it = iter(paths)
+
+            def top_up() -> None:
+                while len(pending) < ATTACH_WORKERS + 1:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        return
+                    pending.append((nxt, pool.submit(_prepare_file, nxt)))
+
+            try:
+                top_up()
+                while pending:
+                    path, fut = pending.popleft()
+                    top_up()
+                    if cancel is not None and cancel():
+                        raise Cancelled(N_("Cancelled."))
+                    try:
+                        prepared = fut.result()
+                        att = self._store_prepared(rid, prepared, progress=progress, cancel=cancel)
+                    except Cancelled:
+                        raise
+                    except KpfieldError as exc:
+                        yield path, exc
+                        continue
+                    yield path, att
+            finally:
+                for _, fut in pending:
+                    fut.cancel()
 
     def attach_bytes(
         self,
@@ -333,46 +464,48 @@ class ReportService:
         report = self.get(rid)
         if not report.is_draft:
             raise StateError(N_("Photos can only be added to drafts; amend the sealed report."))
-        if not data:
-            raise MediaError(N_("{name} is empty."), name=name)
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            raise MediaError(N_("{name} is too large."), name=name)
-        kind, mime = media.detect_kind(data, name)
-        claims = CaptureClaims()
-        thumb_bytes: bytes | None = None
-        if kind == AttachmentKind.PHOTO.value:
-            info, thumb_bytes = media.inspect_with_thumbnail(data, name)
-            mime = info.mime
-            claims = CaptureClaims(
-                taken_at=info.taken_at,
-                gps_lat_micro=info.gps_lat_micro,
-                gps_lon_micro=info.gps_lon_micro,
-                camera_make=info.camera_make,
-                camera_model=info.camera_model,
-                width=info.width,
-                height=info.height,
-            )
+        prepared = prepare_attachment(data, name)
+        return self._store_prepared(rid, prepared, progress=progress, cancel=cancel)
+
+    def _store_prepared(
+        self,
+        rid: str,
+        p: Prepared,
+        *,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> Attachment:
+        """Encrypt, write and fsync the original and its thumbnail, then commit both rows."""
+        report = self.get(rid)
+        if not report.is_draft:
+            raise StateError(N_("Photos can only be added to drafts; amend the sealed report."))
         if cancel is not None and cancel():
             raise Cancelled(N_("Cancelled."))
-        total = len(data)
-        sha = hashlib.sha256(data).hexdigest()
+        total = len(p.data)
+        # The blob store hashes the plaintext as it encrypts it: one pass, and the hash is of
+        # exactly the bytes stored (``data`` is immutable, so nothing can change in between).
         blob = self.vault.blobs.put_stream(
-            io.BytesIO(data),
+            io.BytesIO(p.data),
             progress=(lambda n: progress(min(n, total), total)) if progress else None,
             cancel=cancel,
         )
-        thumb = self.vault.blobs.put(thumb_bytes) if thumb_bytes is not None else None
-        if blob.sha256 != sha:  # the bytes we encrypted are the bytes we hashed
+        try:
+            thumb = self.vault.blobs.put(p.thumbnail) if p.thumbnail is not None else None
+        except BaseException:
+            self.vault.blobs.delete(blob.name)
+            raise
+        if blob.plain_size != total:  # pragma: no cover - a blob store bug, never input
+            self.vault.blobs.delete(blob.name)
             raise StateError(N_("The file changed while it was being imported."))
         att = Attachment(
             id=new_attachment_id(),
             report_id=report.id,
-            kind=AttachmentKind(str(kind)),
-            original_name=os.path.basename(name)[:255],
+            kind=AttachmentKind(str(p.kind)),
+            original_name=os.path.basename(p.name)[:255],
             size=total,
-            mime=mime,
-            sha256=sha,
-            claims=claims,
+            mime=p.mime,
+            sha256=blob.sha256,
+            claims=p.claims,
             imported_at=self._now(),
             has_thumbnail=thumb is not None,
         )

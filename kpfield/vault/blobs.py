@@ -83,13 +83,18 @@ class BlobStore:
         *,
         progress: ByteProgress | None = None,
         cancel: CancelCheck | None = None,
+        verified_sha256: str | None = None,
     ) -> StoredBlob:
-        """Encrypt ``src`` into a new blob; returns its name, key, size and plaintext SHA-256."""
+        """Encrypt ``src`` into a new blob; returns its name, key, size and plaintext SHA-256.
+
+        A caller that hashes the same bytes itself and refuses them on a mismatch (bundle
+        import) passes ``verified_sha256``: the plaintext is then not hashed a second time.
+        """
         name = secrets.token_hex(16)
         key = secrets.token_bytes(32)
         final = self.path(name)
         self._ensure_bucket(final.parent)
-        hasher = _HashingReader(src)
+        hasher = _HashingReader(src, hashing=verified_sha256 is None)
         padded = _PaddingReader(hasher)
         with durable_new_file(final, tmp_name=f".{name}.tmp") as out:
             out.write(bytes(HEADER_SIZE))  # the header needs the length: written last
@@ -102,7 +107,8 @@ class BlobStore:
             )
             out.seek(0)
             out.write(_header(key, hasher.size))
-        return StoredBlob(name, key, hasher.size, hasher.sha.hexdigest())
+        sha = verified_sha256 if verified_sha256 is not None else hasher.sha.hexdigest()
+        return StoredBlob(name, key, hasher.size, sha)
 
     def _ensure_bucket(self, bucket: Path) -> None:
         if not bucket.exists():
@@ -244,10 +250,11 @@ class _PaddingReader(io.RawIOBase):
 class _HashingReader(io.RawIOBase):
     """Wraps a source so the plaintext is hashed and counted as it is encrypted (one pass)."""
 
-    def __init__(self, src: BinaryIO) -> None:
+    def __init__(self, src: BinaryIO, *, hashing: bool = True) -> None:
         self.src = src
         self.sha = hashlib.sha256()
         self.size = 0
+        self.hashing = hashing
 
     def readable(self) -> bool:
         return True
@@ -255,6 +262,7 @@ class _HashingReader(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         data = self.src.read(size)
         if data:
-            self.sha.update(data)
+            if self.hashing:
+                self.sha.update(data)
             self.size += len(data)
         return data

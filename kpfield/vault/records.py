@@ -346,6 +346,34 @@ class RecordStore:
         ).fetchall()
         return [ReportId(r[0]) for r in rows]
 
+    def search_page(
+        self, query: str, limit: int, after: int | None = None
+    ) -> tuple[list[ReportId], int | None]:
+        """One page of matches, newest report first, and the cursor of the next page (or None).
+
+        FTS5 walks its index in rowid order and stops at ``limit``, so a page costs about the
+        same however many reports match; ranking (``ORDER BY rank``) must score every match
+        first, which at 10,000 reports and a common word is most of a second on a slow laptop.
+        A report keeps its index rowid for life, so the order (first indexed, newest first) and
+        the cursor are stable while drafts are edited.
+        """
+        words = [w for w in _tokenize(query) if w]
+        if not words or limit <= 0:
+            return [], None
+        match = " AND ".join(f'"{w}"*' for w in words)
+        sql = "SELECT rowid, report_id FROM report_search WHERE report_search MATCH ?"
+        args: list[Any] = [match]
+        if after is not None:
+            sql += " AND rowid < ?"
+            args.append(after)
+        sql += " ORDER BY rowid DESC LIMIT ?"
+        args.append(limit + 1)
+        rows = self.conn.execute(sql, args).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = int(rows[-1][0]) if more and rows else None
+        return [ReportId(r[1]) for r in rows], cursor
+
     # ---------------------------------------------------------------- witnesses
     def _witness_from_row(self, row: Any) -> Witness:
         wid, doc, created, updated = row

@@ -55,7 +55,7 @@ def _setup(root: Path, photos: list[Path]) -> tuple[Path, Path, Path]:
     import json
 
     from kpfield.app import create_session
-    from kpfield.hq import enrollment, profile
+    from kpfield.protocol.enrollment import parse_request
     from kpfield.vault.keyslots import KdfParams
 
     if root.exists():
@@ -65,9 +65,8 @@ def _setup(root: Path, photos: list[Path]) -> tuple[Path, Path, Path]:
     hq = create_session(root / "hq", PASSPHRASE, role="hq", params=params)
     field = create_session(root / "field", PASSPHRASE, params=params, device_name="bench")
     try:
-        profile.install_profile(field.vault, profile.export_profile(hq.vault, issued_at="bench"))
-        req = enrollment.parse_request(enrollment.make_request(field.vault, "bench"))
-        enrollment.approve(hq.vault, req, "bench")
+        field.field().profile.install(hq.hq().profile.export()[0])
+        hq.hq().devices.approve(parse_request(field.field().enrollment.request()[0]))
         doc = json.loads((REPO / "docs" / "example-report.json").read_text("utf-8"))
         for start in range(0, len(photos), PHOTOS_PER_REPORT):
             rid = field.reports.create_from_document(doc)

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "domain": 1,
     "paths": 1,
     "fsutil": 1,
+    "pipeline": 1,
     "process": 1,
     "logging_setup": 1,
     "i18n": 2,

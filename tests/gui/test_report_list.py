@@ -125,3 +125,21 @@ def test_ten_thousand_rows_are_cheap(qtbot: QtBot) -> None:
     assert proxy.rowCount() == 10_000
     view.scrollToBottom()
     assert proxy.index(9_999, 0).data() == "Report 9999"
+
+
+def test_search_shows_the_first_page_then_the_rest(
+    qtbot: QtBot, make_window: object, existing_vault: Path
+) -> None:
+    from kpfield.services.reports import SEARCH_PAGE
+
+    s = open_session(existing_vault, PASSPHRASE)
+    for i in range(SEARCH_PAGE + 20):
+        s.reports.new_draft(ReportFields(title=f"Report {i}", narrative="diggers at the pit"))
+    s.close()
+    window: MainWindow = make_window()  # type: ignore[operator]
+    unlock(qtbot, window)
+    lst = window.workspace.list  # type: ignore[union-attr]
+    lst.search.setText("diggers")
+    lst.reload()
+    qtbot.waitUntil(lambda: len(titles(window)) == SEARCH_PAGE + 20)
+    assert lst.count_label.text() == f"{SEARCH_PAGE + 20} reports"

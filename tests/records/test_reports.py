@@ -300,3 +300,26 @@ def test_a_date_not_understood_yet_is_kept_as_typed(session: Session) -> None:
     assert ("incident.date.date", "must look like 2026-10-03, 2026-10 or 2026") in (
         session.reports.missing_for_seal(r.id)
     )
+
+
+def test_search_pages_newest_first_and_covers_every_match(session: Session) -> None:
+    from kpfield.domain.document import ReportFields
+
+    made = [
+        session.reports.new_draft(ReportFields(title=f"r{i}", narrative="guards came")).id
+        for i in range(7)
+    ]
+    session.reports.new_draft(ReportFields(narrative="nothing here"))
+    page = session.reports.search_page("guards", limit=3)
+    assert [r.id for r in page.rows] == made[::-1][:3]  # newest first
+    seen = [r.id for r in page.rows]
+    while page.next is not None:
+        page = session.reports.search_page("guards", limit=3, after=page.next)
+        seen += [r.id for r in page.rows]
+    assert seen == made[::-1]
+    # editing a report keeps its place in the order (its index rowid is kept)
+    first = session.reports.get(made[0])
+    session.reports.save_draft(replace(first, narrative="guards came back"))
+    assert [r.id for r in session.reports.search_page("guards", limit=10).rows] == made[::-1]
+    assert session.reports.search_page("elephant").rows == []
+    assert session.reports.search_page("", limit=3).next is None

@@ -108,10 +108,24 @@ def main(argv: list[str]) -> int:
             text = draft_text(rid, rev + 1)
             reports.save_draft(replace(current, narrative=text, monitor_notes=text[:300]))
             ack("saved", rid, sha256_text(text))
-        elif roll < 0.96:
+        elif roll < 0.83:
             data = small_photo(rnd.randrange(1 << 30))
             att = reports.attach_bytes(rid, data, f"photo-{n}.jpg")
             ack("attached", rid, att.id, hashlib.sha256(data).hexdigest())
+        elif roll < 0.96:
+            # The pipelined path: later photos are decoded in workers while one is stored,
+            # so a kill lands while a worker decodes and this thread encrypts or commits.
+            incoming = data_dir.parent / "incoming"
+            incoming.mkdir(exist_ok=True)
+            paths = []
+            for k in range(3):
+                path = incoming / f"photo-{n}-{k}.jpg"
+                path.write_bytes(small_photo(rnd.randrange(1 << 30)))
+                paths.append(path)
+            for path, result in reports.attach_files(rid, paths):
+                if isinstance(result, Exception):
+                    raise SystemExit(f"attach_files refused a good photo: {result!r}")
+                ack("attached", rid, result.id, hashlib.sha256(path.read_bytes()).hexdigest())
         else:
             reports.seal(rid)
             ack("sealed", rid)

@@ -1,0 +1,162 @@
+"""Reading a file back from the medium itself, not from the operating system's cache.
+
+A read-back that is served from the page cache proves only that the kernel remembers what we
+wrote, not that the stick holds it. Each platform has its own way to bypass the cache:
+
+- Linux (and other systems with ``O_DIRECT``): open with ``O_DIRECT`` and read into page-aligned
+  buffers; filesystems that refuse it fall back to ``posix_fadvise(DONTNEED)`` then a plain read.
+- macOS: ``fcntl(F_NOCACHE)`` on the descriptor; it is also set when the file is written (see
+  :func:`no_cache_for_writes`) so the written pages are not left in the cache to be re-read.
+- Windows: ``CreateFileW`` with ``FILE_FLAG_NO_BUFFERING``, reading whole sectors into a
+  page-aligned buffer.
+
+:func:`sha256_uncached` returns the digest and the method used, so callers and tests can say which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import mmap
+import os
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+READ_SIZE = 1 << 20  # a multiple of every sector and page size in use
+F_NOCACHE_DARWIN = 48  # <sys/fcntl.h>; ``fcntl.F_NOCACHE`` only from Python 3.12 on
+
+
+def no_cache_for_writes(fh: BinaryIO) -> None:
+    """Ask macOS not to keep a file's written pages cached (elsewhere: nothing to do)."""
+    if sys.platform == "darwin":  # pragma: no cover - not run on this CI
+        import fcntl
+
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fh.fileno(), getattr(fcntl, "F_NOCACHE", F_NOCACHE_DARWIN), 1)
+
+
+def sha256_uncached(path: Path) -> tuple[str, str]:
+    """SHA-256 of ``path`` read from the medium; returns (hex digest, method used)."""
+    if sys.platform == "win32":  # pragma: no cover - not run on this CI
+        return _sha256_windows(path)
+    if hasattr(os, "O_DIRECT"):
+        try:
+            return _sha256_direct(path), "O_DIRECT"
+        except _DirectRefused:
+            pass
+    return _sha256_cached_dropped(path)
+
+
+class _DirectRefused(Exception):
+    """The filesystem does not support ``O_DIRECT`` (tmpfs before 6.6, some FUSE mounts)."""
+
+
+def _sha256_direct(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    except OSError as exc:
+        if exc.errno == 22:  # EINVAL: O_DIRECT not supported here
+            raise _DirectRefused from None
+        raise
+    sha = hashlib.sha256()
+    buf = mmap.mmap(-1, READ_SIZE)  # anonymous mappings are page-aligned
+    view = memoryview(buf)
+    try:
+        offset = 0
+        while True:
+            try:
+                n = os.preadv(fd, [buf], offset)
+            except OSError as exc:
+                if exc.errno == 22 and offset == 0:
+                    raise _DirectRefused from None
+                raise
+            if n <= 0:
+                break
+            sha.update(view[:n])
+            offset += n
+            if n < READ_SIZE:
+                # O_DIRECT reads stop short only at the end of the file.
+                break
+        if offset != os.fstat(fd).st_size:  # a short read before the end: do not guess
+            raise _DirectRefused
+    finally:
+        view.release()
+        buf.close()
+        os.close(fd)
+    return sha.hexdigest()
+
+
+def _sha256_cached_dropped(path: Path) -> tuple[str, str]:
+    sha = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY)
+    method = "plain read"
+    with os.fdopen(fd, "rb") as fh:
+        if sys.platform == "darwin":  # pragma: no cover - not run on this CI
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, getattr(fcntl, "F_NOCACHE", F_NOCACHE_DARWIN), 1)
+                method = "F_NOCACHE"
+        elif hasattr(os, "posix_fadvise"):
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                method = "posix_fadvise(DONTNEED)"
+        while data := fh.read(READ_SIZE):
+            sha.update(data)
+    return sha.hexdigest(), method
+
+
+def _sha256_windows(path: Path) -> tuple[str, str]:  # pragma: no cover - Windows only
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    create = kernel32.CreateFileW
+    create.argtypes = [
+        wintypes.LPCWSTR,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.HANDLE,
+    ]
+    create.restype = wintypes.HANDLE
+    read = kernel32.ReadFile
+    read.argtypes = [
+        wintypes.HANDLE,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+        ctypes.POINTER(wintypes.DWORD),
+        wintypes.LPVOID,
+    ]
+    read.restype = wintypes.BOOL
+    generic_read, share_read, open_existing = 0x80000000, 0x1, 3
+    no_buffering, sequential = 0x20000000, 0x08000000
+    invalid = wintypes.HANDLE(-1).value
+    handle = create(
+        str(path), generic_read, share_read, None, open_existing, no_buffering | sequential, None
+    )
+    if handle == invalid:
+        return _sha256_cached_dropped(path)
+    sha = hashlib.sha256()
+    buf = mmap.mmap(-1, READ_SIZE)  # VirtualAlloc'd: page-aligned, as NO_BUFFERING requires
+    view = memoryview(buf)
+    address = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    got = wintypes.DWORD(0)
+    try:
+        while True:
+            if not read(handle, address, READ_SIZE, ctypes.byref(got), None):
+                raise OSError(ctypes.get_last_error(), "ReadFile failed")  # type: ignore[attr-defined]
+            if got.value == 0:
+                break
+            sha.update(view[: got.value])
+            if got.value < READ_SIZE:
+                break
+    finally:
+        view.release()
+        kernel32.CloseHandle(handle)
+        with contextlib.suppress(BufferError):
+            buf.close()
+    return sha.hexdigest(), "FILE_FLAG_NO_BUFFERING"
