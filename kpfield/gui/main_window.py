@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
@@ -407,7 +408,7 @@ class MainWindow(QMainWindow):
             self.show_unlock()
 
     def _setup_language(self, language: str) -> None:
-        settings = GuiSettings(language, self.ctx.settings.idle_minutes)
+        settings = replace(self.ctx.settings, language=language)
         self.ctx.settings = settings
         save_settings(self.ctx.data_dir, settings)
         self.ctx.i18n = I18n(language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -203,6 +204,10 @@ class SettingsDialog(QDialog):
 
     def _save(self) -> None:
         self.preferences_changed.emit(
-            GuiSettings(language=str(self.language.currentData()), idle_minutes=self.idle.value())
+            replace(
+                self.ctx.settings,
+                language=str(self.language.currentData()),
+                idle_minutes=self.idle.value(),
+            )
         )
         self.accept()
