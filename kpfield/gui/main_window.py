@@ -37,11 +37,13 @@ from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
+from kpfield.gui.pull_dialog import PullActions
 from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
 from kpfield.gui.settings import GuiSettings, load_settings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
 from kpfield.gui.setup_screen import SetupScreen
 from kpfield.gui.style import STYLE
+from kpfield.gui.sync_panel import SyncActions, SyncController
 from kpfield.gui.tasks import Job, TaskRunner, user_message
 from kpfield.gui.transfer_actions import TransferActions
 from kpfield.gui.unlock_screen import UnlockScreen
@@ -96,6 +98,9 @@ class MainWindow(QMainWindow):
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
         self.runner.changed.connect(self._changes)
+        self.sync_controller = SyncController(self.ctx, self.runner, parent=self)
+        self.sync: SyncActions | None = None
+        self.pull: PullActions | None = None
         self._build_chrome()
         self._show_start()
 
@@ -132,10 +137,17 @@ class MainWindow(QMainWindow):
         self.transfer = TransferActions(self, self.ctx, self.runner, before=self._flush_workspace)
         self.export_action = self.transfer.export_action
         self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
+        for old in (self.sync, self.pull):
+            if old is not None:
+                old.dispose()
+        self.sync = SyncActions(self, self.sync_controller)
+        self.pull = PullActions(self, self.ctx)
         vault_menu = self.menuBar().addMenu(_("&Vault"))
         for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
             vault_menu.addAction(a)
         for a in self.transfer.actions:
+            vault_menu.addAction(a)
+        for a in (*self.sync.actions, self.pull.pull_action):
             vault_menu.addAction(a)
         vault_menu.addSeparator()
         for a in self.enrollment.actions:
@@ -175,6 +187,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.lock_label)
         bar.addWidget(self.pending_label)
         bar.addWidget(self.sync_label, 1)
+        bar.addPermanentWidget(self.sync.button)
         bar.addPermanentWidget(self.busy_bar)
         self._update_chrome()
 
@@ -192,6 +205,9 @@ class MainWindow(QMainWindow):
         self.lock_label.setStyleSheet(
             "color: #2e6b30; font-weight: 600;" if unlocked else "color: #a32020; font-weight: 600;"
         )
+        if not unlocked and self.sync is not None and self.pull is not None:
+            self.sync.set_role(None)  # a sync in progress is cancelled by the lock
+            self.pull.set_role(None)
         if not unlocked:
             self.pending_label.setText("")
             self.sync_label.setText("")
@@ -281,6 +297,9 @@ class MainWindow(QMainWindow):
             pending, last, role, ceiling = value
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
+            if self.sync is not None and self.pull is not None:
+                self.sync.set_role(role)
+                self.pull.set_role(role)
             self.idle.set_ceiling(ceiling)
             self.pending_label.setText(
                 self.ctx.i18n.ngettext(

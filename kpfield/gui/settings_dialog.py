@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.gui.context import AppContext
 from kpfield.gui.fields import paragraph, secret_field
-from kpfield.gui.settings import MAX_IDLE_MINUTES, GuiSettings
+from kpfield.gui.settings import MAX_IDLE_MINUTES
 from kpfield.gui.setup_screen import MIN_LENGTH
 from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
