@@ -46,7 +46,7 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def pull_summary(result: PullResult, ctx: AppContext) -> str:
-    _, n_ = ctx.gettext, ctx.i18n.ngettext
+    _, i18n = ctx.gettext, ctx.i18n
     duplicates = sum(o.status == "duplicate" for o in result.outcomes)
     lines = [o.line(_) for o in result.outcomes]
     lines.append(
@@ -56,7 +56,7 @@ def pull_summary(result: PullResult, ctx: AppContext) -> str:
         ).format(imported=result.imported, duplicates=duplicates, rejected=result.rejected)
     )
     lines.append(
-        n_(
+        i18n.ngettext(
             "{n} receipt posted for the laptops.",
             "{n} receipts posted for the laptops.",
             result.receipts_posted,
@@ -64,9 +64,9 @@ def pull_summary(result: PullResult, ctx: AppContext) -> str:
     )
     if result.gap_notices:
         lines.append(
-            n_("{n} gap notice posted.", "{n} gap notices posted.", result.gap_notices).format(
-                n=result.gap_notices
-            )
+            i18n.ngettext(
+                "{n} gap notice posted.", "{n} gap notices posted.", result.gap_notices
+            ).format(n=result.gap_notices)
         )
     for device, missing in sorted(result.gaps.items()):
         lines.append(

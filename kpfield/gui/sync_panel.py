@@ -338,12 +338,12 @@ class SyncController(QObject):
 
     def details(self) -> list[str]:
         """Sentences for the dialog, each one true of what the vault holds."""
-        _, n_ = self.ctx.gettext, self.ctx.i18n.ngettext
+        _, i18n = self.ctx.gettext, self.ctx.i18n
         lines: list[str] = []
         st = self.status
         if st is not None:
             lines.append(
-                n_(
+                i18n.ngettext(
                     "{n} sealed report waiting to be sent to the relay.",
                     "{n} sealed reports waiting to be sent to the relay.",
                     st.waiting_reports,
@@ -351,7 +351,7 @@ class SyncController(QObject):
             )
             if st.at_relay_bundles:
                 lines.append(
-                    n_(
+                    i18n.ngettext(
                         "{n} bundle is held by the relay; headquarters has not confirmed"
                         " receiving it yet.",
                         "{n} bundles are held by the relay; headquarters has not confirmed"
@@ -361,7 +361,7 @@ class SyncController(QObject):
                 )
             if st.acknowledged_bundles:
                 lines.append(
-                    n_(
+                    i18n.ngettext(
                         "{n} bundle was received by headquarters.",
                         "{n} bundles were received by headquarters.",
                         st.acknowledged_bundles,
@@ -376,7 +376,7 @@ class SyncController(QObject):
         r = self.last_result
         if r is not None and not self.running:
             lines.append(
-                n_(
+                i18n.ngettext(
                     "Last run: {n} bundle sent to the relay.",
                     "Last run: {n} bundles sent to the relay.",
                     r.delivered,
@@ -384,16 +384,14 @@ class SyncController(QObject):
             )
             if r.receipts.acknowledged:
                 lines.append(
-                    n_(
+                    i18n.ngettext(
                         "Headquarters confirmed {n} report.",
                         "Headquarters confirmed {n} reports.",
                         r.receipts.acknowledged,
                     ).format(n=r.receipts.acknowledged)
                 )
             if r.resend:
-                lines.append(
-                    _("Headquarters is missing some bundles; they will be sent again.")
-                )
+                lines.append(_("Headquarters is missing some bundles; they will be sent again."))
         if self.stopped_by_lock:
             lines.append(
                 _(
