@@ -207,7 +207,7 @@ class SyncController(QObject):
             self.progress = None
             self.changed.emit()
 
-    def refresh(self, *, then_auto: bool = False) -> None:
+    def refresh(self, *, then_auto: bool = False, new_reports_only: bool = False) -> None:
         if not self.active:
             return
 
@@ -220,13 +220,15 @@ class SyncController(QObject):
             self.status = status
             self.changed.emit()
             if then_auto:
-                self.start(automatic=True)
+                self.start(automatic=True, new_reports_only=new_reports_only)
 
         self.runner.call(read).success(show).failure(lambda _e: None)
 
     def _changes(self, changes: Any) -> None:
+        # A newly sealed report starts a sync (if allowed); our own run's changes, and a failed
+        # run's, never do: a failure waits for its retry or for the network to come back.
         if self.active and not self.running and (changes.report_list or changes.transfers):
-            self.refresh(then_auto=bool(changes.report_list))
+            self.refresh(then_auto=self.failure is None, new_reports_only=True)
 
     def _online_changed(self, online: bool) -> None:
         self.changed.emit()
@@ -244,13 +246,16 @@ class SyncController(QObject):
             self.retry.stop()
 
     # ---------------------------------------------------------------- runs
-    def start(self, *, automatic: bool = False) -> bool:
-        """Start a sync; an automatic one only when allowed, online (or unknown) and needed."""
+    def start(self, *, automatic: bool = False, new_reports_only: bool = False) -> bool:
+        """Start a sync; an automatic one only when allowed, online (or unknown) and needed:
+        reports are waiting, or (except after a screen change) bundles at the relay wait for
+        HQ's receipt."""
         if not self.active or self.running or self.runner.network_busy:
             return False
         if automatic:
-            needed = self.status is not None and (
-                self.status.waiting_reports > 0 or self.status.at_relay_bundles > 0
+            st = self.status
+            needed = st is not None and (
+                st.waiting_reports > 0 or (st.at_relay_bundles > 0 and not new_reports_only)
             )
             if not (self.automatic and needed) or self.connectivity.online() is False:
                 return False
@@ -448,7 +453,7 @@ class SyncDialog(QDialog):
         _ = ctx.gettext
         self.setObjectName("syncDialog")
         self.setWindowTitle(_("Sync with headquarters"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(660)
         v = QVBoxLayout(self)
         self.state_label = QLabel()
         self.state_label.setObjectName("syncState")
@@ -467,7 +472,7 @@ class SyncDialog(QDialog):
         self.auto.setObjectName("syncAuto")
         self.auto.setChecked(ctx.settings.auto_sync)
         self.metered = QCheckBox(
-            _("This connection is metered (costs per megabyte): only sync when I ask")
+            _("Metered connection (paid per megabyte): sync only when I ask")
         )
         self.metered.setObjectName("syncMetered")
         self.metered.setChecked(ctx.settings.metered)
@@ -538,6 +543,7 @@ class SyncDialog(QDialog):
         else:
             self.bar.setRange(0, 1)
             self.bar.setValue(1 if c.state is SyncState.UP_TO_DATE else 0)
+        self.bar.setTextVisible(running)
         self.details.setText("\n".join(c.details()))
         self.sync_button.setEnabled(c.active and not running)
         self.stop_button.setEnabled(running)

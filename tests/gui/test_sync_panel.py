@@ -103,6 +103,8 @@ def test_sync_now_delivers_and_the_panel_says_up_to_date(
     assert "received by headquarters" not in text
     assert "Last complete sync: never" not in text
     qtbot.waitUntil(lambda: statuses_shown(window) == ["Sent to the relay"] * 2, timeout=10_000)
+    idle(qtbot, window)
+    assert not c.running  # the run's own changes do not start another run (no sync loop)
 
     # HQ pulls (core); the next sync brings HQ's receipt back and the panel says so.
     world.hq.pull.run()
