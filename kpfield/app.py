@@ -10,6 +10,7 @@ usage error.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,9 @@ from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
 
 __all__ = ["FieldSession", "HqSession", "Session", "harden_process", "open_session"]
+
+
+log = logging.getLogger(__name__)
 
 
 def default_taxonomy() -> Taxonomy:
@@ -151,7 +155,16 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
 def open_session(
     data_dir: Path, passphrase: str, clock: Clock | None = None
 ) -> FieldSession | HqSession:
-    return session_for(Vault.open(data_dir, passphrase), clock)
+    session = session_for(Vault.open(data_dir, passphrase), clock)
+    if isinstance(session, FieldSession):
+        # An export killed between making a bundle visible and recording it is settled now
+        # when its sink is reachable (the outbox always is); a missing stick waits for the
+        # next export. Opening the vault must never fail because of it.
+        try:
+            session.export.reconcile(defer_unknown=True)
+        except Exception:  # noqa: BLE001
+            log.warning("a pending bundle could not be settled at start")
+    return session
 
 
 def create_session(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -25,7 +26,7 @@ from kpfield.bundle.witness_verify import (
     verify_withdrawals,
 )
 from kpfield.crypto import age, minisign
-from kpfield.custody.log import GENESIS, verify_chain
+from kpfield.custody.log import EVENTS, GENESIS, verify_chain
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, CryptoError, KpfieldError
 from kpfield.protocol.canonical import canonical_json, sha256_hex
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 CustodyRow = tuple[int, str, str, str]
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+ARMOR_PREFIX = b"-----BEGIN AGE"
 
 
 class AttachmentSink(Protocol):
@@ -133,7 +136,11 @@ def read_bundle(
     """Decrypt and verify a whole bundle; raises BundleError naming the first problem."""
     counted = io.BufferedReader(_CountingReader(src, total_size, progress, cancel), 64 * 1024)
     try:
-        dec = age.open_decryptor(identities, counted)
+        # Bundles are binary age (docs/bundle-format.md §2): armor is refused whether the file
+        # was named or found in a folder, one behaviour for both.
+        if counted.peek(len(ARMOR_PREFIX))[: len(ARMOR_PREFIX)] == ARMOR_PREFIX:
+            raise rejected(N_("it is ASCII-armored age; KP Field bundles are binary age files"))
+        dec = age.open_decryptor(identities, counted, armored=False)
         reader = tarstream.StreamReader(dec.iter_decrypt())
         if reader.peek(11) == b'{"receipt":':
             raise NotABundle
@@ -205,9 +212,11 @@ def _read(
         raise rejected(N_("its SHA256SUMS does not match its manifest"))
     sums_sig = _text(_small(reader, mf.SUMS_SIG, mf.MAX_SIGNATURE_BYTES), "checksum signature")
     try:
-        minisign.verify(signer, sums_sig, sums)
+        sums_comment = minisign.verify(signer, sums_sig, sums)
     except CryptoError:
         raise rejected(N_("the SHA256SUMS signature does not verify with the device key")) from None
+    if sums_comment != manifest.trusted_comment() + " SHA256SUMS":
+        raise rejected(N_("the SHA256SUMS signature's trusted comment does not match the manifest"))
 
     small: dict[str, bytes] = {}
     attachments = {a.member: a for r in manifest.reports for a in r.attachments}
@@ -246,11 +255,18 @@ def _read(
         data = small[entry.member]
         signature = _text(small[entry.signature_member], "report signature")
         try:
-            minisign.verify(signer, signature, data)
+            seal_comment = minisign.verify(signer, signature, data)
         except CryptoError:
             raise rejected(
                 N_("the seal of report {report} does not verify"), report=entry.id[:8]
             ) from None
+        # The signed comment names the report and version (docs/bundle-format.md §5): a seal
+        # made for another report or version must not vouch for this one.
+        if seal_comment != f"kpfield sealed report {entry.id} version {entry.version}":
+            raise rejected(
+                N_("the seal of report {report} was made for another report or version"),
+                report=entry.id[:8],
+            )
         doc = _report_doc(data, entry, manifest)
         if (entry.id, entry.sha256) not in sealed:
             raise rejected(
@@ -315,27 +331,41 @@ def _custody(data: bytes, manifest: mf.Manifest) -> list[CustodyRow]:
             if canonical_json(raw) != line or set(raw) != {"entry", "prev_hash", "entry_hash"}:
                 raise ValueError
             body = raw["entry"]
+            # Types exactly as documented: a JSON true is not entry 1, a number is not a hash.
             if (
                 not isinstance(body, dict)
                 or set(body) != {"seq", "event", "report_id", "at", "details"}
-                or not isinstance(body["event"], str)
+                or type(body["seq"]) is not int
+                or body["seq"] < 1
+                or body["event"] not in EVENTS
                 or not isinstance(body["report_id"], str | None)
+                or not isinstance(body["at"], str)
                 or not isinstance(body["details"], dict)
+                or not isinstance(raw["prev_hash"], str)
+                or not isinstance(raw["entry_hash"], str)
+                or not _HEX64.fullmatch(raw["prev_hash"])
+                or not _HEX64.fullmatch(raw["entry_hash"])
             ):
                 raise ValueError
             rows.append(
                 (
-                    int(body["seq"]),
+                    body["seq"],
                     canonical_json(body).decode("utf-8"),
-                    str(raw["prev_hash"]),
-                    str(raw["entry_hash"]),
+                    raw["prev_hash"],
+                    raw["entry_hash"],
                 )
             )
         except (ValueError, KeyError, TypeError, KpfieldError):
             raise rejected(N_("its custody log is malformed")) from None
+    # A bundle carries the custody entries HQ does not hold yet: the log may start after entry 1
+    # (HQ intake checks that its first entry links to what HQ holds); one that starts at entry 1
+    # must start from the genesis hash.
+    start = GENESIS
     if rows and rows[0][0] != 1:
-        raise rejected(N_("its custody log does not start at the first entry"))
-    problem = verify_chain(rows, GENESIS)
+        start = rows[0][2]
+        if not _HEX64.fullmatch(start):
+            raise rejected(N_("its custody log is malformed"))
+    problem = verify_chain(rows, start)
     if problem is not None:
         raise rejected(
             N_("its custody log is broken at entry {seq}: {what}"),

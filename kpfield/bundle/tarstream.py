@@ -22,6 +22,8 @@ END_OF_ARCHIVE = bytes(2 * BLOCK)
 MAX_USTAR_SIZE = (1 << 33) - 1
 MAX_NAME = 100
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+# Eleven octal digits and a NUL: no spaces, signs or base-256 forms.
+_EXACT_OCTAL = re.compile(rb"[0-7]{11}\x00")
 _TYPE_REASON = {
     b"1": "a hard link",
     b"2": "a symbolic link",
@@ -101,16 +103,32 @@ def parse_header(block: bytes) -> tuple[str, int] | None:
     if stored != computed:
         raise BundleError(N_("A bundle member header is damaged (checksum)."))
     kind = block[156:157]
-    if kind not in (b"0", b"\x00"):
+    if kind != b"0":
         what = _TYPE_REASON.get(kind, "an unknown member type")
         raise BundleError(N_("The bundle holds {what}; only regular files are allowed."), what=what)
     name = _text(block[0:100])
-    prefix = _text(block[345:500])
-    if prefix:
-        name = f"{prefix}/{name}"
     check_name(name)
-    size = _octal(block[124:136], "size")
-    return name, size
+    # Every other field exactly as docs/bundle-format.md §3 says and our writer writes it: a
+    # reader that ignored them would accept archives other tools unpack differently.
+    for field, expected, what in (
+        (block[100:108], b"0000644\x00", "mode"),
+        (block[108:116], b"0000000\x00", "owner"),
+        (block[116:124], b"0000000\x00", "group"),
+        (block[157:257], bytes(100), "link name"),
+        (block[265:329], bytes(64), "owner names"),
+        (block[345:512], bytes(167), "prefix"),
+    ):
+        if field != expected:
+            raise BundleError(N_("A bundle member header is malformed ({what})."), what=what)
+    if block[329:345] not in (bytes(16), b"0000000\x00" * 2):
+        raise BundleError(N_("A bundle member header is malformed ({what})."), what="device")
+    if block[len(name) : 100] != bytes(100 - len(name)):
+        raise BundleError(N_("A bundle member header is malformed ({what})."), what="name")
+    if not _EXACT_OCTAL.fullmatch(block[136:148]):
+        raise BundleError(N_("A bundle member header is malformed ({what})."), what="mtime")
+    if not _EXACT_OCTAL.fullmatch(block[124:136]):
+        raise BundleError(N_("A bundle member header is malformed ({what})."), what="size")
+    return name, int(block[124:135], 8)
 
 
 class StreamReader:

@@ -1,9 +1,10 @@
 """Files on removable media: durable writes under random names, read-back checks, folder scans.
 
-A file is written under a temporary hidden name, flushed and fsynced, renamed to a random name
-(32 hex digits: it reveals nothing), the folder is fsynced, and the file is read back from the
-medium and its SHA-256 compared with what was written. Full, read-only or vanished media give a
-clear :class:`BundleError` and leave no partial file behind.
+A file is written under a temporary hidden name, flushed and fsynced, read back from the medium
+and its SHA-256 compared with what was written, then renamed to a random name (32 hex digits: it
+reveals nothing) and the folder fsynced. Export splits this into :func:`write_hidden` and
+:func:`publish` so that it can record the bundle as pending in between. Full, read-only or
+vanished media give a clear :class:`BundleError` and leave no partial file behind.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -65,11 +67,30 @@ def random_name() -> str:
 def write_durably(
     folder: Path, write: Callable[[BinaryIO], T], *, verify_sha256: Callable[[T], str]
 ) -> tuple[Path, T]:
-    """Write a new file in ``folder`` via ``write`` (temp, fsync, rename, read back)."""
+    """Write a new file in ``folder`` via ``write`` (temp, fsync, read back, rename)."""
+    tmp, result = write_hidden(folder, write, verify_sha256=verify_sha256)
+    final = folder / random_name()
+    publish(tmp, final)
+    return final, result
+
+
+TEMP_NAME = re.compile(r"^\.[0-9a-f]{32}\.tmp$")
+
+
+def temp_path(folder: Path) -> Path:
+    return folder / f".{random_name()}.tmp"
+
+
+def write_hidden(
+    folder: Path, write: Callable[[BinaryIO], T], *, verify_sha256: Callable[[T], str]
+) -> tuple[Path, T]:
+    """Write a new hidden temporary file in ``folder``, fsync it, and read it back.
+
+    Folder scans skip hidden names, so nothing here is imported until :func:`publish` renames
+    it; the caller can record what it is about to publish first (see ExportService).
+    """
     check_writable_dir(folder)
-    name = random_name()
-    tmp = folder / f".{name}.tmp"
-    final = folder / name
+    tmp = temp_path(folder)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
@@ -80,12 +101,9 @@ def write_durably(
                 result = write(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, final)
-            fsync_dir(folder)
         except OSError as exc:
             raise media_error(exc, folder) from None
-        expected = verify_sha256(result)
-        if sha256_from_medium(final) != expected:
+        if sha256_from_medium(tmp) != verify_sha256(result):
             raise BundleError(
                 N_(
                     "The copy on {path} does not read back correctly; the stick may be failing."
@@ -96,10 +114,39 @@ def write_durably(
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        with contextlib.suppress(OSError):
-            final.unlink()
         raise
-    return final, result
+    return tmp, result
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Make a staged file visible under its final name (atomic rename, then fsync the folder)."""
+    try:
+        os.replace(tmp, final)
+        fsync_dir(final.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise media_error(exc, final.parent) from None
+
+
+def sweep_temps(folder: Path, keep: frozenset[Path] = frozenset()) -> int:
+    """Remove temporary files that killed writes left in ``folder`` (only our own name pattern)."""
+    removed = 0
+    try:
+        names = [e.name for e in os.scandir(folder) if TEMP_NAME.match(e.name)]
+    except OSError:
+        return 0
+    for name in names:
+        p = folder / name
+        if p in keep:
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed += 1
+    if removed:
+        with contextlib.suppress(OSError):
+            fsync_dir(folder)
+    return removed
 
 
 def sha256_from_medium(path: Path) -> str:
@@ -118,12 +165,18 @@ def sha256_from_medium(path: Path) -> str:
     return sha.hexdigest()
 
 
+ARMOR_MAGIC = b"-----BEGIN AGE ENCRYPTED FILE-----"
+
+
 def is_age_file(path: Path) -> bool:
+    """Binary or ASCII-armored age: a scan finds both, so that an armored file on a stick is
+    refused with its reason (bundles are binary) rather than silently passed over."""
     try:
         with open(path, "rb") as fh:
-            return fh.read(len(AGE_MAGIC)) == AGE_MAGIC
+            head = fh.read(len(ARMOR_MAGIC))
     except OSError:
         return False
+    return head.startswith(AGE_MAGIC) or head == ARMOR_MAGIC
 
 
 def scan(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:

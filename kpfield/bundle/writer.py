@@ -25,13 +25,12 @@ from kpfield.bundle import witness_entries as we
 from kpfield.crypto import age, minisign
 from kpfield.crypto import stream as age_stream
 from kpfield.domain.jobs import CancelCheck, Progress
-from kpfield.errors import N_, Cancelled, IntegrityError
+from kpfield.errors import N_, BundleError, Cancelled, IntegrityError
 from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.protocol.witness_identity import TravellingIdentity
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
-
 
 
 @dataclass(frozen=True)
@@ -197,6 +196,36 @@ def build_manifest(
     )
 
 
+def _too_big(what: str) -> BundleError:
+    return BundleError(
+        N_(
+            "This bundle would break a limit HQ enforces ({what}), so it was not written. "
+            "Export fewer reports at a time, or bring HQ's receipts to this laptop first."
+        ),
+        what=what,
+    )
+
+
+def check_reader_limits(
+    manifest_bytes: bytes, custody: bytes, reports: Sequence[ReportSource]
+) -> None:
+    """Refuse to write a bundle HQ's reader would refuse: run the reader's own manifest checks
+    (member caps, totals, in-memory budget) and the caps it applies to the head members."""
+    try:
+        mf.parse(manifest_bytes)
+    except BundleError as exc:
+        raise _too_big(exc.message) from None
+    if len(custody) > mf.MAX_CUSTODY_BYTES:
+        raise _too_big("custody log")
+    if len(mf.sums_for(mf.parse(manifest_bytes).members)) > mf.MAX_SUMS_BYTES:
+        raise _too_big("SHA256SUMS")
+    for r in reports:
+        if len(r.sealed_json) > mf.MAX_REPORT_JSON_BYTES:
+            raise _too_big("report size")
+        if len(r.signature.encode()) > mf.MAX_SIGNATURE_BYTES:
+            raise _too_big("signature size")
+
+
 class _IterReader(io.RawIOBase):
     """A readable stream over an iterator of byte pieces."""
 
@@ -249,6 +278,7 @@ def write_bundle(
     custody = custody_text(state.custody_rows)
     manifest = build_manifest(keys, state, reports, custody, created_at, extras=extras)
     manifest_bytes = manifest.to_bytes()
+    check_reader_limits(manifest_bytes, custody, reports)
     ident_key_id = bytes.fromhex(manifest.device_id)
     manifest_sig = minisign.sign(
         keys.device_key,

@@ -63,7 +63,7 @@ def _read_document(path: Path) -> Any:
     except UnicodeDecodeError:
         raise UsageError(_DOCUMENT_FILE.unreadable, name=str(path)) from None
     try:
-        return json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
             N_("{name} is not valid JSON (line {line}, column {col}: {msg})."),
@@ -72,6 +72,24 @@ def _read_document(path: Path) -> Any:
             col=exc.colno,
             msg=exc.msg,
         ) from None
+    except (RecursionError, ValueError):
+        # Nesting deeper than the parser's stack, or an integer past Python's 4,300-digit limit.
+        raise UsageError(
+            N_(
+                "{name} is not a report document KP Field can read (nested too deeply, or a"
+                " number too long)."
+            ),
+            name=str(path),
+        ) from None
+    try:
+        # A lone surrogate (e.g. "\ud800") parses but can never be stored as UTF-8 text.
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise UsageError(
+            N_("{name} holds text that is not valid Unicode (a lone surrogate escape)."),
+            name=str(path),
+        ) from None
+    return doc
 
 
 def cmd_report_new(args: argparse.Namespace) -> int:

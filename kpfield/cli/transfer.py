@@ -18,6 +18,7 @@ from kpfield.cli.common import (
     group,
     hq_session,
 )
+from kpfield.domain.display import safe_text
 from kpfield.errors import N_, BundleError, UsageError
 
 
@@ -31,7 +32,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("Nothing to export: every sealed report was exported already (see --again).")
         return 0
     for b in result.bundles:
-        print(f"{b.path}  bundle {b.sequence}  {b.reports} report(s)  {b.size} bytes  verified")
+        where = safe_text(str(b.path))
+        print(f"{where}  bundle {b.sequence}  {b.reports} report(s)  {b.size} bytes  verified")
     print(f"Exported {result.reports} report(s) in {len(result.bundles)} bundle(s).")
     return 0
 

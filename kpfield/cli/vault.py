@@ -132,8 +132,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         f"Checked {result.custody_entries} custody entries, {result.sealed_reports} sealed reports,"
         f" {result.attachments} attachments, {result.thumbnails} thumbnails"
         + (
-            f", {result.imported_attachments} imported attachments"
-            if result.imported_attachments
+            f", {result.imported_bundles} imported bundles, {result.imported_reports} imported"
+            f" reports, {result.imported_attachments} imported attachments"
+            if result.imported_bundles
             else ""
         )
         + "."

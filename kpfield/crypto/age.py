@@ -79,7 +79,6 @@ _ARMOR_DETECT_SIZE = 34
 _WHITESPACE = b" \t\r\n\v\f"
 
 
-
 class Identity(Protocol):
     """Something that may unwrap the file key from a header's stanzas."""
 
@@ -239,8 +238,8 @@ class ScryptIdentity:
 
 
 def parse_recipient(text: str) -> X25519Recipient:
-    """Parse an ``age1...`` recipient."""
-    hrp, data = bech32.decode(text.strip())
+    """Parse an ``age1...`` recipient (exactly: surrounding spaces are refused, as by age)."""
+    hrp, data = bech32.decode(text)
     if hrp != _RECIPIENT_HRP:
         raise CryptoError(N_("This is not an age X25519 recipient (age1...)."))
     if len(data) != _KEY_SIZE:
@@ -249,8 +248,8 @@ def parse_recipient(text: str) -> X25519Recipient:
 
 
 def parse_identity(text: str) -> X25519Identity:
-    """Parse one ``AGE-SECRET-KEY-1...`` identity."""
-    hrp, data = bech32.decode(text.strip())
+    """Parse one ``AGE-SECRET-KEY-1...`` identity (exactly, as age does)."""
+    hrp, data = bech32.decode(text)
     if hrp != _IDENTITY_HRP:
         raise CryptoError(N_("This is not an age X25519 identity (AGE-SECRET-KEY-1...)."))
     return X25519Identity.from_bytes(data)
@@ -261,8 +260,8 @@ def parse_identities(text: str) -> list[X25519Identity]:
     if len(text) > MAX_IDENTITY_FILE_SIZE:
         raise CryptoError(N_("The age identity file is too large."))
     identities: list[X25519Identity] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for number, line in enumerate(text.splitlines(), start=1):
+        # No stripping: age refuses a key line with surrounding spaces, and so do we.
         if not line or line.startswith("#"):
             continue
         try:

@@ -79,14 +79,29 @@ class CustodyLog:
         sql += " ORDER BY seq"
         return [_entry_from_row(r) for r in self.conn.execute(sql, args)]
 
-    def raw_entries(self) -> list[tuple[int, str, str, str]]:
+    def raw_entries(self, since_seq: int = 0) -> list[tuple[int, str, str, str]]:
         """(seq, stored canonical entry text, prev_hash, entry_hash) for verification/export."""
         return [
             (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
             for r in self.conn.execute(
-                "SELECT seq, entry, prev_hash, entry_hash FROM custody_log ORDER BY seq"
+                "SELECT seq, entry, prev_hash, entry_hash FROM custody_log WHERE seq > ?"
+                " ORDER BY seq",
+                (since_seq,),
             )
         ]
+
+    def hash_at(self, seq: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT entry_hash FROM custody_log WHERE seq = ?", (seq,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def seal_seq(self, report_id: str, sha256: str) -> int | None:
+        """The sequence number of the entry that sealed this version of a report."""
+        for e in self.entries(report_id):
+            if e.event == "sealed" and e.details.get("sha256") == sha256:
+                return e.seq
+        return None
 
 
 def _entry_from_row(r: tuple[int, str, str | None, str, str, str, str]) -> CustodyEntry:
@@ -125,7 +140,8 @@ def verify_chain(
             body = json.loads(entry_text)
         except ValueError:
             return ChainProblem(seq, "is not valid JSON")
-        if not isinstance(body, dict) or body.get("seq") != seq:
+        # type() and not ==: True == 1 in Python, and a JSON true is not entry 1.
+        if not isinstance(body, dict) or type(body.get("seq")) is not int or body["seq"] != seq:
             return ChainProblem(seq, "its content does not match its sequence number")
         if canonical_json(body).decode() != entry_text:
             return ChainProblem(seq, "is not in canonical form")

@@ -16,6 +16,7 @@ from typing import BinaryIO, cast
 
 from kpfield.bundle import manifest as mf
 from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejected
+from kpfield.domain.display import safe_text
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
 from kpfield.hq import keys as hq_keys
@@ -27,7 +28,6 @@ from kpfield.vault.hq_store import AttachmentRow, BundleRow, HqStore, ReportRow
 from kpfield.vault.vault import Vault
 
 log = logging.getLogger(__name__)
-
 
 
 def _english(message: str) -> str:
@@ -72,12 +72,14 @@ class BundleOutcome:
         else:
             text = gettext("{source}: rejected: {reason}")
         reason = self.error.translated(gettext) if self.error is not None else self.reason
+        # The file name and the reason (which may quote names from inside the bundle) come from
+        # outside: escaped, they can neither redraw the line nor add one to a summary.
         return text.format(
-            source=self.source,
+            source=safe_text(self.source),
             device=self.device_id,
             sequence=self.sequence,
             count=self.new_reports,
-            reason=reason,
+            reason=safe_text(reason),
         )
 
 
@@ -200,10 +202,22 @@ def _check_custody(store: HqStore, bundle: VerifiedBundle) -> None:
         raise rejected(
             N_("its custody log is shorter than in an earlier bundle (history was cut back)")
         )
+    rows = bundle.custody_rows
+    first = rows[0][0] if rows else m.custody_head_seq + 1
+    if first > 1 and store.custody_hash_at(device, first - 1) != rows[0][2]:
+        # A log that starts after entry 1 carries only what HQ did not hold: its first entry
+        # must link to the entry HQ holds before it.
+        raise rejected(
+            N_(
+                "its custody log starts after entry {seq}, and does not link to the entries"
+                " HQ holds for this device"
+            ),
+            seq=first - 1,
+        )
     common = min(known, m.custody_head_seq)
-    if common == 0:
+    if common < first:
         return
-    if store.custody_hash_at(device, common) != bundle.custody_rows[common - 1][3]:
+    if store.custody_hash_at(device, common) != rows[common - first][3]:
         raise rejected(
             N_(
                 "its custody log disagrees with the one HQ already holds for this device"

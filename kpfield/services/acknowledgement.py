@@ -15,6 +15,7 @@ from pathlib import Path
 from kpfield.bundle import usb
 from kpfield.custody.log import CustodyLog
 from kpfield.custody.seal import device_age_identity, device_identity
+from kpfield.domain.display import safe_text
 from kpfield.domain.ids import ReportId
 from kpfield.domain.jobs import CancelCheck, Changes, Progress, raise_if_cancelled
 from kpfield.domain.models import ReportStatus
@@ -84,9 +85,9 @@ class AcknowledgementService:
             except Cancelled:
                 raise
             except KpfieldError as exc:
-                result.problems.append(f"{path.name}: {exc.message}")
+                result.problems.append(f"{safe_text(path.name)}: {safe_text(exc.message)}")
             except OSError as exc:
-                result.problems.append(f"{path.name}: cannot be read ({exc.strerror})")
+                result.problems.append(f"{safe_text(path.name)}: cannot be read ({exc.strerror})")
             if progress is not None:
                 progress(i + 1, len(files))
         return result
@@ -138,7 +139,8 @@ class AcknowledgementService:
                 state = outbox.seal_state(rid)
                 if state is None or state[1] != sha:
                     result.problems.append(
-                        f"HQ acknowledged report {rid[:8]} with a hash this laptop does not hold"
+                        f"HQ acknowledged report {safe_text(rid[:8])} with a hash this laptop"
+                        " does not hold"
                     )
                     continue
                 if state[0] in _ACKNOWLEDGEABLE:

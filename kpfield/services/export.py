@@ -1,9 +1,11 @@
 """Field export: plan sealed reports into bundles and write each through a sink.
 
 The same code serves a USB stick (:class:`UsbFolderSink`) and the sync outbox
-(:class:`OutboxSink`). A bundle is recorded (sequence, hashes, reports marked exported, custody
-entry) only after the sink holds a copy that reads back right; if recording fails, the copy is
-removed again, so HQ never receives a bundle the laptop does not know it sent.
+(:class:`OutboxSink`). A bundle is written and read back under a hidden name, recorded as
+pending (sequence, hashes), made visible, and then recorded as exported (reports marked, custody
+entries). A crash anywhere leaves either nothing visible or a pending record that
+:meth:`ExportService.reconcile` settles at the next export or start, so HQ never receives a
+bundle the laptop does not know it sent, and the bundle chain never breaks.
 
 Qt-free; call on the thread that owns the session. A cancel raises :class:`Cancelled`; bundles
 already recorded stay recorded and whatever was half-written is removed.
@@ -11,6 +13,8 @@ already recorded stay recorded and whatever was half-written is removed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kpfield.bundle import manifest as mf
-from kpfield.bundle.sinks import BundleSink, OutboxSink, UsbFolderSink
+from kpfield.bundle.sinks import BundleSink, OutboxSink, Presence, UsbFolderSink, sink_for
 from kpfield.bundle.writer import (
     AttachmentSource,
     BundleKeys,
@@ -40,7 +44,7 @@ from kpfield.services.clock import Clock, iso
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.witness_export import identities_for
 from kpfield.vault.db import transaction
-from kpfield.vault.outbox_store import OutboxStore, SentBundle
+from kpfield.vault.outbox_store import OutboxStore, PendingBundle, SentBundle
 from kpfield.vault.records import RecordStore
 from kpfield.vault.vault import Vault
 from kpfield.vault.witness_store import WitnessStore
@@ -183,6 +187,8 @@ class ExportService:
         sink.check()
         if max_bundle_bytes < MIN_BUNDLE_BYTES:
             raise UsageError(N_("The bundle size limit must be at least 1 MiB."))
+        self.reconcile()
+        sink.sweep()
         rids = self.pending(again=again)
         result = ExportResult()
         # Withdrawal notices travel in the next bundle even when no report is waiting.
@@ -190,9 +196,19 @@ class ExportService:
         if not rids and not notices:
             return result
         sources = [self._source(rid) for rid in rids]
-        custody_rows = CustodyLog(self._vault.conn).raw_entries()
+        custody_rows = CustodyLog(self._vault.conn).raw_entries(self._custody_anchor(sources))
         # Each bundle's custody log grows by one "exported" entry per report already written.
         custody_budget = len(custody_text(custody_rows)) + 400 * (len(sources) + 8)
+        if custody_budget > mf.MAX_CUSTODY_BYTES:
+            raise BundleError(
+                N_(
+                    "The custody history HQ has not acknowledged yet is larger than a bundle may"
+                    " carry ({mib} MiB). Bring HQ's receipts for earlier bundles to this laptop,"
+                    " then export again."
+                ),
+                mib=mf.MAX_CUSTODY_BYTES >> 20,
+            )
+        # A bundle with no report still carries pending withdrawal notices.
         groups = plan_bundles(
             sources, custody_budget, len(profile.recipients), max_bundle_bytes
         ) or [[]]
@@ -216,6 +232,35 @@ class ExportService:
             done_before += group_size
         return result
 
+    def _custody_anchor(self, reports: Sequence[ReportSource]) -> int:
+        """The custody entry a bundle's log may start after: what HQ holds already.
+
+        That is the newest custody head HQ countersigned in a receipt (if the local log still
+        holds it), moved back so that every report's seal entry is in the bundle: a bundle is
+        then verifiable on its own, and HQ checks that its first entry links to what it holds.
+        """
+        custody = CustodyLog(self._vault.conn)
+        anchor = 0
+        for receipt_json, _sig, _seq in OutboxStore(self._vault.conn).receipts():
+            head = json.loads(receipt_json).get("custody_head")
+            if not isinstance(head, dict):
+                continue  # receipts from before heads were countersigned
+            seq, entry_hash = head.get("seq"), head.get("entry_hash")
+            if (
+                isinstance(seq, int)
+                and not isinstance(seq, bool)
+                and seq > anchor
+                and custody.hash_at(seq) == entry_hash
+            ):
+                anchor = seq
+        for r in reports:
+            sealed_at = custody.seal_seq(r.id, r.sha256)
+            anchor = min(anchor, (sealed_at or 1) - 1)
+        # At least the head entry travels, so the manifest's head is one the bundle carries
+        # (a bundle of withdrawal notices alone may follow a receipt with nothing new logged).
+        anchor = min(anchor, custody.head()[0] - 1)
+        return max(anchor, 0)
+
     def _source(self, rid: ReportId) -> ReportSource:
         store = RecordStore(self._vault.conn)
         sealed_json, sha, signature = store.sealed_record(rid)
@@ -230,6 +275,34 @@ class ExportService:
 
             atts.append(AttachmentSource(a.id, a.sha256, a.size, a.mime, chunks))
         return ReportSource(rid, report.version, sealed_json, sha, signature, tuple(atts))
+
+    def reconcile(self, *, defer_unknown: bool = False) -> Presence | None:
+        """Settle a bundle left pending by a crash, against what its sink holds.
+
+        A complete copy is recorded as exported (HQ may import it, so its number and manifest
+        stay in the chain); a missing or damaged one is forgotten and its number reused. When
+        the medium is not here (``UNKNOWN``) its number is kept too, so a copy that did reach
+        HQ still links, but its reports stay unexported and go out again in the next bundle.
+        With ``defer_unknown`` that case is left pending (at start-up, the stick may be out).
+        """
+        outbox = OutboxStore(self._vault.conn)
+        p = outbox.pending()
+        if p is None:
+            return None
+        final = Path(p.final_path)
+        sink = sink_for(final, self.outbox)
+        presence = sink.holds(final, p.bundle.ciphertext_sha256)
+        if presence is Presence.UNKNOWN and defer_unknown:
+            return None
+        if presence is Presence.ABSENT:
+            sink.remove(Path(p.temp_path))
+            with transaction(self._vault.conn):
+                outbox.clear_pending()
+        else:
+            self._record(p.bundle, p.notices, mark_exported=presence is Presence.COMPLETE)
+            sink.remove(Path(p.temp_path))
+        log.info("pending bundle %d reconciled: %s", p.bundle.sequence, presence.value)
+        return presence
 
     def _export_one(
         self,
@@ -246,7 +319,9 @@ class ExportService:
             sequence=outbox.next_sequence(),
             previous_manifest_sha256=outbox.last_manifest_sha256(),
             last_receipt_sha256=outbox.last_receipt_sha256(),
-            custody_rows=tuple(CustodyLog(self._vault.conn).raw_entries()),
+            custody_rows=tuple(
+                CustodyLog(self._vault.conn).raw_entries(self._custody_anchor(group))
+            ),
         )
         created = self._clock.now()
 
@@ -262,56 +337,80 @@ class ExportService:
                 extras=extras,
             )
 
-        path, written = sink.put(write)
+        # Three steps, so that every kill point leaves either no visible bundle or a recorded
+        # one: (1) write and read back under a hidden name; (2) record it as pending; (3) make
+        # it visible, then record it as exported. A crash after (2) is settled by reconcile().
+        staged = sink.stage(write)
+        written = staged.written
+        notices = tuple(n for n, _ in extras.withdrawals)
+        sent = SentBundle(
+            sequence=state.sequence,
+            bundle_id=written.manifest.bundle_id,
+            manifest_sha256=written.manifest_sha256,
+            ciphertext_sha256=written.ciphertext_sha256,
+            size=written.size,
+            created_at=iso(self._clock.now()),
+            report_ids=tuple(r.id for r in group),
+        )
         try:
-            self._record(state, group, written, [n for n, _ in extras.withdrawals])
+            with transaction(self._vault.conn):
+                outbox.set_pending(
+                    PendingBundle(sent, str(staged.final), str(staged.temp), notices)
+                )
         except BaseException as exc:
-            # The bundle is in the sink but not recorded: remove it, or HQ would import it and
-            # then refuse the retry, which reuses its sequence number with different content.
-            sink.remove(path)
-            if isinstance(exc, OSError | sqlcipher_error()):
-                raise BundleError(
-                    N_(
-                        "The export could not be recorded on this laptop ({reason}). The bundle "
-                        "was removed from the stick and nothing was marked as exported."
-                    ),
-                    reason=getattr(exc, "strerror", None) or type(exc).__name__,
-                ) from None
+            sink.remove(staged.temp)
+            raise _not_recorded(exc) from None
+        try:
+            path = sink.publish(staged)
+        except BaseException:
+            # A failed rename leaves nothing visible; settle the pending record now.
+            with contextlib.suppress(Exception):
+                self.reconcile()
             raise
+        try:
+            self._record(sent, notices, mark_exported=True)
+        except BaseException as exc:
+            # Visible but not recorded: take it back. If that fails too, the pending record
+            # still names it, and the next export or start records it.
+            sink.remove(path)
+            if OutboxStore(self._vault.conn).pending() is not None and not path.exists():
+                with contextlib.suppress(Exception), transaction(self._vault.conn):
+                    OutboxStore(self._vault.conn).clear_pending()
+            raise _not_recorded(exc) from None
         log.info("bundle %d exported (%d reports)", state.sequence, len(group))
         return ExportedBundle(
             path, state.sequence, len(group), written.size, written.ciphertext_sha256
         )
 
-    def _record(
-        self,
-        state: BundleState,
-        group: list[ReportSource],
-        written: WrittenBundle,
-        notices: list[str],
-    ) -> None:
+    def _record(self, sent: SentBundle, notices: tuple[str, ...], *, mark_exported: bool) -> None:
+        """Record a bundle as sent; its reports become exported (and the withdrawal notices it
+        carried sent) unless its fate is unknown, in which case they all go out again."""
         now = iso(self._clock.now())
         store = RecordStore(self._vault.conn)
         custody = CustodyLog(self._vault.conn)
         with transaction(self._vault.conn):
-            OutboxStore(self._vault.conn).record_sent(
-                SentBundle(
-                    sequence=state.sequence,
-                    bundle_id=written.manifest.bundle_id,
-                    manifest_sha256=written.manifest_sha256,
-                    ciphertext_sha256=written.ciphertext_sha256,
-                    size=written.size,
-                    created_at=now,
-                    report_ids=tuple(r.id for r in group),
-                )
-            )
-            WitnessStore(self._vault.conn).mark_sent(notices, state.sequence)
-            for r in group:
-                if store.get_report(r.id).status is ReportStatus.SEALED:
-                    store.set_status(ReportId(r.id), ReportStatus.EXPORTED, now)
+            OutboxStore(self._vault.conn).record_sent(sent)
+            if not mark_exported:
+                return
+            WitnessStore(self._vault.conn).mark_sent(list(notices), sent.sequence)
+            for rid in sent.report_ids:
+                if store.get_report(ReportId(rid)).status is ReportStatus.SEALED:
+                    store.set_status(ReportId(rid), ReportStatus.EXPORTED, now)
                 custody.append(
                     "exported",
-                    ReportId(r.id),
+                    ReportId(rid),
                     now,
-                    {"bundle_sequence": state.sequence, "manifest_sha256": written.manifest_sha256},
+                    {"bundle_sequence": sent.sequence, "manifest_sha256": sent.manifest_sha256},
                 )
+
+
+def _not_recorded(exc: BaseException) -> BaseException:
+    if isinstance(exc, OSError | sqlcipher_error()):
+        return BundleError(
+            N_(
+                "The export could not be recorded on this laptop ({reason}). The bundle "
+                "was removed from the stick and nothing was marked as exported."
+            ),
+            reason=getattr(exc, "strerror", None) or type(exc).__name__,
+        )
+    return exc

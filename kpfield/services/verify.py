@@ -50,6 +50,8 @@ class VerifyResult:
     attachments: int = 0
     thumbnails: int = 0
     imported_attachments: int = 0
+    imported_bundles: int = 0
+    imported_reports: int = 0
     problems: list[str] = field(default_factory=list)
     repairable: list[DamagedDerivative] = field(default_factory=list)
 
@@ -231,6 +233,13 @@ def _check_imported(vault: Vault, result: VerifyResult) -> None:
     """HQ's imported originals: each must still decrypt to the hash its sealed report names."""
     if vault.role != "hq":
         return
+    from kpfield.hq.verify_imported import verify_imported
+
+    check = verify_imported(vault)
+    result.imported_bundles = check.bundles
+    result.imported_reports = check.reports
+    result.custody_entries += check.custody_entries
+    result.problems.extend(check.problems)
     rows = HqStore(vault.conn).attachments()
     if not rows:
         return  # do not create HQ's blob folder for nothing

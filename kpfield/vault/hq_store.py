@@ -311,6 +311,37 @@ class HqStore:
     def blob_names(self) -> set[str]:
         return {str(r[0]) for r in self.conn.execute("SELECT blob_name FROM hq_attachments")}
 
+    # ------------------------------------------------------------------ for ``verify``
+    def bundles(self) -> list[BundleRow]:
+        """Every imported bundle, by device and sequence."""
+        rows = self.conn.execute(
+            "SELECT manifest_sha256, device_id, sequence, bundle_id, previous_manifest_sha256,"
+            " custody_head_seq, custody_head_hash, manifest, signature, imported_at"
+            " FROM hq_bundles ORDER BY device_id, sequence"
+        ).fetchall()
+        return [
+            BundleRow(r[0], r[1], int(r[2]), r[3], r[4], int(r[5]), r[6], r[7], r[8], r[9])
+            for r in rows
+        ]
+
+    def reports(self) -> list[ReportRow]:
+        rows = self.conn.execute(
+            "SELECT report_id, device_id, version, sha256, sealed_json, signature,"
+            " manifest_sha256, imported_at FROM hq_reports ORDER BY report_id"
+        ).fetchall()
+        return [ReportRow(r[0], r[1], int(r[2]), r[3], bytes(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    def custody_rows(self, device_id: str) -> list[tuple[int, str, str, str]]:
+        """(seq, entry, prev_hash, entry_hash) HQ holds for a device, in order."""
+        return [
+            (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            for r in self.conn.execute(
+                "SELECT seq, entry, prev_hash, entry_hash FROM hq_custody WHERE device_id = ?"
+                " ORDER BY seq",
+                (device_id,),
+            )
+        ]
+
     # ------------------------------------------------------------------ the relay inbox
     def inbox(self, bundle_id: str) -> InboxRow | None:
         row = self.conn.execute(

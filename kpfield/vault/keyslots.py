@@ -12,15 +12,26 @@ Layout (all integers big-endian)::
     max_failed   2   0 = no limit on failed unlocks
     failed       2   failed unlocks since the last success
     slots   4 × 64   nonce(12) ‖ ChaCha20-Poly1305(kind(1) ‖ master(32) ‖ zero(3)) ‖ tag(16)
+    guard       32   HMAC-SHA256 over everything above (absent in files made before issue 9)
 
 Unused slots are random bytes, so a reader cannot tell how many passphrases (or whether a duress
 passphrase) exist. Each slot's associated data is the parameter block plus the slot index. The
-counters sit outside the authenticated block because a failed unlock must update them without a key.
+counters sit outside the slots' authenticated data because a failed unlock must update them
+without a key.
+
+The guard is keyed from the salt, so it can be checked and rewritten without the passphrase
+(a failed unlock must update it). It therefore does not stop someone who knows this format; it
+stops the rest (a blind edit, a bit flip, a tool that rewrites the counters or nudges a KDF
+parameter, a truncated copy) from being *acted on*: the vault erases itself on the failed-unlock
+limit only when the guard verifies, and a passphrase is always tried before any counter is read,
+so a correct passphrase never erases. See docs/threat-model.md for what this does not cover.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import secrets
 import struct
@@ -45,7 +56,10 @@ SLOT_SIZE = 64
 _PARAMS = struct.Struct(">8sHBBII16s")
 _COUNTERS = struct.Struct(">HH")
 HEADER_SIZE = _PARAMS.size + _COUNTERS.size
-FILE_SIZE = HEADER_SIZE + SLOT_COUNT * SLOT_SIZE
+FILE_SIZE = HEADER_SIZE + SLOT_COUNT * SLOT_SIZE  # without the guard (files before issue 9)
+GUARD_SIZE = 32
+GUARDED_FILE_SIZE = FILE_SIZE + GUARD_SIZE
+_GUARD_CONTEXT = b"kpfield keyslots guard/1"
 MASTER_KEY_SIZE = 32
 
 # Floors that no parameter set read from disk may go below, except ones made explicitly for tests.
@@ -126,12 +140,28 @@ class Unlocked:
     wrapping_key: bytes
 
 
+class KeyFileAltered(WrongPassphrase):
+    """The passphrase did not open the vault, and the key file fails its integrity check."""
+
+
 @dataclass
 class KeySlots:
     params: KdfParams
     max_failed: int
     failed: int
     slots: list[bytes]
+    # True: the guard verified; False: it did not (altered or damaged); None: an older file
+    # that has no guard yet (it gets one at the next successful unlock).
+    guard_ok: bool | None = True
+
+    @property
+    def limit_reached(self) -> bool:
+        """Whether a failed unlock should erase: only on an authenticated counter record."""
+        return bool(self.max_failed) and self.failed >= self.max_failed and self.guard_ok is True
+
+    def guard(self) -> bytes:
+        key = hashlib.sha256(_GUARD_CONTEXT + self.params.salt).digest()
+        return hmac.new(key, self._unguarded_bytes(), hashlib.sha256).digest()
 
     # -------------------------------------------------------------- encoding
     def _param_block(self) -> bytes:
@@ -140,16 +170,19 @@ class KeySlots:
             MAGIC, VERSION, KDF_ARGON2ID, p.lanes, p.memory_kib, p.iterations, p.salt
         )
 
-    def to_bytes(self) -> bytes:
+    def _unguarded_bytes(self) -> bytes:
         return (
             self._param_block()
             + _COUNTERS.pack(self.max_failed, self.failed)
             + b"".join(self.slots)
         )
 
+    def to_bytes(self) -> bytes:
+        return self._unguarded_bytes() + self.guard()
+
     @classmethod
     def from_bytes(cls, data: bytes) -> KeySlots:
-        if len(data) != FILE_SIZE:
+        if len(data) not in (FILE_SIZE, GUARDED_FILE_SIZE):
             raise VaultError(N_("The vault's key file is damaged (wrong size)."))
         magic, version, kdf, lanes, memory_kib, iterations, salt = _PARAMS.unpack_from(data)
         if magic != MAGIC:
@@ -167,7 +200,12 @@ class KeySlots:
             data[HEADER_SIZE + i * SLOT_SIZE : HEADER_SIZE + (i + 1) * SLOT_SIZE]
             for i in range(SLOT_COUNT)
         ]
-        return cls(KdfParams(memory_kib, iterations, lanes, salt), max_failed, failed, slots)
+        ks = cls(KdfParams(memory_kib, iterations, lanes, salt), max_failed, failed, slots)
+        if len(data) == FILE_SIZE:
+            ks.guard_ok = None
+        else:
+            ks.guard_ok = hmac.compare_digest(ks.guard(), data[FILE_SIZE:])
+        return ks
 
     @classmethod
     def new(cls, params: KdfParams) -> KeySlots:
@@ -239,26 +277,55 @@ def _write_at(path: Path, offset: int, data: bytes) -> None:
         os.close(fd)
 
 
-def write_counters(path: Path, slots: KeySlots) -> None:
+def write_counters(path: Path, slots: KeySlots, *, guard: bool = True) -> None:
     _write_at(path, _PARAMS.size, _COUNTERS.pack(slots.max_failed, slots.failed))
+    if guard:
+        write_guard(path, slots)
 
 
 def write_slot(path: Path, slots: KeySlots, index: int) -> None:
     _write_at(path, HEADER_SIZE + index * SLOT_SIZE, slots.slots[index])
+    write_guard(path, slots)
+
+
+def write_guard(path: Path, slots: KeySlots) -> None:
+    """(Re)write the guard after a change; in place, extending a file made before issue 9.
+
+    A torn write between a change and its guard leaves a guard that does not verify: the vault
+    still opens with its passphrase (which rewrites the guard), it only stops counting failures.
+    """
+    _write_at(path, FILE_SIZE, slots.guard())
+    slots.guard_ok = True
 
 
 def unlock(path: Path, passphrase: str) -> Unlocked:
-    """Unlock with a passphrase, counting failures when a limit is set. Raises WrongPassphrase."""
+    """Unlock with a passphrase, counting failures when a limit is set. Raises WrongPassphrase.
+
+    The passphrase is always tried first: whatever the counters say, a correct one opens the
+    vault and resets them. A failure is counted only on a file whose guard verifies; on one
+    whose guard does not, :class:`KeyFileAltered` says so and nothing is counted or erased.
+    """
     ks = read(path)
     result = ks.try_unlock(ks.params.derive(passphrase))
     if result is None:
+        if ks.guard_ok is False:
+            raise KeyFileAltered(
+                N_(
+                    "That passphrase does not open this vault, and the vault's key file has been"
+                    " changed outside KP Field or is damaged. Nothing was counted or erased. If"
+                    " the right passphrase no longer opens it, restore the key file from a"
+                    " backup."
+                )
+            )
         if ks.max_failed:
             ks.failed = min(ks.failed + 1, 0xFFFF)
-            write_counters(path, ks)
+            # A file without a guard gets none here: that would vouch for counters nobody
+            # checked. It never erases (see KeySlots.limit_reached) until a correct unlock.
+            write_counters(path, ks, guard=ks.guard_ok is True)
         raise WrongPassphrase(N_("That passphrase does not open this vault."))
-    if ks.failed and ks.max_failed:
+    if ks.failed or ks.guard_ok is not True:
         ks.failed = 0
-        # A correct unlock must not fail because the counter could not be reset.
+        # A correct unlock must not fail because the counter or guard could not be rewritten.
         with contextlib.suppress(OSError):
             write_counters(path, ks)
     return result

@@ -15,6 +15,8 @@ from kpfield.vault.db import Connection
 
 _META_SEQUENCE = "bundle_sequence"
 _META_LAST_MANIFEST = "bundle_last_manifest_sha256"
+# A bundle written but perhaps not yet visible where it went (see ExportService.reconcile).
+_META_PENDING = "bundle_pending"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,52 @@ class SentBundle:
     size: int
     created_at: str
     report_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PendingBundle:
+    """A bundle recorded before it became visible in its sink: its final path and hashes."""
+
+    bundle: SentBundle
+    final_path: str
+    temp_path: str
+    notices: tuple[str, ...] = ()  # ids of the consent-withdrawal notices it carries
+
+    def to_json(self) -> str:
+        b = self.bundle
+        return json.dumps(
+            {
+                "sequence": b.sequence,
+                "bundle_id": b.bundle_id,
+                "manifest_sha256": b.manifest_sha256,
+                "ciphertext_sha256": b.ciphertext_sha256,
+                "size": b.size,
+                "created_at": b.created_at,
+                "report_ids": list(b.report_ids),
+                "final_path": self.final_path,
+                "temp_path": self.temp_path,
+                "notices": list(self.notices),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PendingBundle:
+        d = json.loads(text)
+        return cls(
+            SentBundle(
+                int(d["sequence"]),
+                str(d["bundle_id"]),
+                str(d["manifest_sha256"]),
+                str(d["ciphertext_sha256"]),
+                int(d["size"]),
+                str(d["created_at"]),
+                tuple(str(r) for r in d["report_ids"]),
+            ),
+            str(d["final_path"]),
+            str(d["temp_path"]),
+            tuple(str(n) for n in d.get("notices", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +166,19 @@ class OutboxStore:
         )
         self._set_meta(_META_SEQUENCE, str(b.sequence))
         self._set_meta(_META_LAST_MANIFEST, b.manifest_sha256)
+        self.clear_pending()
+
+    # ------------------------------------------------------------------ the pending bundle
+    def set_pending(self, p: PendingBundle) -> None:
+        """Remember a bundle about to become visible; at most one is pending at a time."""
+        self._set_meta(_META_PENDING, p.to_json())
+
+    def pending(self) -> PendingBundle | None:
+        text = self._meta(_META_PENDING)
+        return PendingBundle.from_json(text) if text else None
+
+    def clear_pending(self) -> None:
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (_META_PENDING,))
 
     def sent_sequence(self, manifest_sha256: str) -> int | None:
         """The sequence number of a bundle this laptop sent, by its manifest hash."""

@@ -174,7 +174,8 @@ class Vault:
                 unlocked = keyslots.unlock(paths.keyslots, passphrase)
             except WrongPassphrase:
                 ks = keyslots.read(paths.keyslots)
-                if ks.max_failed and ks.failed >= ks.max_failed:
+                # Only an authenticated counter record erases (a KeyFileAltered never does).
+                if ks.limit_reached:
                     # Silent by design: nothing on screen or stderr tells an onlooker.
                     lock.release()
                     wipe(root)

@@ -28,7 +28,7 @@ def test_files_are_private_and_keyslots_look_random(
         if p.is_file():
             assert p.stat().st_mode & 0o077 == 0, p
     data = (vault_dir / "keyslots").read_bytes()
-    assert len(data) == keyslots.FILE_SIZE
+    assert len(data) == keyslots.GUARDED_FILE_SIZE
     assert b"SQLite format 3" not in (vault_dir / "vault.db").read_bytes()[:16]
 
 
