@@ -296,3 +296,25 @@ def test_hq_pull_imports_what_the_laptop_sent(
         lambda s: int(s.vault.conn.execute("SELECT count(*) FROM hq_reports").fetchone()[0])
     ).success(counted.append)
     qtbot.waitUntil(lambda: counted == [2], timeout=10_000)
+
+
+def test_proxy_is_kept_in_the_vault_and_checked(
+    qtbot: QtBot, make_window: Any, world: World
+) -> None:
+    window, _net = field_window(qtbot, make_window, world)
+    assert window.sync is not None
+    dialog = window.sync.open_dialog()
+    assert dialog is not None
+    dialog.proxy.setText("tor:9050")
+    qtbot.mouseClick(dialog.proxy_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "starts with socks5h://" in dialog.proxy_note.text(), timeout=10_000)
+    dialog.proxy.setText("socks5h://127.0.0.1:9050")
+    qtbot.mouseClick(dialog.proxy_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.proxy_note.text() == "Proxy saved.", timeout=10_000)
+    saved: list[str] = []
+    window.runner.call(lambda s: s.field().sync.proxy()).success(saved.append)
+    qtbot.waitUntil(lambda: saved == ["socks5h://127.0.0.1:9050"], timeout=10_000)
+    from kpfield.gui.settings import settings_path
+
+    dialog.auto.setChecked(False)  # writes the preferences file
+    assert "9050" not in settings_path(world.root / "field0").read_text()  # not in plain text
