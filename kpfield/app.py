@@ -22,10 +22,12 @@ from kpfield.paths import resources_dir
 from kpfield.process import harden_process
 from kpfield.services.acknowledgement import AcknowledgementService
 from kpfield.services.clock import Clock, SystemClock, iso
+from kpfield.services.desk import CaseService
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
+from kpfield.services.inbox import InboxService
 from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
 from kpfield.services.profiles import FieldProfileService, HqProfileService
@@ -106,6 +108,8 @@ class HqSession(Session):
     devices: DeviceService
     intake: IntakeService
     pull: HqPullService
+    cases: CaseService
+    inbox: InboxService
 
     def hq(self) -> HqSession:
         return self
@@ -130,6 +134,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
     }
     if VaultRole(vault.role) is VaultRole.HQ:
         devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
+        cases = CaseService(vault, clock)
+        cases.ensure_indexed()
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
@@ -137,6 +143,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             devices=devices,
             intake=intake,
             pull=HqPullService(vault, clock, intake, devices),
+            cases=cases,
+            inbox=InboxService(vault),
         )
     profiles = FieldProfileService(vault)
     export = ExportService(vault, clock, profiles)

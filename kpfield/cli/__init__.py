@@ -17,8 +17,11 @@ from collections.abc import Sequence
 
 from kpfield import __version__
 from kpfield.cli import (
+    cases,
+    devices,
     enroll,
     gui,
+    inbox,
     keys,
     profile,
     relay,
@@ -34,7 +37,22 @@ from kpfield.errors import KpfieldError
 
 log = logging.getLogger(__name__)
 
-GROUPS = (vault, reports, witness, gui, keys, profile, enroll, transfer, sync, relay, selftest)
+GROUPS = (
+    vault,
+    reports,
+    witness,
+    gui,
+    keys,
+    profile,
+    enroll,
+    transfer,
+    sync,
+    relay,
+    cases,
+    devices,
+    inbox,
+    selftest,
+)
 """In the order ``kpfield --help`` lists them."""
 
 

@@ -122,8 +122,21 @@ def cmd_report_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hq_points_to_cases(s: Any) -> None:
+    from kpfield.domain.models import VaultRole
+
+    if s.role is VaultRole.HQ:
+        raise UsageError(
+            N_(
+                "This is an HQ vault: imported reports are cases."
+                " Use `kpfield cases list` (or `kpfield cases list --search WORDS`)."
+            )
+        )
+
+
 def cmd_report_list(args: argparse.Namespace) -> int:
     with session(args) as s:
+        _hq_points_to_cases(s)
         status = ReportStatus(args.status) if args.status else None
         rows = s.reports.list_reports(status=status, category=args.category)
     _print_rows(rows, args.json)
@@ -132,6 +145,7 @@ def cmd_report_list(args: argparse.Namespace) -> int:
 
 def cmd_report_search(args: argparse.Namespace) -> int:
     with session(args) as s:
+        _hq_points_to_cases(s)
         rows = s.reports.search(" ".join(args.query))
     _print_rows(rows, args.json)
     return 0

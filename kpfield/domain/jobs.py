@@ -57,6 +57,10 @@ class Changes:
     """Bundles, receipts, the outbox or the HQ inbox changed."""
     settings: bool = False
     """Vault settings changed (passphrase, duress, unlock limit)."""
+    cases: bool = False
+    """HQ cases were added, or their review state, links or notes changed."""
+    inbox: bool = False
+    """HQ intake saw bundles (the inbox and the devices' overview changed)."""
 
     @classmethod
     def for_reports(cls, ids: Iterable[str], *, listed: bool = True) -> Changes:
@@ -70,6 +74,8 @@ class Changes:
             devices=self.devices or other.devices,
             transfers=self.transfers or other.transfers,
             settings=self.settings or other.settings,
+            cases=self.cases or other.cases,
+            inbox=self.inbox or other.inbox,
         )
 
     def __bool__(self) -> bool:
@@ -80,6 +86,8 @@ class Changes:
             or self.devices
             or self.transfers
             or self.settings
+            or self.cases
+            or self.inbox
         )
 
 

@@ -35,6 +35,7 @@ from kpfield.domain.jobs import Changes
 from kpfield.domain.models import ReportStatus, VaultRole
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
+from kpfield.gui.desk.desk import Desk
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
 from kpfield.gui.pull_dialog import PullActions
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.setup: SetupScreen | None = None
         self.unlock_screen: UnlockScreen | None = None
         self.workspace: Workspace | None = None
+        self.desk: Desk | None = None
+        """What an HQ vault opens instead of the workspace (the monitor's editor)."""
         self.idle = IdleWatch(settings.idle_minutes, self)
         self.idle.idle.connect(self.lock)
         app = QApplication.instance()
@@ -156,14 +159,15 @@ class MainWindow(QMainWindow):
         vault_menu.addAction(self.wipe_action)
         vault_menu.addSeparator()
         vault_menu.addAction(self.quit_action)
-        report_menu = self.menuBar().addMenu(_("&Report"))
+        report_menu = self.report_menu = self.menuBar().addMenu(_("&Report"))
         report_menu.addAction(self.find_action)
         report_menu.addAction(self.seal_action)
         toolbar = self.toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.new_action, self.seal_action, self.lock_action, self.settings_action):
+        for a in (self.new_action, self.seal_action, self.transfer.import_action,
+                  self.lock_action, self.settings_action):
             toolbar.addAction(a)
         self.addToolBar(toolbar)
 
@@ -193,7 +197,11 @@ class MainWindow(QMainWindow):
 
     def _update_chrome(self) -> None:
         _ = self.ctx.gettext
-        unlocked = self.workspace is not None
+        unlocked = self.workspace is not None or self.desk is not None
+        editor = self.desk is None
+        for a in (self.new_action, self.save_action, self.seal_action):
+            a.setVisible(editor)
+        self.report_menu.menuAction().setVisible(editor)
         for a in (self.new_action, self.save_action, self.find_action, self.seal_action,
                   self.lock_action, self.settings_action):
             a.setEnabled(unlocked)
@@ -213,7 +221,7 @@ class MainWindow(QMainWindow):
             self.sync_label.setText("")
 
     def _busy(self, pending: int) -> None:
-        self.busy_bar.setVisible(pending > 0 and self.workspace is not None)
+        self.busy_bar.setVisible(pending > 0 and (self.workspace or self.desk) is not None)
 
     def install_qt_translation(self) -> None:
         """Qt's own strings (standard buttons, file dialog) from the catalogs PySide6 ships."""
@@ -248,6 +256,7 @@ class MainWindow(QMainWindow):
 
     def show_setup(self, page: int = 0) -> None:
         self.workspace = None
+        self.desk = None
         self.unlock_screen = None
         self.setup = SetupScreen(self.ctx, start_page=page)
         self.setup.language_chosen.connect(self._setup_language)
@@ -257,6 +266,7 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self) -> None:
         self.workspace = None
+        self.desk = None
         self.setup = None
         self.unlock_screen = UnlockScreen(self.ctx)
         self.unlock_screen.unlocked.connect(self._unlocked)
@@ -265,12 +275,19 @@ class MainWindow(QMainWindow):
         self._update_chrome()
 
     def _unlocked(self) -> None:
-        self.runner.call(lambda s: s.reports.taxonomy).success(self._enter)
+        self.runner.call(lambda s: (s.reports.taxonomy, s.role)).success(
+            lambda value: self._enter(value[0], role=value[1])
+        )
 
-    def _enter(self, taxonomy: Taxonomy, reopen: str | None = None) -> None:
+    def _enter(
+        self, taxonomy: Taxonomy, reopen: str | None = None, role: VaultRole = VaultRole.FIELD
+    ) -> None:
         self.ctx.taxonomy = taxonomy
         self.setup = None
         self.unlock_screen = None
+        if role is VaultRole.HQ:
+            self._enter_desk()
+            return
         self.workspace = Workspace(self.ctx)
         self.workspace.editor.saved.connect(lambda _r: self.refresh_status())
         self._set_screen(self.workspace)
@@ -279,6 +296,23 @@ class MainWindow(QMainWindow):
         if reopen:
             self.workspace.editor.open_report(reopen)
         self.refresh_status()
+        self.idle.start()
+
+    def _enter_desk(self) -> None:
+        """An HQ vault opens the desk, never the monitor's editor."""
+        self.workspace = None
+        self.desk = Desk(self.ctx)
+        self._set_screen(self.desk)
+        self._update_chrome()
+        self.transfer.set_role(VaultRole.HQ)
+        self.enrollment.set_role(VaultRole.HQ)
+        if self.sync is not None and self.pull is not None:
+            self.sync.set_role(VaultRole.HQ)
+            self.pull.set_role(VaultRole.HQ)
+            self.desk.setCornerWidget(self.pull.desk_button())  # Pull, on the desk itself
+        self.pending_label.setText("")
+        self.sync_label.setText("")
+        self.desk.start()
         self.idle.start()
 
     def refresh_status(self) -> None:
@@ -340,9 +374,10 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         """Save, forget everything shown, close the vault, show the lock screen."""
         self.idle.stop()
-        if self.workspace is None:
+        if self.workspace is None and self.desk is None:
             return
-        self.workspace.flush()
+        if self.workspace is not None:
+            self.workspace.flush()
         self._forget_content()
         self.runner.lock().failure(self._unhandled)
         self.show_unlock()
@@ -366,6 +401,8 @@ class MainWindow(QMainWindow):
             self.workspace.editor.photos.cancel_import()  # what is imported so far is kept
             self.workspace.editor.clear()
             self.workspace.list.clear()
+        if self.desk is not None:
+            self.desk.clear()
         QPixmapCache.clear()
         clipboard = QGuiApplication.clipboard()
         if self._clipboard_ours or clipboard.ownsClipboard():
@@ -391,10 +428,12 @@ class MainWindow(QMainWindow):
         # copies from other programs' (ownsClipboard is not supported everywhere), so at lock we
         # clear whatever was copied while unlocked: losing a stray copy is the safe mistake.
         mime = QGuiApplication.clipboard().mimeData()
-        self._clipboard_ours = self.workspace is not None and bool(mime and mime.formats())
+        self._clipboard_ours = (self.workspace or self.desk) is not None and bool(
+            mime and mime.formats()
+        )
 
     def open_settings(self) -> None:
-        if self.workspace is None:
+        if self.workspace is None and self.desk is None:
             return
         dialog = SettingsDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -419,7 +458,9 @@ class MainWindow(QMainWindow):
             editor_report = self.workspace.editor.report
             reopen = editor_report.id if editor_report else None
         self._build_chrome()
-        if self.workspace is not None and self.ctx.taxonomy is not None:
+        if self.desk is not None and self.ctx.taxonomy is not None:
+            self._enter(self.ctx.taxonomy, role=VaultRole.HQ)
+        elif self.workspace is not None and self.ctx.taxonomy is not None:
             self._enter(self.ctx.taxonomy, reopen)
         elif self.setup is not None:
             self.show_setup(page=self.setup.pages.currentIndex())

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QProgressBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -187,6 +188,14 @@ class PullActions(QObject):
         hq = role is VaultRole.HQ
         self.pull_action.setVisible(hq)
         self.pull_action.setEnabled(hq)
+
+    def desk_button(self) -> QToolButton:
+        """The Pull action as a button for the desk's tab bar (Inbox is where pulls land)."""
+        button = QToolButton()
+        button.setObjectName("deskPull")
+        button.setDefaultAction(self.pull_action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
 
     def pull(self) -> PullDialog | None:
         if not self.pull_action.isEnabled():

@@ -328,6 +328,17 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     settle(window)
     window.close()
 
+    # the HQ desk
+    from kpfield.gui.desk_screenshots import seed_desk, shoot_desk
+
+    hq = seed_desk(work / f"desk-{language}", scene)
+    save_settings(hq, GuiSettings(language=language))
+    window = make_window(hq)
+    shoot_desk(window, shots.save, settle, wait_until)
+    window.lock()
+    settle(window)
+    window.close()
+
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "docs/screenshots")

@@ -19,11 +19,13 @@ from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejec
 from kpfield.domain.display import safe_text
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.errors import N_, BundleError, Cancelled, KpfieldError
+from kpfield.hq import cases as hq_cases
 from kpfield.hq import keys as hq_keys
 from kpfield.hq.devices import find_device
 from kpfield.hq.witnesses import apply_witness_members
 from kpfield.vault.blobs import BlobStore, StoredBlob
 from kpfield.vault.db import transaction
+from kpfield.vault.desk_store import DeskStore
 from kpfield.vault.hq_store import AttachmentRow, BundleRow, HqStore, ReportRow
 from kpfield.vault.vault import Vault
 
@@ -337,6 +339,10 @@ def _commit(vault: Vault, bundle: VerifiedBundle, sink: _Sink, at: str) -> int:
                 store.add_attachment(
                     AttachmentRow(a.id, rep.entry.id, a.sha256, a.size, blob.name, blob.key)
                 )
+            hq_cases.index_report(
+                DeskStore(vault.conn), rep.entry.id, m.device_id, rep.entry.version,
+                rep.sealed_json, at,
+            )  # fmt: skip
         apply_witness_members(vault.conn, bundle, at)
     sink.discard(keep)
     return len(new_reports)

@@ -20,6 +20,7 @@ from kpfield.errors import N_, BundleError
 from kpfield.hq import intake
 from kpfield.hq.receipts import make_receipt
 from kpfield.services.clock import Clock, iso
+from kpfield.services.inbox import record_outcome
 from kpfield.vault.hq_store import HqStore
 from kpfield.vault.vault import Vault
 
@@ -48,7 +49,13 @@ class ImportResult:
 
     @property
     def changes(self) -> Changes:
-        return Changes(report_list=self.imported > 0, transfers=bool(self.outcomes))
+        return Changes(
+            report_list=self.imported > 0,
+            transfers=bool(self.outcomes),
+            cases=self.imported > 0,
+            inbox=bool(self.outcomes),
+            devices=bool(self.outcomes),
+        )
 
 
 def _size(path: Path) -> int:
@@ -88,9 +95,9 @@ class IntakeService:
             label = str(path) if explicit else path.name
             if not path.exists():
                 missing = BundleError(N_("the file does not exist"))
-                result.outcomes.append(
-                    BundleOutcome(label, REJECTED, missing.message, error=missing)
-                )
+                outcome = BundleOutcome(label, REJECTED, missing.message, error=missing)
+                result.outcomes.append(outcome)
+                self._record(outcome)
                 continue
             try:
                 outcome = intake.import_file(
@@ -105,6 +112,7 @@ class IntakeService:
                 result.receipts_skipped += 1
                 continue
             result.outcomes.append(outcome)
+            self._record(outcome)
             base += size
             if receipts_dir is not None and outcome.status != REJECTED:
                 sha = outcome.manifest_sha256 or self._manifest_for(outcome)
@@ -114,7 +122,9 @@ class IntakeService:
 
     def import_file(self, path: Path, *, label: str) -> intake.BundleOutcome:
         """Import one downloaded bundle file (ciphertext), exactly as a bundle on a stick."""
-        return intake.import_file(self._vault, path, at=self._now(), label=label)
+        outcome = intake.import_file(self._vault, path, at=self._now(), label=label)
+        self._record(outcome)  # the inbox lists relay bundles as it lists those from a stick
+        return outcome
 
     def manifest_of(self, outcome: intake.BundleOutcome) -> str | None:
         """The manifest hash of an imported or already-held bundle (None for a rejected one)."""
@@ -125,6 +135,26 @@ class IntakeService:
     def receipt_for(self, manifest_sha256: str) -> bytes:
         """HQ's signed receipt for an imported bundle, encrypted for the device that sent it."""
         return make_receipt(self._vault, manifest_sha256, self._now())
+
+    def _record(self, outcome: intake.BundleOutcome) -> None:
+        error = outcome.error
+        record_outcome(
+            self._vault,
+            at=self._now(),
+            source=outcome.source,
+            status=outcome.status,
+            template=error.template if error is not None else outcome.reason,
+            params=dict(error.params) if error is not None else {},
+            device_id=outcome.device_id,
+            sequence=outcome.sequence,
+            manifest_sha256=outcome.manifest_sha256 or self._held(outcome),
+            new_reports=outcome.new_reports,
+        )
+
+    def _held(self, outcome: intake.BundleOutcome) -> str | None:
+        if outcome.status != DUPLICATE or outcome.device_id is None or outcome.sequence is None:
+            return None
+        return HqStore(self._vault.conn).manifest_at(outcome.device_id, outcome.sequence)
 
     def _manifest_for(self, outcome: intake.BundleOutcome) -> str:
         assert outcome.device_id is not None  # noqa: S101 - set on every duplicate

@@ -133,6 +133,7 @@ def verify_vault(vault: Vault, progress: Callable[[int, int], None] | None = Non
             result=result,
         )
     _check_imported(vault, result)
+    _check_audit(vault, result)
     return result
 
 
@@ -250,6 +251,16 @@ def _check_imported(vault: Vault, result: VerifyResult) -> None:
         result.imported_attachments += 1
         label = f"imported report {a.report_id[:8]}: attachment {a.attachment_id[:8]}"
         _check_original(blobs, BlobRef(a.blob_name, a.blob_key), a.sha256, label, result.problems)
+
+
+def _check_audit(vault: Vault, result: VerifyResult) -> None:
+    """HQ's audit log of analyst actions: its hash chain must be unbroken."""
+    if vault.role != "hq":
+        return
+    from kpfield.hq.audit import verify_audit
+
+    for problem in verify_audit(vault.conn):
+        result.problems.append(f"audit log entry {problem.seq}: {problem.what}")
 
 
 def _check_anchors(vault: Vault, heads: dict[int, str], problems: list[str]) -> None:

@@ -41,6 +41,7 @@ def test_every_group_registers_its_commands() -> None:
     names |= {"sync", "pull"}
     names |= {"witness"}
     names |= {"self-test"}
+    names |= {"cases", "devices", "inbox"}
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) == names
     assert all(callable(getattr(m, "register", None)) for m in cli.GROUPS)

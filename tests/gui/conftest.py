@@ -52,7 +52,10 @@ def unlock(qtbot: QtBot, window: MainWindow, passphrase: str = PASSPHRASE) -> No
     assert screen is not None
     qtbot.keyClicks(screen.passphrase, passphrase)
     qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.workspace is not None, timeout=10_000)
+    # A field vault opens the workspace, an HQ vault the desk.
+    qtbot.waitUntil(
+        lambda: window.workspace is not None or window.desk is not None, timeout=10_000
+    )
     idle(qtbot, window)
 
 

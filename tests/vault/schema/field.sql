@@ -1,5 +1,5 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 7
+-- user_version 8
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);

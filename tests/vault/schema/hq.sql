@@ -1,8 +1,35 @@
 -- Schema of a fresh hq vault; regenerate: see tests/vault/test_schema.py
--- user_version 7
+-- user_version 8
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
+
+-- index hq_audit_report on hq_audit
+CREATE INDEX hq_audit_report ON hq_audit(report_id, seq);
+
+-- index hq_case_links_b on hq_case_links
+CREATE INDEX hq_case_links_b ON hq_case_links(b);
+
+-- index hq_case_notes_report on hq_case_notes
+CREATE INDEX hq_case_notes_report ON hq_case_notes(report_id, note_no);
+
+-- index hq_cases_country on hq_cases
+CREATE INDEX hq_cases_country ON hq_cases(country, site);
+
+-- index hq_cases_date on hq_cases
+CREATE INDEX hq_cases_date ON hq_cases(incident_date, report_id);
+
+-- index hq_cases_device on hq_cases
+CREATE INDEX hq_cases_device ON hq_cases(device_id, incident_date);
+
+-- index hq_cases_imported on hq_cases
+CREATE INDEX hq_cases_imported ON hq_cases(imported_at, report_id);
+
+-- index hq_cases_review on hq_cases
+CREATE INDEX hq_cases_review ON hq_cases(review_state);
+
+-- index hq_inbox_device on hq_inbox
+CREATE INDEX hq_inbox_device ON hq_inbox(device_id, seen_at);
 
 -- index hq_withdrawals_witness on hq_withdrawals
 CREATE INDEX hq_withdrawals_witness ON hq_withdrawals(witness_id);
@@ -31,10 +58,19 @@ CREATE INDEX reports_updated ON reports(updated_at);
 -- index sqlite_autoindex_hq_attachments_2 on hq_attachments
 -- (automatic)
 
+-- index sqlite_autoindex_hq_audit_1 on hq_audit
+-- (automatic)
+
 -- index sqlite_autoindex_hq_bundles_1 on hq_bundles
 -- (automatic)
 
 -- index sqlite_autoindex_hq_bundles_2 on hq_bundles
+-- (automatic)
+
+-- index sqlite_autoindex_hq_case_links_1 on hq_case_links
+-- (automatic)
+
+-- index sqlite_autoindex_hq_cases_1 on hq_cases
 -- (automatic)
 
 -- index sqlite_autoindex_hq_custody_1 on hq_custody
@@ -127,6 +163,17 @@ CREATE TABLE hq_attachments (
     blob_key BLOB NOT NULL
 );
 
+-- table hq_audit on hq_audit
+CREATE TABLE hq_audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    report_id TEXT,
+    entry TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    entry_hash TEXT NOT NULL UNIQUE
+);
+
 -- table hq_bundles on hq_bundles
 CREATE TABLE hq_bundles (
     manifest_sha256 TEXT PRIMARY KEY,
@@ -140,6 +187,78 @@ CREATE TABLE hq_bundles (
     signature TEXT NOT NULL,
     imported_at TEXT NOT NULL,
     UNIQUE (device_id, sequence)
+);
+
+-- table hq_case_links on hq_case_links
+CREATE TABLE hq_case_links (
+    a TEXT NOT NULL REFERENCES hq_reports(report_id),
+    b TEXT NOT NULL REFERENCES hq_reports(report_id),
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+);
+
+-- table hq_case_notes on hq_case_notes
+CREATE TABLE hq_case_notes (
+    note_no INTEGER PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES hq_reports(report_id),
+    at TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+
+-- table hq_case_search on hq_case_search
+CREATE VIRTUAL TABLE hq_case_search USING fts5(
+    title, narrative, notes, place, witnesses,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- table hq_case_search_config on hq_case_search_config
+CREATE TABLE 'hq_case_search_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table hq_case_search_content on hq_case_search_content
+CREATE TABLE 'hq_case_search_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4);
+
+-- table hq_case_search_data on hq_case_search_data
+CREATE TABLE 'hq_case_search_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- table hq_case_search_docsize on hq_case_search_docsize
+CREATE TABLE 'hq_case_search_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table hq_case_search_idx on hq_case_search_idx
+CREATE TABLE 'hq_case_search_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- table hq_case_terms on hq_case_terms
+CREATE TABLE hq_case_terms (
+    case_no INTEGER NOT NULL REFERENCES hq_cases(case_no),
+    kind TEXT NOT NULL CHECK (kind IN ('category','perpetrator','consent')),
+    term TEXT NOT NULL,
+    PRIMARY KEY (kind, term, case_no)
+) WITHOUT ROWID;
+
+-- table hq_cases on hq_cases
+CREATE TABLE hq_cases (
+    case_no INTEGER PRIMARY KEY,
+    report_id TEXT NOT NULL UNIQUE REFERENCES hq_reports(report_id),
+    device_id TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    incident_date TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    area TEXT NOT NULL DEFAULT '',
+    site TEXT NOT NULL DEFAULT '',
+    categories TEXT NOT NULL DEFAULT '',
+    perpetrators TEXT NOT NULL DEFAULT '',
+    consent TEXT NOT NULL DEFAULT '',
+    people_affected INTEGER,
+    witnesses INTEGER NOT NULL DEFAULT 0,
+    photos INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    amends TEXT,
+    verification TEXT NOT NULL DEFAULT 'verified',
+    review_state TEXT NOT NULL DEFAULT 'new' CHECK (review_state IN
+        ('new','in_review','verified','needs_follow_up','duplicate','rejected')),
+    review_reason TEXT NOT NULL DEFAULT '',
+    sealed_at TEXT NOT NULL DEFAULT '',
+    imported_at TEXT NOT NULL
 );
 
 -- table hq_custody on hq_custody
@@ -172,6 +291,21 @@ CREATE TABLE hq_identities (
     identity_sha256 TEXT NOT NULL,
     manifest_sha256 TEXT NOT NULL,
     received_at TEXT NOT NULL
+);
+
+-- table hq_inbox on hq_inbox
+CREATE TABLE hq_inbox (
+    seen_no INTEGER PRIMARY KEY,
+    seen_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('imported','already imported','rejected')),
+    reason_template TEXT NOT NULL DEFAULT '',
+    reason_params TEXT NOT NULL DEFAULT '{}',
+    failed_check TEXT,
+    device_id TEXT,
+    sequence INTEGER,
+    manifest_sha256 TEXT,
+    new_reports INTEGER NOT NULL DEFAULT 0
 );
 
 -- table hq_relay_inbox on hq_relay_inbox
@@ -324,6 +458,22 @@ BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
 -- trigger custody_log_no_update on custody_log
 CREATE TRIGGER custody_log_no_update BEFORE UPDATE ON custody_log
 BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+
+-- trigger hq_audit_no_delete on hq_audit
+CREATE TRIGGER hq_audit_no_delete BEFORE DELETE ON hq_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- trigger hq_audit_no_update on hq_audit
+CREATE TRIGGER hq_audit_no_update BEFORE UPDATE ON hq_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- trigger hq_case_notes_append_only on hq_case_notes
+CREATE TRIGGER hq_case_notes_append_only BEFORE UPDATE ON hq_case_notes
+BEGIN SELECT RAISE(ABORT, 'analyst notes are append-only'); END;
+
+-- trigger hq_case_notes_no_delete on hq_case_notes
+CREATE TRIGGER hq_case_notes_no_delete BEFORE DELETE ON hq_case_notes
+BEGIN SELECT RAISE(ABORT, 'analyst notes are append-only'); END;
 
 -- trigger hq_custody_immutable on hq_custody
 CREATE TRIGGER hq_custody_immutable BEFORE UPDATE ON hq_custody

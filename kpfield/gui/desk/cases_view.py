@@ -1,0 +1,149 @@
+"""Cases: the filter bar, the paged table of every imported report, and the open case."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpfield.domain.desk import CaseFilter, CaseSort
+from kpfield.domain.jobs import Changes
+from kpfield.gui.context import AppContext
+from kpfield.gui.desk.case_model import COLUMNS, ID_ROLE, CaseTableModel
+from kpfield.gui.desk.filter_bar import FilterBar
+from kpfield.gui.desk.report_view import ReportView
+from kpfield.services.desk import CaseView
+
+_SORT_OF_COLUMN = {
+    "title": CaseSort.TITLE,
+    "date": CaseSort.INCIDENT_DATE,
+    "place": CaseSort.COUNTRY,
+    "device": CaseSort.DEVICE,
+    "verification": CaseSort.INCIDENT_DATE,
+    "review": CaseSort.REVIEW,
+}
+ROW_HEIGHT = 24
+
+
+class CasesView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("casesView")
+        self.ctx = ctx
+        self.filter = CaseFilter()
+        self.sort = CaseSort.INCIDENT_DATE
+        self.descending = True
+        self.bar = FilterBar(ctx)
+        self.bar.changed.connect(self.set_filter)
+        self.model = CaseTableModel(ctx)
+        self.table = QTableView()
+        self.table.setObjectName("casesTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        vh = self.table.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # fixed row height, as Anki
+        vh.setDefaultSectionSize(ROW_HEIGHT)
+        vh.hide()
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        hh.setSortIndicatorShown(True)
+        hh.setSectionsClickable(True)
+        hh.sortIndicatorChanged.connect(self._sort_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.count = QLabel()
+        self.count.setObjectName("casesCount")
+        self.snippet = QLabel()
+        self.snippet.setObjectName("caseSnippet")
+        self.snippet.setTextFormat(Qt.TextFormat.RichText)
+        self.snippet.setWordWrap(True)
+        self.report = ReportView(ctx)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.bar)
+        lv.addWidget(self.count)
+        lv.addWidget(self.table, 1)
+        lv.addWidget(self.snippet)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.report)
+        split.setSizes([640, 700])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.open_id: str | None = None
+
+    # ---------------------------------------------------------------- list
+    def reload(self) -> None:
+        f, sort, desc = self.filter, self.sort, self.descending
+        if f.text and sort is CaseSort.INCIDENT_DATE:
+            sort = CaseSort.RELEVANCE
+
+        def work(s):  # type: ignore[no-untyped-def]
+            cases = s.hq().cases
+            devices = [(d.device_id, d.name) for d in s.hq().inbox.devices()]
+            return cases.ids(f, sort, descending=desc), cases.total(), (
+                cases.choices("country"), cases.choices("site"), devices
+            )  # fmt: skip
+
+        def show(value) -> None:  # type: ignore[no-untyped-def]
+            ids, total, choices = value
+            self.bar.set_choices(*choices)
+            self.model.set_ids(ids, highlight=f.text)
+            _ = self.ctx.gettext
+            self.count.setText(_("{shown} of {total} cases").format(shown=len(ids), total=total))
+            if self.open_id in ids:
+                row = ids.index(self.open_id)
+                self.table.selectRow(row)
+
+        self.ctx.runner.call(work).success(show).failure(lambda _e: None)
+
+    def set_filter(self, f: CaseFilter) -> None:
+        self.filter = f
+        self.reload()
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        self.sort = _SORT_OF_COLUMN[COLUMNS[column]]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    # ---------------------------------------------------------------- one case
+    def _selected(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        rid = self.model.data(rows[0], ID_ROLE)
+        row = self.model.row_at(rows[0].row())
+        self.snippet.setText(row.snippet_html() if row is not None else "")
+        self.open_case(str(rid))
+
+    def open_case(self, report_id: str) -> None:
+        self.open_id = report_id
+        self.ctx.runner.call(lambda s: s.hq().cases.report(report_id)).success(self._show).failure(
+            lambda _e: None
+        )
+
+    def _show(self, v: CaseView) -> None:
+        if v.report_id == self.open_id:
+            self.report.show_case(v)
+
+    def changed(self, changes: Changes) -> None:
+        if changes.cases:
+            self.model.refresh_rows()
+            if changes.report_list or not changes.reports:
+                self.reload()
+            if self.open_id in changes.reports:
+                self.open_case(self.open_id)
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.report.clear()
+        self.snippet.clear()
+        self.open_id = None

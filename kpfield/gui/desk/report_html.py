@@ -1,0 +1,124 @@
+"""The report view's text as HTML: narrative, witnesses, checks, amendments, custody. Qt-free.
+
+Everything from a report is escaped; identities are never in a CaseView, so never in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
+from kpfield.errors import N_
+from kpfield.services.desk import CaseView
+
+Gettext = Callable[[str], str]
+
+CHECK_LABELS = {
+    "signature": N_("The seal verifies with the device's enrolled key"),
+    "hash": N_("The report matches the SHA-256 in its bundle's manifest"),
+    "custody": N_("The seal is recorded in the device's custody chain"),
+    "photos": N_("The photos' capture claims agree with the report's date and place"),
+}
+FLAG_LABELS = {
+    "time": N_("EXIF time disagrees with the incident date"),
+    "gps": N_("EXIF GPS position is far from the report's place"),
+}
+EVENT_LABELS = {
+    "created": N_("Created on the device"),
+    "sealed": N_("Sealed and signed on the device"),
+    "amended": N_("Amended on the device"),
+    "exported": N_("Exported from the device"),
+    "sent": N_("Sent from the device"),
+    "imported": N_("Verified and imported at HQ"),
+}
+
+
+_LABELS = (
+    N_("(untitled)"),
+    N_("A newer version of this report exists."),
+    N_("After"),
+    N_("Amendment: what changed"),
+    N_("Before"),
+    N_("Case {n}"),
+    N_("Checks"),
+    N_("Consent"),
+    N_("Custody trail"),
+    N_("Field"),
+    N_("Incident"),
+    N_("Narrative"),
+    N_("No witnesses."),
+    N_("Notes for HQ"),
+    N_("Perpetrators"),
+    N_("Place"),
+    N_("What happened"),
+    N_("Witnesses"),
+    N_("none recorded"),
+    N_("version {n}"),
+)
+"""Labels used inside f-strings (marked here so that extraction finds them)."""
+
+
+def report_html(v: CaseView, _: Gettext) -> str:
+    t = {k: _(k) for k in _LABELS}
+    e = escape
+    parts: list[str] = []
+    try:
+        badge = _(VERIFICATION_LABELS[VerificationState(v.verification)])
+    except ValueError:
+        badge = v.verification
+    ok = all(c.ok for c in v.checks[:3])
+    color = "#2e6b30" if ok and v.verification == VerificationState.VERIFIED else "#8a5a00"
+    if not ok:
+        color, badge = "#a32020", _("Verification failed")
+    parts.append(f"<h2>{e(v.title) or e(t['(untitled)'])}</h2>")
+    parts.append(
+        f"<p><span style='background:{color};color:white;padding:2px 6px'>&nbsp;{e(badge)}&nbsp;"
+        f"</span> &nbsp; {e(t['Case {n}'].format(n=v.case_no))} · {e(v.device_name)}"
+        f" · {e(t['version {n}'].format(n=v.version))}</p>"
+    )
+    place = ", ".join(str(v.place[k]) for k in ("site", "area", "country") if v.place.get(k))
+    parts.append(
+        f"<p><b>{e(t['Incident'])}:</b> {e(v.incident_date or '—')} &nbsp; "
+        f"<b>{e(t['Place'])}:</b> {e(place or '—')}<br>"
+        f"<b>{e(t['What happened'])}:</b> {e(', '.join(v.categories) or '—')} &nbsp; "
+        f"<b>{e(t['Perpetrators'])}:</b> {e(', '.join(v.perpetrators) or '—')}</p>"
+    )
+    parts.append(f"<h3>{e(t['Narrative'])}</h3><p>{e(v.narrative).replace(chr(10), '<br>')}</p>")
+    if v.monitor_notes:
+        parts.append(f"<p><i>{e(t['Notes for HQ'])}:</i> {e(v.monitor_notes)}</p>")
+    parts.append(f"<h3>{e(t['Witnesses'])}</h3>")
+    if not v.witnesses:
+        parts.append(f"<p>{e(t['No witnesses.'])}</p>")
+    for w in v.witnesses:
+        allowed = [_(CONSENT_LABELS[ConsentUse(k)]) for k, yes in w.consent.items() if yes]
+        parts.append(
+            f"<p><b>{e(w.pseudonym)}</b> · {e(w.role)} · {e(w.age_group)} · {e(w.gender)}<br>"
+            f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}</p>"
+        )
+    parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
+    for c in v.checks:
+        mark = "✔" if c.ok else "✘"
+        label = _(CHECK_LABELS.get(c.name, c.name))
+        extra = ""
+        if c.name == "photos" and c.detail:
+            extra = " — " + ", ".join(_(FLAG_LABELS.get(f, f)) for f in c.detail.split(","))
+        parts.append(f"<li>{mark} {e(label)}{e(extra)}</li>")
+    parts.append("</ul>")
+    if v.amends or v.changes:
+        parts.append(f"<h3>{e(t['Amendment: what changed'])}</h3>")
+        parts.append(
+            "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
+            f"<tr><th>{e(t['Field'])}</th><th>{e(t['Before'])}</th><th>{e(t['After'])}</th></tr>"
+        )
+        for ch in v.changes:
+            parts.append(f"<tr><td>{e(ch.field)}</td><td>{e(ch.old)}</td><td>{e(ch.new)}</td></tr>")
+        parts.append("</table>")
+    if v.amended_by:
+        parts.append(f"<p>{e(t['A newer version of this report exists.'])}</p>")
+    parts.append(f"<h3>{e(t['Custody trail'])}</h3><ol>")
+    for step in v.custody:
+        label = _(EVENT_LABELS.get(step.event, step.event))
+        parts.append(f"<li>{e(step.at[:19].replace('T', ' '))} — {e(label)}</li>")
+    parts.append("</ol>")
+    return "".join(parts)

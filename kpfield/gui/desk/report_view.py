@@ -1,0 +1,56 @@
+"""One case: the report as HTML, its photos from memory, and the review panel."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
+
+from kpfield.gui.context import AppContext
+from kpfield.gui.desk.photo_strip import PhotoStrip
+from kpfield.gui.desk.report_html import report_html
+from kpfield.gui.desk.review_panel import ReviewPanel
+from kpfield.services.desk import CaseView
+
+
+class ReportView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseReportView")
+        self.ctx = ctx
+        self.view: CaseView | None = None
+        self.text = QTextBrowser()
+        self.text.setObjectName("caseText")
+        self.text.setOpenLinks(False)
+        self.photos = PhotoStrip(ctx)
+        scroll = QScrollArea()
+        scroll.setWidget(self.photos)
+        scroll.setWidgetResizable(True)
+        scroll.setFixedHeight(250)
+        self.photo_scroll = scroll
+        self.review = ReviewPanel(ctx)
+        self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(scroll)
+        layout.addWidget(self.review)
+        self.show_case(None)
+
+    def show_case(self, v: CaseView | None) -> None:
+        self.view = v
+        self.placeholder.setVisible(v is None)
+        self.text.setVisible(v is not None)
+        self.review.show_case(v)
+        if v is None:
+            self.text.clear()
+            self.photos.clear()
+            self.photo_scroll.hide()
+            return
+        self.text.setHtml(report_html(v, self.ctx.gettext))
+        photos = tuple(a for a in v.attachments if a.kind in ("photo", ""))
+        self.photo_scroll.setVisible(bool(photos))
+        if self.photos.tiles.keys() != {a.attachment_id for a in photos}:
+            self.photos.show_photos(photos)
+
+    def clear(self) -> None:
+        self.show_case(None)

@@ -1,0 +1,137 @@
+"""Screenshots of the HQ desk (called by kpfield.gui.screenshots): an HQ vault with two field
+laptops' bundles imported, one of them tampered with and one laptop with a missing bundle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtTest import QTest
+
+from kpfield.app import create_session
+from kpfield.gui.main_window import MainWindow
+from kpfield.paths import resources_dir
+from kpfield.services.vaults import KdfParams
+
+PASSPHRASE = "baobab river mango seven stones"  # noqa: S105 - throw-away demo vault
+
+
+def _laptop(root: Path, name: str, hq: object) -> object:
+    s = create_session(
+        root / name, PASSPHRASE, params=KdfParams.cheap_for_tests(), device_name=name
+    )
+    s.field().profile.install(hq.hq().profile.export()[0])  # type: ignore[attr-defined]
+    req = hq.hq().devices.parse_request(s.field().enrollment.request()[0])  # type: ignore[attr-defined]
+    hq.hq().devices.approve(req)  # type: ignore[attr-defined]
+    return s
+
+
+def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
+    """Build the HQ vault; returns its folder."""
+    example = json.loads(
+        (resources_dir().parent / "docs" / "example-report.json").read_text(encoding="utf-8")
+    )
+    hq = create_session(work / "hq", PASSPHRASE, role="hq", params=KdfParams.cheap_for_tests())
+    kono = _laptop(work, "kono-laptop-02", hq)
+    lunda = _laptop(work, "lunda-norte-01", hq)
+    paths: list[Path] = []
+    try:
+        r = kono.reports  # type: ignore[attr-defined]
+        rid = r.create_from_document(example)
+        r.attach_bytes(rid, scene(0), "IMG_0412.jpg")
+        r.attach_bytes(rid, scene(5), "IMG_0419.jpg")  # its EXIF date is five days later
+        r.seal(rid)
+        paths += [b.path for b in kono.field().export.to_folder(_dir(work, "k1")).bundles]  # type: ignore[attr-defined]
+        doc = dict(example, title="Eviction of families near the Tongo dredging site")
+        r.seal(r.create_from_document(doc))
+        [bad] = [b.path for b in kono.field().export.to_folder(_dir(work, "k2")).bundles]  # type: ignore[attr-defined]
+        data = bytearray(bad.read_bytes())
+        data[len(data) // 2] ^= 1
+        bad.write_bytes(bytes(data))
+        paths.append(bad)
+        pt = dict(example)
+        pt.update(
+            title="Violação de garimpeiros em Cafunfo",
+            narrative="Guardas da concessão cometeram uma violação grave: espancamentos no rio.",
+            language="pt",
+            place={"country": "AO", "area": "Lunda Norte", "site": "Cafunfo"},
+        )
+        lr = lunda.reports  # type: ignore[attr-defined]
+        for i in range(3):
+            lr.seal(lr.create_from_document(dict(pt, title=f"{pt['title']} ({i + 1})")))
+            out = [b.path for b in lunda.field().export.to_folder(_dir(work, f"l{i}")).bundles]  # type: ignore[attr-defined]
+            if i != 1:
+                paths += out  # the second bundle never reaches HQ: a gap
+        hq.hq().intake.import_paths(paths)
+    finally:
+        for s in (kono, lunda, hq):
+            s.close()  # type: ignore[attr-defined]
+    return work / "hq"
+
+
+def _dir(work: Path, name: str) -> Path:
+    p = work / name
+    p.mkdir(exist_ok=True)
+    return p
+
+
+def shoot_desk(
+    window: MainWindow,
+    save: Callable[[QPixmap, str], None],
+    settle: Callable[[MainWindow], None],
+    wait_until: Callable[[Callable[[], bool]], None],
+) -> None:
+    screen = window.unlock_screen
+    if screen is None:
+        raise RuntimeError("no unlock screen")
+    QTest.keyClicks(screen.passphrase, PASSPHRASE)
+    QTest.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    wait_until(lambda: window.desk is not None)
+    settle(window)
+    desk = window.desk
+    if desk is None:
+        raise RuntimeError("no desk")
+    cases = desk.cases
+    wait_until(lambda: cases.model.rowCount() > 0)
+    cases.table.viewport().update()
+    settle(window)
+    n = cases.model.rowCount()
+    for i in range(n):
+        cases.model.data(cases.model.index(i, 0))  # asks for the page
+    wait_until(lambda: all(cases.model.row_at(i) for i in range(n)))
+    rows = [cases.model.row_at(i) for i in range(n)]
+    cases.table.selectRow(next(i for i, r in enumerate(rows) if r and r.photos == 2))
+    wait_until(lambda: cases.report.view is not None)
+    wait_until(lambda: len(cases.report.photos.hashes) == 2)
+    settle(window)
+    save(window.grab(), "hq-cases-report")
+    cases.bar.search.setText("violacao")
+    cases.bar._emit()
+    settle(window)
+    wait_until(lambda: cases.model.row_at(0) is not None)
+    cases.table.selectRow(0)
+    wait_until(lambda: cases.report.view is not None and "Viola" in cases.report.view.title)
+    settle(window)
+    save(window.grab(), "hq-cases-search")
+    desk.setCurrentWidget(desk.inbox)
+    wait_until(lambda: desk.inbox.table.rowCount() > 0)
+    bad = next(i for i, e in enumerate(desk.inbox.entries) if e.status == "rejected")
+    desk.inbox.table.selectRow(bad)
+    settle(window)
+    save(window.grab(), "hq-inbox")
+    desk.setCurrentWidget(desk.devices)
+    settle(window)
+    save(window.grab(), "hq-devices")
+    desk.setCurrentWidget(desk.cases)
+    panel = cases.report.review
+    panel.state.setCurrentIndex(panel.state.findData("needs_follow_up"))
+    panel.reason.setText("Ask the clinic")
+    panel.save.click()
+    settle(window)
+    desk.setCurrentWidget(desk.audit)
+    wait_until(lambda: desk.audit.table.rowCount() > 0)
+    settle(window)
+    save(window.grab(), "hq-audit")
