@@ -309,7 +309,9 @@ class MainWindow(QMainWindow):
         if self.sync is not None and self.pull is not None:
             self.sync.set_role(VaultRole.HQ)
             self.pull.set_role(VaultRole.HQ)
-            self.desk.setCornerWidget(self.pull.desk_button())  # Pull, on the desk itself
+            corner = self.pull.desk_button()  # Pull, on the desk itself
+            self.desk.setCornerWidget(corner)
+            corner.show()  # a corner widget set after the tab widget is shown stays hidden
         self.pending_label.setText("")
         self.sync_label.setText("")
         self.desk.start()

@@ -81,7 +81,10 @@ class PullResult:
 
     @property
     def changes(self) -> Changes:
-        return Changes(report_list=self.imported > 0, transfers=True)
+        # New bundles add cases and inbox rows at the desk; receipts posted change transfers.
+        return Changes(
+            report_list=self.imported > 0, cases=self.imported > 0, inbox=True, transfers=True
+        )
 
 
 @dataclass(frozen=True)

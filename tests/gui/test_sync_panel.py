@@ -280,6 +280,9 @@ def test_hq_pull_imports_what_the_laptop_sent(
     assert hq_window.pull is not None
     qtbot.waitUntil(hq_window.pull.pull_action.isVisible, timeout=10_000)
     assert hq_window.sync is not None and not hq_window.sync.sync_action.isVisible()
+    assert hq_window.desk is not None  # an HQ vault opens the desk; Pull sits on its tab bar
+    corner = hq_window.desk.cornerWidget()
+    assert corner is not None and corner.objectName() == "deskPull"
     qtbot.keyClick(hq_window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     dialog = hq_window.findChild(PullDialog)
     assert dialog is not None
@@ -296,6 +299,9 @@ def test_hq_pull_imports_what_the_laptop_sent(
         lambda s: int(s.vault.conn.execute("SELECT count(*) FROM hq_reports").fetchone()[0])
     ).success(counted.append)
     qtbot.waitUntil(lambda: counted == [2], timeout=10_000)
+    assert corner.isVisible()
+    desk = hq_window.desk
+    qtbot.waitUntil(lambda: desk.cases.model.rowCount() == 2, timeout=10_000)  # refreshed itself
 
 
 def test_proxy_is_kept_in_the_vault_and_checked(
