@@ -25,6 +25,8 @@ from kpfield.services.clock import Clock, SystemClock, iso
 from kpfield.services.desk import CaseService
 from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
+from kpfield.services.exports.service import CaseExportService
+from kpfield.services.figures import FigureService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
 from kpfield.services.inbox import InboxService
@@ -110,6 +112,8 @@ class HqSession(Session):
     pull: HqPullService
     cases: CaseService
     inbox: InboxService
+    figures: FigureService
+    exports: CaseExportService
 
     def hq(self) -> HqSession:
         return self
@@ -136,6 +140,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
         cases = CaseService(vault, clock)
         cases.ensure_indexed()
+        taxonomy = _taxonomy_for(vault)
+        figures = FigureService(vault, cases, taxonomy)
         return HqSession(
             **common,  # type: ignore[arg-type]
             keys=HqKeyService(vault, clock),
@@ -145,6 +151,8 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             pull=HqPullService(vault, clock, intake, devices),
             cases=cases,
             inbox=InboxService(vault),
+            figures=figures,
+            exports=CaseExportService(vault, clock, taxonomy, cases, figures),
         )
     profiles = FieldProfileService(vault)
     export = ExportService(vault, clock, profiles)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from kpfield.cli.case_exports import add_export
 from kpfield.cli.common import Subcommands, command, group, hq_session, print_json
 from kpfield.domain.desk import CaseFilter, CaseSort, ConsentUse, ReviewState, VerificationState
 
@@ -249,3 +250,4 @@ def register(sub: Subcommands) -> None:
     sp.add_argument("text")
     sp = command(csub, "audit", cmd_cases_audit, "show and check the HQ audit log")
     sp.add_argument("--json", action="store_true")
+    add_export(csub)

@@ -36,6 +36,7 @@ from kpfield.services.clock import Clock, iso
 from kpfield.vault.db import transaction
 from kpfield.vault.desk_store import AuditRecord, CaseRecord, DeskStore
 from kpfield.vault.hq_store import HqStore
+from kpfield.vault.hq_witness_store import HqWitnessStore
 from kpfield.vault.vault import Vault
 
 __all__ = [
@@ -372,7 +373,7 @@ class CaseService:
                 str(w.get("gender", "")),
                 str(w.get("role", "")),
                 cases.consent_scope(w),
-                bool(w.get("identifying")),
+                self._identity_of(w) is not None,
             )
             for w in cases.witnesses(doc)
         )
@@ -535,8 +536,8 @@ class CaseService:
         for w in cases.witnesses(cases.parse_sealed(sealed[2])):
             if str(w.get("id", "")) != witness_id:
                 continue
-            ident = w.get("identifying")
-            if not isinstance(ident, dict) or not cases.consent_scope(w)["coalition_use"]:
+            ident = self._identity_of(w)
+            if ident is None or not cases.consent_scope(w)["coalition_use"]:
                 return {}
             with transaction(self._vault.conn):
                 audit.append(
@@ -545,6 +546,17 @@ class CaseService:
                 )  # fmt: skip
             return {str(k): str(v) for k, v in ident.items() if isinstance(v, str) and v}
         raise NotFound(N_("No witness has the id {id}."), id=witness_id)
+
+    def _identity_of(self, witness: dict[str, Any]) -> dict[str, Any] | None:
+        """Identifying details HQ holds for a witness: inside a format-1 sealed report, or
+        (format 2) received as a separate member and kept apart from the seal."""
+        inline = witness.get("identifying")
+        if isinstance(inline, dict) and inline:
+            return inline
+        stored = HqWitnessStore(self._vault.conn).identity(str(witness.get("id", "")))
+        if stored is None or not isinstance(stored.identifying, dict):
+            return None
+        return stored.identifying
 
     def log_action(
         self, action: str, details: dict[str, Any], report_id: str | None = None

@@ -14,7 +14,13 @@ from tests.bundle.world import EXAMPLE, export, new_field, new_hq, seal_report, 
 
 
 def example() -> dict[str, Any]:
-    return dict(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    """The example report, its witness agreeing that HQ may hold their identity, and the
+    monitor choosing to send it (bundle format 2 carries it as a separate member)."""
+    doc = dict(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    for w in doc.get("witnesses", []):
+        w["consent"] = dict(w["consent"], scope=dict(w["consent"]["scope"], identity_to_hq=True))
+        w["send_identity"] = True
+    return doc
 
 
 def angola_report() -> dict[str, Any]:

@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "i18n": 2,
     "crypto": 2,
     "media": 2,
+    "figures": 2,
     "protocol": 3,
     "vault": 4,
     "custody": 5,
