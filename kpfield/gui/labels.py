@@ -24,7 +24,7 @@ STATUS = {
     ReportStatus.DRAFT: N_("Draft"),
     ReportStatus.SEALED: N_("Sealed"),
     ReportStatus.EXPORTED: N_("Exported"),
-    ReportStatus.SENT: N_("Sent"),
+    ReportStatus.SENT: N_("Sent to the relay"),
     ReportStatus.ACKNOWLEDGED: N_("Received by HQ"),
 }
 PRECISION = {
@@ -113,7 +113,7 @@ CUSTODY_EVENT = {
     "sealed": N_("Sealed"),
     "amended": N_("Amended (new version)"),
     "exported": N_("Exported"),
-    "sent": N_("Sent"),
+    "sent": N_("Sent to the relay"),
     "receipt": N_("Receipt from the relay"),
     "acknowledged": N_("Received by HQ"),
     "purged": N_("Content removed after delivery"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
@@ -37,11 +38,13 @@ from kpfield.gui.context import AppContext
 from kpfield.gui.desk.desk import Desk
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.idle_watch import IdleWatch
+from kpfield.gui.pull_dialog import PullActions
 from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
 from kpfield.gui.settings import GuiSettings, load_settings, save_settings
 from kpfield.gui.settings_dialog import SettingsDialog
 from kpfield.gui.setup_screen import SetupScreen
 from kpfield.gui.style import STYLE
+from kpfield.gui.sync_panel import SyncActions, SyncController
 from kpfield.gui.tasks import Job, TaskRunner, user_message
 from kpfield.gui.transfer_actions import TransferActions
 from kpfield.gui.unlock_screen import UnlockScreen
@@ -100,6 +103,9 @@ class MainWindow(QMainWindow):
         self.runner.error.connect(self._unhandled)
         self.runner.busy_changed.connect(self._busy)
         self.runner.changed.connect(self._changes)
+        self.sync_controller = SyncController(self.ctx, self.runner, parent=self)
+        self.sync: SyncActions | None = None
+        self.pull: PullActions | None = None
         self._build_chrome()
         self._show_start()
 
@@ -145,10 +151,17 @@ class MainWindow(QMainWindow):
         self.transfer = TransferActions(self, self.ctx, self.runner, before=self._flush_workspace)
         self.export_action = self.transfer.export_action
         self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
+        for old in (self.sync, self.pull):
+            if old is not None:
+                old.dispose()
+        self.sync = SyncActions(self, self.sync_controller)
+        self.pull = PullActions(self, self.ctx)
         vault_menu = self.menuBar().addMenu(_("&Vault"))
         for a in (self.new_action, self.save_action, self.lock_action, self.settings_action):
             vault_menu.addAction(a)
         for a in self.transfer.actions:
+            vault_menu.addAction(a)
+        for a in (*self.sync.actions, self.pull.pull_action):
             vault_menu.addAction(a)
         vault_menu.addSeparator()
         for a in self.enrollment.actions:
@@ -189,6 +202,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.lock_label)
         bar.addWidget(self.pending_label)
         bar.addWidget(self.sync_label, 1)
+        bar.addPermanentWidget(self.sync.button)
         bar.addPermanentWidget(self.busy_bar)
         self._update_chrome()
 
@@ -210,6 +224,9 @@ class MainWindow(QMainWindow):
         self.lock_label.setStyleSheet(
             "color: #2e6b30; font-weight: 600;" if unlocked else "color: #a32020; font-weight: 600;"
         )
+        if not unlocked and self.sync is not None and self.pull is not None:
+            self.sync.set_role(None)  # a sync in progress is cancelled by the lock
+            self.pull.set_role(None)
         if not unlocked:
             self.pending_label.setText("")
             self.sync_label.setText("")
@@ -300,6 +317,12 @@ class MainWindow(QMainWindow):
         self._update_chrome()
         self.transfer.set_role(VaultRole.HQ)
         self.enrollment.set_role(VaultRole.HQ)
+        if self.sync is not None and self.pull is not None:
+            self.sync.set_role(VaultRole.HQ)
+            self.pull.set_role(VaultRole.HQ)
+            corner = self.pull.desk_button()  # Pull, on the desk itself
+            self.desk.setCornerWidget(corner)
+            corner.show()  # a corner widget set after the tab widget is shown stays hidden
         self.pending_label.setText("")
         self.sync_label.setText("")
         self.desk.start()
@@ -325,6 +348,9 @@ class MainWindow(QMainWindow):
             pending, last, role, ceiling = value
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
+            if self.sync is not None and self.pull is not None:
+                self.sync.set_role(role)
+                self.pull.set_role(role)
             self.idle.set_ceiling(ceiling)
             waiting, out = pending
             ngettext = self.ctx.i18n.ngettext
@@ -476,7 +502,7 @@ class MainWindow(QMainWindow):
             self.show_unlock()
 
     def _setup_language(self, language: str) -> None:
-        settings = GuiSettings(language, self.ctx.settings.idle_minutes)
+        settings = replace(self.ctx.settings, language=language)
         self.ctx.settings = settings
         save_settings(self.ctx.data_dir, settings)
         self.ctx.i18n = I18n(language)

@@ -198,7 +198,8 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     # daily use
     data = work / f"vault-{language}"
     seed_vault(data)
-    save_settings(data, GuiSettings(language=language))
+    # No automatic sync: the status bar must not change under the shots (no relay here anyway).
+    save_settings(data, GuiSettings(language=language, auto_sync=False))
     window = make_window(data)
     screen = need(window.unlock_screen)
     QTest.keyClicks(screen.passphrase, "wrong guess")
@@ -313,6 +314,17 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shots.save(with_dialog(window, withdraw), "withdraw-consent")
     withdraw.reject()
     witness.reject()
+    sync = need(need(window.sync).open_dialog())
+    sync.adjustSize()
+    settle(window)
+    shots.save(with_dialog(window, sync), "sync-panel")
+    sync.sync_button.click()
+    controller = window.sync_controller
+    wait_until(lambda: not controller.running and controller.failure is not None)
+    sync.adjustSize()
+    settle(window)
+    shots.save(with_dialog(window, sync), "sync-not-set-up")
+    sync.reject()
     window.lock()
     settle(window)
     window.close()

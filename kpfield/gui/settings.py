@@ -1,8 +1,10 @@
 """The few preferences needed before the vault is unlocked, in a small plain file.
 
 Language and idle minutes must be known on the unlock screen, before any key exists, so they cannot
-live in the encrypted vault. They say nothing about reports, witnesses or places. Nothing else goes
-here; QSettings is not used (it would choose its own location and format).
+live in the encrypted vault. The two sync switches (automatic sync, metered connection) live here
+too, beside them: they are the laptop's habits, not vault content. They say nothing about reports,
+witnesses or places. Nothing else goes here (the sync proxy address is kept in the vault);
+QSettings is not used (it would choose its own location and format).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ MAX_IDLE_MINUTES = 240
 class GuiSettings:
     language: str = DEFAULT_LANGUAGE
     idle_minutes: int = DEFAULT_IDLE_MINUTES
+    auto_sync: bool = True
+    """Sync by itself when the network comes back."""
+    metered: bool = False
+    """The monitor marked the connection as costly: never sync by itself, only on request."""
 
 
 def settings_path(data_dir: Path) -> Path:
@@ -37,11 +43,15 @@ def load_settings(data_dir: Path) -> GuiSettings:
         raw = json.loads(settings_path(data_dir).read_text(encoding="utf-8"))
         language = str(raw.get("language", DEFAULT_LANGUAGE))
         idle = int(raw.get("idle_minutes", DEFAULT_IDLE_MINUTES))
+        auto_sync = raw.get("auto_sync", True) is not False
+        metered = raw.get("metered", False) is True
     except (OSError, ValueError, TypeError, AttributeError):
         return GuiSettings()
     return GuiSettings(
         language if language in LANGUAGES else DEFAULT_LANGUAGE,
         min(max(idle, 1), MAX_IDLE_MINUTES),
+        auto_sync,
+        metered,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.gui.context import AppContext
 from kpfield.gui.fields import paragraph, secret_field
-from kpfield.gui.settings import MAX_IDLE_MINUTES, GuiSettings
+from kpfield.gui.settings import MAX_IDLE_MINUTES
 from kpfield.gui.setup_screen import MIN_LENGTH
 from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
@@ -203,6 +204,10 @@ class SettingsDialog(QDialog):
 
     def _save(self) -> None:
         self.preferences_changed.emit(
-            GuiSettings(language=str(self.language.currentData()), idle_minutes=self.idle.value())
+            replace(
+                self.ctx.settings,
+                language=str(self.language.currentData()),
+                idle_minutes=self.idle.value(),
+            )
         )
         self.accept()

@@ -64,6 +64,8 @@ class PullResult:
     profiles_posted: int = 0
     gaps: dict[str, list[int]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    errors: list[SyncError] = field(default_factory=list)
+    """The errors behind ``failures``, for a screen that shows them in the analyst's language."""
 
     @property
     def imported(self) -> int:
@@ -79,7 +81,10 @@ class PullResult:
 
     @property
     def changes(self) -> Changes:
-        return Changes(report_list=self.imported > 0, transfers=True)
+        # New bundles add cases and inbox rows at the desk; receipts posted change transfers.
+        return Changes(
+            report_list=self.imported > 0, cases=self.imported > 0, inbox=True, transfers=True
+        )
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,7 @@ class HqPullService:
                 self._post_notices(client, plan, result, store)
             except SyncError as exc:
                 result.failures.append(exc.message)
+                result.errors.append(exc)
         result.gaps = store(self._devices.gaps)
         return result
 

@@ -38,7 +38,7 @@ from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
 from kpfield.sync.transport import Credentials, LinkDown, Refused, SyncError, Transport, check_url
 from kpfield.sync.uploader import Bundle, Uploader
 from kpfield.vault.db import transaction
-from kpfield.vault.outbox_store import ACKNOWLEDGED, PENDING, OutboxStore
+from kpfield.vault.outbox_store import ACKNOWLEDGED, DELIVERED, PENDING, OutboxStore
 from kpfield.vault.records import RecordStore
 from kpfield.vault.sync_store import SyncStore
 from kpfield.vault.vault import Vault
@@ -59,6 +59,8 @@ class SyncResult:
     failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     refused_by_security: bool = False
+    errors: list[KpfieldError] = field(default_factory=list)
+    """The errors behind ``failures``, for a screen that shows them in the monitor's language."""
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,26 @@ class SyncResult:
             transfers=True,
             profile=self.profile_serial is not None,
         )
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the sync panel shows. Bundles the relay holds are not yet bundles HQ has: a relay
+    receipt proves the relay stored the bytes, an HQ receipt that HQ imported them."""
+
+    waiting_reports: int
+    """Sealed reports not yet delivered to the relay (not bundled, or in a pending bundle)."""
+    waiting_bundles: int
+    at_relay_bundles: int
+    """Delivered to the relay (its signed receipt verified); HQ has not acknowledged them yet."""
+    acknowledged_bundles: int
+    last_success: str | None
+    """When a run last ended with nothing pending and nothing refused (vault time, ISO)."""
+    relay_url: str | None
+
+
+_META_LAST_SUCCESS = "sync_last_success_at"
+_META_PROXY = "sync_proxy_url"
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,39 @@ class FieldSyncService:
         """Bundles in the outbox not yet delivered, plus sealed reports not yet bundled."""
         return len(OutboxStore(self._vault.conn).uploads(PENDING)) + len(self._export.pending())
 
+    def status(self) -> SyncStatus:
+        """Counts for the sync panel (store lane; a few small queries)."""
+        outbox = OutboxStore(self._vault.conn)
+        uploads = outbox.uploads()
+        pending = {u.sequence for u in uploads if u.status == PENDING}
+        in_pending = sum(len(b.report_ids) for b in outbox.sent() if b.sequence in pending)
+        profile = self._profiles.installed()
+        return SyncStatus(
+            waiting_reports=len(self._export.pending()) + in_pending,
+            waiting_bundles=len(pending),
+            at_relay_bundles=sum(u.status == DELIVERED for u in uploads),
+            acknowledged_bundles=sum(u.status == ACKNOWLEDGED for u in uploads),
+            last_success=self._vault.meta(_META_LAST_SUCCESS) or None,
+            relay_url=(profile.relay_url or None) if profile is not None else None,
+        )
+
+    def proxy(self) -> str:
+        """The proxy the monitor chose for sync (e.g. ``socks5h://127.0.0.1:9050``), or "".
+
+        Kept in the vault, not in the plain preferences file: a Tor address on a seized laptop
+        says how the monitor reaches the coalition.
+        """
+        return self._vault.meta(_META_PROXY)
+
+    def set_proxy(self, url: str) -> None:
+        url = url.strip()
+        if url and not url.startswith(("socks5h://", "socks5://", "http://", "https://")):
+            raise UsageError(
+                N_("A proxy address starts with socks5h://, socks5://, http:// or https://.")
+            )
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_PROXY, url)
+
     # ------------------------------------------------------------------ the run
     def run(
         self,
@@ -136,6 +191,7 @@ class FieldSyncService:
                 info = client.info()
             except SyncError as exc:
                 result.failures.append(exc.message)
+                result.errors.append(exc)
                 for bundle in plan.bundles:  # the status screen shows why nothing moved
                     store(partial(self._failed, bundle, exc.message))
                 result.pending = store(self.pending_count)
@@ -148,10 +204,18 @@ class FieldSyncService:
                 device_list = client.device_list()
             except SyncError as exc:
                 result.failures.append(exc.message)
+                result.errors.append(exc)
                 docs, device_list = [], None
             store(lambda: self._apply_documents(plan, docs, device_list, result))
-        result.pending = store(self.pending_count)
+        result.pending = store(partial(self._finish, result))
         return result
+
+    def _finish(self, result: SyncResult) -> int:
+        pending = self.pending_count()
+        if pending == 0 and not result.failures and not result.problems and not result.revoked:
+            with transaction(self._vault.conn):
+                self._vault.set_meta(_META_LAST_SUCCESS, self._now())
+        return pending
 
     def _upload_all(  # noqa: PLR0917 - the run's state, passed along
         self,
@@ -196,10 +260,12 @@ class FieldSyncService:
                 # A receipt that does not verify: the relay (or someone in the way) lies.
                 result.refused_by_security = True
                 result.failures.append(exc.message)
+                result.errors.append(exc)
                 store(partial(self._failed, bundle, exc.message))
                 return
             except (LinkDown, SyncError) as exc:
                 result.failures.append(exc.message)
+                result.errors.append(exc)
                 if isinstance(exc, Refused) and not exc.retryable and exc.status != 403:
                     continue  # this bundle is refused; the next may not be
                 return  # the link is gone, or this laptop is revoked: stop here
