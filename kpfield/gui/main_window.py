@@ -151,9 +151,9 @@ class MainWindow(QMainWindow):
         self.transfer = TransferActions(self, self.ctx, self.runner, before=self._flush_workspace)
         self.export_action = self.transfer.export_action
         self.enrollment = EnrollmentActions(self, self.ctx, self.runner)
-        for old in (self.sync, self.pull):
-            if old is not None:
-                old.dispose()
+        for previous in (self.sync, self.pull):
+            if previous is not None:
+                previous.dispose()
         self.sync = SyncActions(self, self.sync_controller)
         self.pull = PullActions(self, self.ctx)
         vault_menu = self.menuBar().addMenu(_("&Vault"))

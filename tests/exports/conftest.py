@@ -31,8 +31,6 @@ def _doc(example: dict[str, Any], i: int, scope: dict[str, bool]) -> dict[str, A
     w["pseudonym"] = f"W-{['Baobab', 'Kapok', 'Mango'][i]}"
     w["identifying"] = {"full_name": NAMES[i], "contact": CONTACTS[i]}
     w["consent"]["scope"] = scope
-    # A witness who agreed to no use has not given consent (given consent needs a scope).
-    w["consent"]["given"] = any(scope.values())
     return doc
 
 
@@ -40,8 +38,9 @@ SCOPES = (
     {"coalition_use": True, "share_with_kp": True, "publish_anonymised": True, "recontact": True},
     {"coalition_use": True, "share_with_kp": False, "publish_anonymised": False,
      "recontact": True},
+    # Agreed only to be re-contacted (given consent needs a scope): no export may use them.
     {"coalition_use": False, "share_with_kp": False, "publish_anonymised": False,
-     "recontact": False},
+     "recontact": True},
 )  # fmt: skip
 
 
