@@ -47,6 +47,10 @@ class SelfTestFailure(Exception):
     """A check that ran and found the installation wrong (not a crash of the check itself)."""
 
 
+class SelfTestSkip(Exception):
+    """A check that cannot run on this computer (a missing system font), not a broken install."""
+
+
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise SelfTestFailure(message)
@@ -100,6 +104,43 @@ def check_crypto() -> str:
     else:
         raise SelfTestFailure("minisign accepted altered data")
     return "age X25519 encrypt/decrypt, minisign sign/verify/reject"
+
+
+def check_pdf() -> str:
+    """fpdf2 writes a page in DejaVu Sans: the packaged app leaves out fontTools parts fpdf2
+    never imports, and a module it does need that went missing fails here, not at HQ."""
+    from fpdf import FPDF
+
+    from kpfield.services.exports.brief import FAMILY, find_font
+
+    try:
+        regular, bold = find_font(resources_dir())
+    except KpfieldError as exc:  # field laptops never write a brief; HQ is told what to install
+        raise SelfTestSkip(exc.message) from exc
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.add_font(FAMILY, "", str(regular))
+    pdf.add_font(FAMILY, "B", str(bold))
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 14)
+    pdf.cell(0, 8, "KP Field — auto-test", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 10)
+    pdf.multi_cell(0, 5, "Relatório, témoin, Ελληνικά, Кимберли — ç õ é")
+    pdf.circle(x=40, y=60, radius=10, style="FD")
+    data = bytes(pdf.output())
+    _check(data.startswith(b"%PDF-") and b"/FontFile2" in data, "fpdf2 wrote no embedded font")
+    return f"{len(data)} bytes with {regular.name} (subset) embedded"
+
+
+def check_http() -> str:
+    """The relay client: httpx with certifi's CA bundle for TLS, and socksio for Tor."""
+    import certifi
+    import httpx
+
+    bundle = Path(certifi.where())
+    _check(bundle.is_file(), f"the CA bundle {bundle} is missing")
+    with httpx.Client(proxy="socks5h://127.0.0.1:9050", trust_env=False):
+        pass  # builds the TLS context from the bundle and the SOCKS transport; sends nothing
+    return f"httpx {httpx.__version__}, CA bundle {bundle.name}, socks5h proxy"
 
 
 # ------------------------------------------------------------------ the report's path
@@ -264,6 +305,8 @@ CHAIN: tuple[tuple[str, Callable[[_World], str]], ...] = (
 def _run(name: str, fn: Callable[[], str]) -> StepResult:
     try:
         return StepResult(name, OK, fn())
+    except SelfTestSkip as exc:
+        return StepResult(name, SKIP, str(exc))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a FAIL line, never a traceback
         return StepResult(name, FAIL, _describe(exc))
 
@@ -274,6 +317,8 @@ def run_self_test(
     """Yield one result per step as it finishes. ``gui_check`` is None when Qt is unavailable."""
     yield _run("resources and catalogs", check_resources)
     yield _run("cryptography", check_crypto)
+    yield _run("PDF brief (fpdf2, DejaVu Sans)", check_pdf)
+    yield _run("relay client (httpx, TLS, SOCKS)", check_http)
     parent = Path(tempfile.mkdtemp(prefix="kpfield-self-test-", dir=temp_parent))
     os.chmod(parent, 0o700)
     world = _World(parent, secrets.token_urlsafe(PASSPHRASE_BYTES), secrets.token_hex(16))

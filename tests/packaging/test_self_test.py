@@ -40,6 +40,8 @@ def test_self_test_passes_and_leaves_nothing(tmp_path: Path) -> None:
     assert names == [
         "resources and catalogs",
         "cryptography",
+        "PDF brief (fpdf2, DejaVu Sans)",
+        "relay client (httpx, TLS, SOCKS)",
         "create HQ vault",
         "create field vault and enroll",
         "write and seal a report with a photo",
@@ -101,3 +103,16 @@ def test_a_failed_init_from_the_command_line_says_the_truth(tmp_path: Path) -> N
     r = _kpfield(tmp_path, *args)
     assert r.returncode == 0, r.stderr
     assert "Created a field vault" in r.stdout
+
+
+def test_the_pdf_step_is_skipped_not_failed_without_dejavu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpfield import selftest
+    from kpfield.services.exports import brief
+
+    monkeypatch.setenv("KPFIELD_PDF_FONT_DIR", str(tmp_path))
+    monkeypatch.setattr(brief, "FONT_DIRS", ())
+    result = selftest._run("PDF brief", selftest.check_pdf)
+    assert result.status == selftest.SKIP
+    assert "DejaVu Sans" in result.detail
