@@ -98,3 +98,26 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
             mp.setenv(name, value)
         yield server
     server.stop()
+
+
+# ---------------------------------------------------------------------- leave promptly
+# A thread some test leaves running (found at the end of 2026-12-02: the suite printed its
+# summary, then the interpreter waited on 30 live threads at shutdown) must not hang CI for its
+# 90 minutes. After the summary is printed, exit with pytest's status without joining threads.
+# The leak itself is an open bug, named in the closing note.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import sys
+
+    if _EXIT_STATUS and os.environ.get("KPFIELD_JOIN_THREADS_AT_EXIT") != "1":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
