@@ -11,9 +11,9 @@ the relay's identity, is a few hundred bytes).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QNetworkInformation
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +35,25 @@ class Connectivity(QObject):
 class QtConnectivity(Connectivity):
     """``QNetworkInformation``'s reachability: Site or Online count as up."""
 
-    def __init__(self, info: QNetworkInformation, parent: QObject | None = None) -> None:
+    def __init__(self, info: Any, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QNetworkInformation
+
         super().__init__(parent)
+        self._kind = QNetworkInformation
         self._info = info
         self._last = self.online()
         info.reachabilityChanged.connect(self._reachability)
 
     def online(self) -> bool | None:
         r = self._info.reachability()
-        if r == QNetworkInformation.Reachability.Unknown:
+        reach = self._kind.Reachability
+        if r == reach.Unknown:
             return None
-        return r in (QNetworkInformation.Reachability.Online, QNetworkInformation.Reachability.Site)
+        return bool(r in (reach.Online, reach.Site))
 
     def metered(self) -> bool:
         return bool(
-            self._info.supports(QNetworkInformation.Feature.Metered) and self._info.isMetered()
+            self._info.supports(self._kind.Feature.Metered) and self._info.isMetered()
         )
 
     def _reachability(self, _r: object) -> None:
@@ -60,7 +64,13 @@ class QtConnectivity(Connectivity):
 
 
 def system_connectivity(parent: QObject | None = None) -> Connectivity:
-    """The platform's network information, or an "unknown" one if no backend loads."""
+    """The platform's network information, or an "unknown" one if no backend loads (or the
+    packaged app leaves QtNetwork out, as the Linux build does to stay small)."""
+    try:
+        from PySide6.QtNetwork import QNetworkInformation
+    except ImportError:
+        log.info("no QtNetwork; sync probes the relay instead")
+        return Connectivity(parent)
     try:
         if QNetworkInformation.loadDefaultBackend():
             info = QNetworkInformation.instance()
