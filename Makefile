@@ -1,4 +1,6 @@
 # KP Field developer entry points. `make run` and `make test` work on a fresh machine.
+# The venv holds every extra (pyproject.toml): `desktop` (the app and the field/HQ commands),
+# `relay`, `relay-scale`, and `dev` (test and lint tools; it names the other three).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,7 +13,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[desktop,relay,relay-scale,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -31,7 +33,8 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m kpfield.gui.screenshots docs/screenshots
 
 # The Linux package (dist/kpfield-<version>-linux-<arch>.tar.xz), built in its own venv that
-# holds only the runtime dependencies and PyInstaller; then the smoke test of what was built.
+# holds only the runtime dependencies (core + the desktop extra) and PyInstaller; then the
+# smoke test of what was built.
 PACKAGE_VENV ?= build/package-venv
 XZ_LEVEL ?= 6
 package:

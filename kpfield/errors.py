@@ -104,3 +104,36 @@ class Cancelled(KpfieldError):
     """A long job was cancelled by the user; nothing was committed."""
 
     exit_code = 130
+
+
+class MissingExtra(UsageError):
+    """A command needs libraries from an optional dependency group this install does not have."""
+
+
+_EXTRA_OF_MODULE = {
+    **dict.fromkeys(
+        ("PySide6", "shiboken6", "sqlcipher3", "PIL", "httpx", "httpcore", "socksio", "fpdf"),
+        "desktop",
+    ),
+    **dict.fromkeys(("starlette", "uvicorn"), "relay"),
+    **dict.fromkeys(("psycopg", "psycopg_pool", "boto3", "botocore"), "relay-scale"),
+}
+"""Top-level modules of each optional dependency group in pyproject.toml."""
+
+
+def missing_extra(exc: ImportError) -> MissingExtra | None:
+    """The error naming the extra to install when ``exc`` is a missing optional dependency."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    module = exc.name.partition(".")[0]
+    extra = _EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return MissingExtra(
+        N_(
+            "This command needs the '{extra}' libraries, which this installation does not have "
+            "({module} is missing). Install them with: pip install 'kpfield[{extra}]'"
+        ),
+        extra=extra,
+        module=module,
+    )

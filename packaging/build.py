@@ -2,11 +2,12 @@
 
     python packaging/build.py [--venv DIR] [--out DIR]
 
-Makes (or reuses) a build venv holding only the runtime dependencies and PyInstaller, never the
-development ones (Babel, pytest, ...), builds ``packaging/pyinstaller/kpfield.spec``, lays out
-``kpfield-<version>-linux-<arch>/`` with the install and uninstall scripts, the .desktop entry
-and the AppStream metainfo, packs it as ``.tar.xz`` and writes ``package-report.json`` with
-the figures docs/packaging.md quotes (size, file count, compressed size, build time, glibc).
+Makes (or reuses) a build venv holding only the runtime dependencies (the core and the
+``desktop`` extra) and PyInstaller, never the relay's or the development ones (Babel, pytest,
+...), builds ``packaging/pyinstaller/kpfield.spec``, lays out ``kpfield-<version>-linux-<arch>/``
+with the install and uninstall scripts, the .desktop entry and the AppStream metainfo, packs it
+as ``.tar.xz`` and writes ``package-report.json`` with the figures docs/packaging.md quotes
+(size, file count, compressed size, build time, glibc).
 """
 
 from __future__ import annotations
@@ -38,9 +39,15 @@ def run(cmd: list[str], **kw: object) -> None:
     subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
 
 
+APP_EXTRA = "desktop"
+"""The optional-dependency group the desktop app needs on top of the core (pyproject.toml)."""
+
+
 def runtime_requirements() -> list[str]:
+    """The core dependencies and the desktop extra's: what the packaged app runs on (never the
+    relay's Starlette and uvicorn, nor the development tools)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
-    return list(project["dependencies"])
+    return [*project["dependencies"], *project["optional-dependencies"][APP_EXTRA]]
 
 
 def ensure_venv(venv: Path) -> Path:

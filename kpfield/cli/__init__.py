@@ -33,7 +33,7 @@ from kpfield.cli import (
     witness,
 )
 from kpfield.cli.common import common_options
-from kpfield.errors import KpfieldError
+from kpfield.errors import KpfieldError, missing_extra
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kpfield: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never show a traceback
+        # A relay-only install (`kpfield[relay]`) running a desktop command, and the like.
+        missing = missing_extra(exc) if isinstance(exc, ImportError) else None
+        if missing is not None:
+            print(f"kpfield: error: {missing.message}", file=sys.stderr)
+            return missing.exit_code
         log.error("unexpected %s", type(exc).__name__)
         print(
             f"kpfield: internal error ({type(exc).__name__}). Nothing was changed by this failed "

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from kpfield.cli.common import Subcommands, command
-from kpfield.errors import N_, UsageError
+from kpfield.errors import N_, UsageError, missing_extra
 
 
 def launch_gui(data_dir: str | None, first_window_report: Path | None = None) -> int:
@@ -14,6 +14,9 @@ def launch_gui(data_dir: str | None, first_window_report: Path | None = None) ->
     try:
         from kpfield.gui.main import run_gui
     except ImportError as exc:
+        missing = missing_extra(exc)
+        if missing is not None:
+            raise missing from None
         raise UsageError(
             N_("The desktop interface is not available ({reason})."), reason=str(exc)
         ) from None

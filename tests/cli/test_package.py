@@ -184,3 +184,39 @@ def test_write_new_file_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="already exists"):
         common.write_new_file(str(f), b"two")
     assert f.read_bytes() == b"one"
+
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "extra"),
+    [
+        ("sqlcipher3", ["init", "--passphrase-file", os.devnull], "desktop"),
+        ("PySide6", ["gui"], "desktop"),
+        ("psycopg", ["relay", "init", "--hq-public", os.devnull], "relay-scale"),
+    ],
+)
+def test_a_missing_extra_is_named_with_the_install_command(
+    module: str, argv: list[str], extra: str, tmp_path: Path
+) -> None:
+    """A relay-only install asked to open a vault, or a single node asked for PostgreSQL."""
+    data = ["--data-dir", str(tmp_path / "v")]
+    if argv[0] == "relay":
+        data += ["--database", "postgresql://u@127.0.0.1:1/db", "--objects", "s3://b"]
+    # `import module` fails in that process as if the extra were not installed.
+    probe = (
+        f"import sys; sys.modules[{module!r}] = None; from kpfield.cli import main; "
+        f"sys.exit(main({[*argv, *data]!r}))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert r.returncode == 2, r.stderr
+    assert f"pip install 'kpfield[{extra}]'" in r.stderr
+    assert f"({module} is missing)" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "v" / "keyslots").exists()

@@ -5,129 +5,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import site
 import subprocess
-import sys
-import sysconfig
 import time
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-# What a wheel is built from: the same files an sdist holds (see MANIFEST.in).
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "kpfield", "resources")
-# Setuptools that understands pyproject.toml's SPDX ``license`` string.
-MIN_SETUPTOOLS = (77,)
-_LEADS_BACK = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "KPFIELD_RESOURCES", "KPFIELD_DATA_DIR")
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The caller's environment without anything that would lead back to the source tree."""
-    env = {k: v for k, v in os.environ.items() if k not in _LEADS_BACK}
-    env.update(extra)
-    return env
-
-
-def _run(
-    cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        cmd,
-        cwd=cwd,
-        env=env or _clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _setuptools_is_recent() -> bool:
-    try:
-        version = metadata.version("setuptools")
-    except metadata.PackageNotFoundError:
-        return False
-    parts = tuple(int(p) for p in version.split(".")[:1] if p.isdigit())
-    return parts >= MIN_SETUPTOOLS
-
-
-def _build_wheel(src: Path, out: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(src)]
-    # Prefer the installed build backend (offline); fall back to pip's isolated build, which
-    # fetches setuptools from the configured index, as ``pip install .`` would.
-    if _setuptools_is_recent():
-        cmd.insert(4, "--no-build-isolation")
-    r = _run(cmd)
-    if r.returncode != 0:
-        backend_unavailable = "No matching distribution found for setuptools" in r.stderr
-        if backend_unavailable and os.environ.get("CI") != "true":
-            pytest.skip("no setuptools>=77 installed or reachable to build the wheel")
-        raise AssertionError(f"pip wheel failed:\n{r.stdout}\n{r.stderr}")
-    (wheel,) = out.glob("kpfield-*.whl")
-    return wheel
-
-
-def _fresh_venv(at: Path, wheel: Path) -> Path:
-    """A venv holding only the wheel; the already installed dependencies are reached through a
-    .pth path line (such lines do not run the dev venv's own .pth files, so its editable
-    kpfield stays out of sight)."""
-    r = _run([sys.executable, "-m", "venv", "--without-pip", str(at)])
-    assert r.returncode == 0, r.stderr
-    python = at / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    # Installed before the dependencies become visible: pip would otherwise see the dev venv's
-    # kpfield and call the wheel "already satisfied".
-    r = _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-index",
-            "--ignore-installed",
-            str(wheel),
-        ]
-    )
-    assert r.returncode == 0, r.stderr
-    purelib = Path(
-        _run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
-        ).stdout.strip()
-    )
-    deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    deps.update(site.getsitepackages())
-    (purelib / "kpfield_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n", "utf-8")
-    return python
+from tests.packaging.wheels import REPO, build_wheel_from_copy, clean_env, run, venv_with_dev_deps
 
 
 @pytest.mark.slow
 def test_installed_wheel_runs_a_flow_needing_taxonomy_and_catalogs(tmp_path: Path) -> None:
     started = time.monotonic()
-    src = tmp_path / "src"
-    for name in BUILD_INPUTS:
-        origin = REPO / name
-        if origin.is_dir():
-            shutil.copytree(
-                origin, src / name, ignore=shutil.ignore_patterns("__pycache__", "_resources")
-            )
-        else:
-            src.mkdir(exist_ok=True)
-            shutil.copy2(origin, src / name)
-    wheel = _build_wheel(src, tmp_path / "dist")
-
+    wheel = build_wheel_from_copy(tmp_path)
     venv = tmp_path / "venv"
-    python = _fresh_venv(venv, wheel)
-    shutil.rmtree(src)  # nothing may come from a source tree any more
+    python = venv_with_dev_deps(venv, wheel)
 
     home = tmp_path / "home"
     home.mkdir()
-    env = _clean_env(
+    env = clean_env(
         HOME=str(home),
         XDG_DATA_HOME=str(home / "data"),
         XDG_CONFIG_HOME=str(home / "config"),
@@ -141,7 +37,7 @@ def test_installed_wheel_runs_a_flow_needing_taxonomy_and_catalogs(tmp_path: Pat
     report.write_text((REPO / "docs" / "example-report.json").read_text("utf-8"), "utf-8")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        r = _run([str(kpfield), *args], cwd=tmp_path, env=env)
+        r = run([str(kpfield), *args], cwd=tmp_path, env=env)
         assert r.returncode == 0, f"kpfield {args[0]}: {r.stdout}\n{r.stderr}"
         return r
 
@@ -158,7 +54,7 @@ def test_installed_wheel_runs_a_flow_needing_taxonomy_and_catalogs(tmp_path: Pat
         " 'catalogs': [i.I18n(x).has_catalog() for x in ('fr', 'pt')],"
         " 'babel': __import__('sys').modules.get('babel') is not None}))"
     )
-    r = _run([str(python), "-c", probe], cwd=tmp_path, env=env)
+    r = run([str(python), "-c", probe], cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
     found = json.loads(r.stdout)
     assert Path(found["package"]).is_relative_to(venv)
