@@ -114,8 +114,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
-def _network_options(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--relay", metavar="URL", help="relay URL (default: the profile's)")
+def _network_options(sp: argparse.ArgumentParser, relay_default: str = "the profile's") -> None:
+    sp.add_argument("--relay", metavar="URL", help=f"relay URL (default: {relay_default})")
     sp.add_argument("--proxy", metavar="URL", help="proxy, e.g. socks5h://127.0.0.1:9050 (Tor)")
     # For tests and benchmarks on 127.0.0.1: shorter waits than a real slow link needs.
     sp.add_argument("--stall-floor", type=float, help=argparse.SUPPRESS)
@@ -125,7 +125,7 @@ def _network_options(sp: argparse.ArgumentParser) -> None:
 
 def register(sub: Subcommands) -> None:
     sp = command(sub, "sync", cmd_sync, "send sealed reports to the relay, fetch HQ's receipts")
-    _network_options(sp)
+    _network_options(sp, "the one set in the sync panel, else the profile's")
     sp = command(
         sub, "pull", cmd_pull, "HQ: publish the device list, import bundles from the relay"
     )

@@ -14,23 +14,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +32,9 @@ from kpfield.gui.context import AppContext
 from kpfield.gui.settings import save_settings
 from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
 from kpfield.services.sync import SyncResult, SyncStatus
+
+if TYPE_CHECKING:
+    from kpfield.gui.sync_dialog import SyncDialog
 
 Gettext = Callable[[str], str]
 
@@ -378,6 +371,15 @@ class SyncController(QObject):
                 if when
                 else _("Last complete sync: never")
             )
+            if st.relay_overridden:
+                lines.append(
+                    _("Relay: {url} (set on this laptop instead of the profile's).").format(
+                        url=st.relay_url
+                    )
+                )
+            elif st.relay_url:
+                profile_relay = _("Relay: {url} (from the coalition profile).")
+                lines.append(profile_relay.format(url=st.relay_url))
         r = self.last_result
         if r is not None and not self.running:
             lines.append(
@@ -443,112 +445,6 @@ class SyncButton(QToolButton):
         self.setStyleSheet(f"color: {colour}; font-weight: 600;" if colour else "")
 
 
-class SyncDialog(QDialog):
-    """State, progress, counts, the last failure in words; Sync now / Stop; the three settings."""
-
-    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        ctx = controller.ctx
-        _ = ctx.gettext
-        self.setObjectName("syncDialog")
-        self.setWindowTitle(_("Sync with headquarters"))
-        self.setMinimumWidth(660)
-        v = QVBoxLayout(self)
-        self.state_label = QLabel()
-        self.state_label.setObjectName("syncState")
-        self.state_label.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        v.addWidget(self.state_label)
-        self.bar = QProgressBar()
-        self.bar.setObjectName("syncProgress")
-        v.addWidget(self.bar)
-        self.details = QLabel()
-        self.details.setObjectName("syncDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        v.addWidget(self.details)
-        form = QFormLayout()
-        self.auto = QCheckBox(_("Sync by itself when the network comes back"))
-        self.auto.setObjectName("syncAuto")
-        self.auto.setChecked(ctx.settings.auto_sync)
-        self.metered = QCheckBox(
-            _("Metered connection (paid per megabyte): sync only when I ask")
-        )
-        self.metered.setObjectName("syncMetered")
-        self.metered.setChecked(ctx.settings.metered)
-        form.addRow(self.auto)
-        form.addRow(self.metered)
-        self.proxy = QLineEdit()
-        self.proxy.setObjectName("syncProxy")
-        self.proxy.setPlaceholderText("socks5h://127.0.0.1:9050")
-        self.proxy_save = QPushButton(_("Save proxy"))
-        self.proxy_save.setObjectName("syncProxySave")
-        row = QHBoxLayout()
-        row.addWidget(self.proxy, 1)
-        row.addWidget(self.proxy_save)
-        form.addRow(_("Proxy (Tor: socks5h://127.0.0.1:9050)"), row)
-        self.proxy_note = QLabel()
-        self.proxy_note.setWordWrap(True)
-        form.addRow(self.proxy_note)
-        v.addLayout(form)
-        buttons = QDialogButtonBox()
-        self.sync_button = buttons.addButton(_("Sync now"), QDialogButtonBox.ButtonRole.ActionRole)
-        self.sync_button.setObjectName("syncNow")
-        self.stop_button = buttons.addButton(_("Stop"), QDialogButtonBox.ButtonRole.ActionRole)
-        self.stop_button.setObjectName("syncStop")
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.clicked.connect(self.reject)
-        v.addWidget(buttons)
-        self.sync_button.clicked.connect(self._sync_now)
-        self.stop_button.clicked.connect(controller.cancel)
-        self.auto.toggled.connect(self._switches)
-        self.metered.toggled.connect(self._switches)
-        self.proxy_save.clicked.connect(self._save_proxy)
-        controller.changed.connect(self.update_view)
-        self.update_view()
-        if controller.active:
-            controller.runner.call(lambda s: s.field().sync.proxy()).success(self._show_proxy)
-
-    def _sync_now(self) -> None:
-        self.controller.start()
-
-    def _show_proxy(self, url: str) -> None:
-        self.proxy.setText(url)
-
-    def _switches(self) -> None:
-        c = self.controller
-        c.ctx.settings = replace(
-            c.ctx.settings, auto_sync=self.auto.isChecked(), metered=self.metered.isChecked()
-        )
-        c.settings_changed()
-
-    def _save_proxy(self) -> None:
-        _ = self.controller.ctx.gettext
-        url = self.proxy.text().strip()
-        self.controller.runner.call(lambda s: s.field().sync.set_proxy(url)).success(
-            lambda _r: self.proxy_note.setText(
-                _("Proxy saved.") if url else _("No proxy: sync connects directly.")
-            )
-        ).failure(lambda exc: self.proxy_note.setText(user_message(exc, _)))
-
-    def update_view(self) -> None:
-        c = self.controller
-        self.state_label.setText(c.headline())
-        running = c.running
-        if running and c.progress is not None and c.progress[1] > 0:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(min(1000, 1000 * c.progress[0] // c.progress[1]))
-        elif running:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 1)
-            self.bar.setValue(1 if c.state is SyncState.UP_TO_DATE else 0)
-        self.bar.setTextVisible(running)
-        self.details.setText("\n".join(c.details()))
-        self.sync_button.setEnabled(c.active and not running)
-        self.stop_button.setEnabled(running)
-
-
 class SyncActions(QObject):
     """The Vault menu's "Sync now" (field) and the status-bar button; rebuilt with the chrome."""
 
@@ -590,6 +486,8 @@ class SyncActions(QObject):
         self.open_dialog()
 
     def open_dialog(self) -> SyncDialog | None:
+        from kpfield.gui.sync_dialog import SyncDialog
+
         if not self.controller.active:
             return None
         existing = self.window.findChild(SyncDialog)

@@ -35,7 +35,15 @@ from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin, fetch_all_documents
 from kpfield.sync.link import Link
 from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
-from kpfield.sync.transport import Credentials, LinkDown, Refused, SyncError, Transport, check_url
+from kpfield.sync.transport import (
+    Credentials,
+    LinkDown,
+    Refused,
+    SyncError,
+    Transport,
+    check_url,
+    plain_http_in_the_open,
+)
 from kpfield.sync.uploader import Bundle, Uploader
 from kpfield.vault.db import transaction
 from kpfield.vault.outbox_store import ACKNOWLEDGED, DELIVERED, PENDING, OutboxStore
@@ -90,10 +98,24 @@ class SyncStatus:
     last_success: str | None
     """When a run last ended with nothing pending and nothing refused (vault time, ISO)."""
     relay_url: str | None
+    """Where a sync goes: the laptop's own relay setting if there is one, else the profile's."""
+    profile_relay_url: str | None = None
+    relay_overridden: bool = False
+    """``relay_url`` is the laptop's setting, not the profile's."""
+
+
+@dataclass(frozen=True)
+class RelaySetting:
+    """The relay a monitor set on this laptop ("" = the profile's), as it was saved."""
+
+    url: str
+    plain_http: bool
+    """``http://`` to a host on the network (not this machine, not ``.onion``): warn."""
 
 
 _META_LAST_SUCCESS = "sync_last_success_at"
 _META_PROXY = "sync_proxy_url"
+_META_RELAY = "sync_relay_url"
 
 
 @dataclass(frozen=True)
@@ -142,14 +164,30 @@ class FieldSyncService:
         pending = {u.sequence for u in uploads if u.status == PENDING}
         in_pending = sum(len(b.report_ids) for b in outbox.sent() if b.sequence in pending)
         profile = self._profiles.installed()
+        from_profile = (profile.relay_url or None) if profile is not None else None
+        own = self.relay_override()
         return SyncStatus(
             waiting_reports=len(self._export.pending()) + in_pending,
             waiting_bundles=len(pending),
             at_relay_bundles=sum(u.status == DELIVERED for u in uploads),
             acknowledged_bundles=sum(u.status == ACKNOWLEDGED for u in uploads),
             last_success=self._vault.meta(_META_LAST_SUCCESS) or None,
-            relay_url=(profile.relay_url or None) if profile is not None else None,
+            relay_url=own or from_profile,
+            profile_relay_url=from_profile,
+            relay_overridden=bool(own),
         )
+
+    def relay_override(self) -> str:
+        """The relay URL set on this laptop instead of the profile's (a second relay, a local
+        tunnel), or "". In the vault like the proxy: it says where the monitor's data goes."""
+        return self._vault.meta(_META_RELAY)
+
+    def set_relay_override(self, url: str) -> RelaySetting:
+        """Save (or, with "", clear) the laptop's relay URL; checked as the profile's is."""
+        url = check_url(url) if url.strip() else ""
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_RELAY, url)
+        return RelaySetting(url, bool(url) and plain_http_in_the_open(url))
 
     def proxy(self) -> str:
         """The proxy the monitor chose for sync (e.g. ``socks5h://127.0.0.1:9050``), or "".
@@ -276,7 +314,7 @@ class FieldSyncService:
     # ------------------------------------------------------------------ store steps
     def _prepare(self, relay_url: str | None, result: SyncResult) -> _Plan:
         profile = self._profiles.require()
-        url = relay_url if relay_url is not None else profile.relay_url
+        url = relay_url if relay_url is not None else self.relay_override() or profile.relay_url
         if not url:
             raise UsageError(N_("The coalition profile names no relay; give one with --relay URL."))
         url = check_url(url)

@@ -9,6 +9,7 @@ streamed request bodies, and proxies including SOCKS5 with remote DNS (``socks5h
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -72,6 +73,22 @@ def check_url(url: str) -> str:
     if parts.username or parts.password or parts.fragment:
         raise UsageError(N_("The relay URL must not hold a password or a #fragment."))
     return url.strip().rstrip("/")
+
+
+def plain_http_in_the_open(url: str) -> bool:
+    """``http://`` to a host that is neither this machine nor a Tor ``.onion`` address: the
+    connection is readable on the way (bundles stay age-encrypted, requests signed, but who
+    talks to the relay, when and how much, shows)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith((".localhost", ".onion")):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def check_proxy(url: str) -> str:

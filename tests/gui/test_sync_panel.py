@@ -19,12 +19,13 @@ from kpfield.app import open_session
 from kpfield.gui.connectivity import Connectivity
 from kpfield.gui.main_window import MainWindow
 from kpfield.gui.pull_dialog import PullDialog
-from kpfield.gui.sync_panel import SyncDialog, SyncState
+from kpfield.gui.sync_dialog import SyncDialog
+from kpfield.gui.sync_panel import SyncState
 from kpfield.vault.keyslots import KdfParams
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import idle, unlock
 from tests.support.faultproxy import FaultProxy, Faults
-from tests.sync.world import World, fast_settings, field_uploads, make_world
+from tests.sync.world import World, fast_settings, field_uploads, make_world, relay_uploads
 
 SMALL_CHUNKS = {"first_chunk": 64 << 10, "max_chunk": 64 << 10}
 
@@ -324,3 +325,62 @@ def test_proxy_is_kept_in_the_vault_and_checked(
 
     dialog.auto.setChecked(False)  # writes the preferences file
     assert "9050" not in settings_path(world.root / "field0").read_text()  # not in plain text
+
+
+def test_relay_set_on_the_laptop_overrides_the_profile_and_stays_in_the_vault(
+    qtbot: QtBot, make_window: Any, world: World
+) -> None:
+    from kpfield.gui.settings import settings_path
+    from tests.relay.servers import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"  # the profile's relay: nothing listens there
+    data, _ = world.hq.profile.export(relay_url=dead, purge_after_acknowledgement=False)
+    world.field.profile.install(data)
+    world.seal(seed=8)
+    window, _net = field_window(qtbot, make_window, world)
+    c = window.sync_controller
+    assert window.sync is not None
+    dialog = window.sync.open_dialog()
+    assert dialog is not None
+    assert f"Relay: {dead} (from the coalition profile)." in dialog.details.text()
+
+    def save(url: str, expect: str) -> None:
+        dialog.relay.setText(url)
+        qtbot.mouseClick(dialog.relay_save, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: expect in dialog.relay_note.text(), timeout=10_000)
+
+    save("ftp://relay.example.org", "must start with http:// or https://")
+    save("https://user:pw@relay.example.org", "must not hold a password")
+    save("http://relay.example.org", "Warning: plain http:// can be read on the way.")
+    save("http://kpfieldrelay2xyz.onion", "Relay saved: sync now goes to http://kpfieldrelay2xyz.onion.")
+    assert "Warning" not in dialog.relay_note.text()
+    save(world.url + "/", f"Relay saved: sync now goes to {world.url}.")  # 127.0.0.1: no warning
+    assert "Warning" not in dialog.relay_note.text()
+    assert dialog.relay.text() == world.url
+    qtbot.waitUntil(
+        lambda: f"Relay: {world.url} (set on this laptop instead of the profile's)."
+        in dialog.details.text(),
+        timeout=10_000,
+    )
+
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not c.running and c.last_result is not None, timeout=30_000)
+    assert c.state is SyncState.UP_TO_DATE, c.details()
+    assert len(relay_uploads(world.relay_dir)) == 1  # it went to the laptop's relay
+    pinned: list[list[str]] = []
+    window.runner.call(
+        lambda s: [str(r[0]) for r in s.vault.conn.execute("SELECT url FROM sync_relays")]
+    ).success(pinned.append)
+    qtbot.waitUntil(lambda: pinned == [[world.url]], timeout=10_000)
+
+    # Kept in the vault (encrypted), never in the plain preferences file nor anywhere readable.
+    dialog.auto.setChecked(False)  # writes the preferences file
+    field_dir = world.root / "field0"
+    assert world.url not in settings_path(field_dir).read_text()
+    needle = world.url.encode()
+    readable = [p for p in field_dir.rglob("*") if p.is_file() and needle in p.read_bytes()]
+    assert readable == []
+
+    save("", "No relay set on this laptop: sync goes to the profile's relay.")
+    qtbot.waitUntil(lambda: f"Relay: {dead} (from the coalition profile)." in dialog.details.text(),
+                    timeout=10_000)
