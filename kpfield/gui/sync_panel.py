@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 
 from kpfield.app import Session
 from kpfield.domain.models import VaultRole
-from kpfield.errors import Cancelled, KpfieldError
+from kpfield.errors import Cancelled
 from kpfield.gui.connectivity import Connectivity, system_connectivity
 from kpfield.gui.context import AppContext
 from kpfield.gui.settings import save_settings
 from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
 from kpfield.services.sync import SyncResult, SyncStatus
+from kpfield.services.sync_failure import Failure, classify, classify_exception
 
 if TYPE_CHECKING:
     from kpfield.gui.sync_dialog import SyncDialog
@@ -52,42 +53,6 @@ class SyncState(enum.Enum):
     WAITING = "waiting"  # for the network: offline, or the relay could not be reached
     FAILED = "failed"  # refused, or a check failed: trying again will not help by itself
     UP_TO_DATE = "up_to_date"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why the last sync did not finish, kept as errors so it is shown in the current language."""
-
-    kind: str  # "network", "refused", "security", "revoked", "setup", "other"
-    errors: tuple[BaseException, ...] = ()
-
-
-def classify(result: SyncResult) -> Failure | None:
-    if result.revoked:
-        return Failure("revoked")
-    errors = tuple(result.errors)
-    if result.refused_by_security or any(getattr(e, "exit_code", 0) == 3 for e in errors):
-        return Failure("security", errors)
-    if result.problems:
-        return Failure("security")
-    if errors:
-        first = errors[0]
-        status = getattr(first, "status", None)
-        retryable = getattr(first, "retryable", True)
-        if status is None or retryable:
-            return Failure("network", errors)
-        return Failure("refused", errors)
-    if result.failures or result.pending:
-        return Failure("other")
-    return None
-
-
-def classify_exception(exc: BaseException) -> Failure:
-    if isinstance(exc, KpfieldError) and exc.exit_code == 2:  # e.g. no relay in the profile
-        return Failure("setup", (exc,))
-    if isinstance(exc, KpfieldError) and exc.exit_code == 3:
-        return Failure("security", (exc,))
-    return Failure("other", (exc,))
 
 
 def reason_text(failure: Failure, _: Gettext) -> str:
@@ -134,6 +99,7 @@ class SyncController(QObject):
         self.failure: Failure | None = None
         self.last_result: SyncResult | None = None
         self.stopped_by_lock = False
+        self.adopt_saved_failure = False
         self.progress: tuple[int, int] | None = None
         self.op: Op[Any] | None = None
         self.retry_ms = RETRY_FIRST_MS
@@ -187,6 +153,7 @@ class SyncController(QObject):
         self.active = active
         if active:
             self.stopped_by_lock = False
+            self.adopt_saved_failure = True
             self.refresh(then_auto=True)
             self.check.start()
         else:
@@ -197,6 +164,7 @@ class SyncController(QObject):
             self.retry.stop()
             self.check.stop()
             self.status = None
+            self.failure = None  # the vault keeps it; shown again after the unlock
             self.progress = None
             self.changed.emit()
 
@@ -211,6 +179,12 @@ class SyncController(QObject):
             if not self.active:
                 return
             self.status = status
+            if self.adopt_saved_failure and not self.running:
+                # Just unlocked: why the last sync (app or CLI, before the lock or a restart)
+                # did not finish, as the vault kept it. Later runs speak for themselves.
+                self.adopt_saved_failure = False
+                if self.failure is None:
+                    self.failure = status.last_failure
             self.changed.emit()
             if then_auto:
                 self.start(automatic=True, new_reports_only=new_reports_only)
@@ -254,6 +228,7 @@ class SyncController(QObject):
                 return False
         self.retry.stop()
         self.failure = None
+        self.adopt_saved_failure = False
         self.stopped_by_lock = False
         self.progress = None
 
@@ -410,6 +385,9 @@ class SyncController(QObject):
             lines.append(_("No network: sync starts by itself when it comes back."))
         if self.failure is not None:
             lines.append(reason_text(self.failure, _))
+            if self.failure.at:
+                when = self.failure.at[:16].replace("T", " ")
+                lines.append(_("This happened on {when}.").format(when=when))
             if self.failure.kind == "network" and self.retry.isActive():
                 lines.append(
                     _("Next automatic try in {minutes} min.").format(

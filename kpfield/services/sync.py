@@ -33,6 +33,9 @@ from kpfield.services.clock import Clock, iso
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin, fetch_all_documents
+from kpfield.services.sync_failure import Failure, classify, classify_exception
+from kpfield.services.sync_failure import decode as decode_failure
+from kpfield.services.sync_failure import encode as encode_failure
 from kpfield.sync.link import Link
 from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
 from kpfield.sync.transport import (
@@ -102,6 +105,8 @@ class SyncStatus:
     profile_relay_url: str | None = None
     relay_overridden: bool = False
     """``relay_url`` is the laptop's setting, not the profile's."""
+    last_failure: Failure | None = None
+    """Why the last sync (from the app or the CLI) did not finish, as saved in the vault."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,18 @@ class FieldSyncService:
             relay_url=own or from_profile,
             profile_relay_url=from_profile,
             relay_overridden=bool(own),
+            last_failure=self.last_failure(),
         )
+
+    def last_failure(self) -> Failure | None:
+        """Why the last sync did not finish (kept across locks and restarts), or None."""
+        return decode_failure(SyncStore(self._vault.conn).last_failure())
+
+    def _record_failure(self, failure: Failure | None) -> None:
+        with transaction(self._vault.conn):
+            SyncStore(self._vault.conn).set_last_failure(
+                "" if failure is None else encode_failure(failure, self._now())
+            )
 
     def relay_override(self) -> str:
         """The relay URL set on this laptop instead of the profile's (a second relay, a local
@@ -216,7 +232,27 @@ class FieldSyncService:
         cancel: CancelCheck | None = None,
         store: StoreRunner = run_here,
     ) -> SyncResult:
-        """Export, upload, fetch and apply HQ's documents; see :class:`SyncResult`."""
+        """Export, upload, fetch and apply HQ's documents; see :class:`SyncResult`. Why a run did
+        not finish is saved in the vault (:meth:`last_failure`); a finished run clears it."""
+        try:
+            return self._run(relay_url, proxy, progress, cancel, store)
+        except Cancelled:
+            raise  # a lock or the monitor stopped it: not a failure to report
+        except KpfieldError as exc:
+            try:
+                store(partial(self._record_failure, classify_exception(exc)))
+            except KpfieldError:
+                log.info("the sync failure could not be saved (the vault is closing)")
+            raise
+
+    def _run(  # noqa: PLR0917 - run()'s arguments
+        self,
+        relay_url: str | None,
+        proxy: str | None,
+        progress: Progress | None,
+        cancel: CancelCheck | None,
+        store: StoreRunner,
+    ) -> SyncResult:
         result = SyncResult()
         plan = store(lambda: self._prepare(relay_url, result))
         settings = self.settings
@@ -232,7 +268,7 @@ class FieldSyncService:
                 result.errors.append(exc)
                 for bundle in plan.bundles:  # the status screen shows why nothing moved
                     store(partial(self._failed, bundle, exc.message))
-                result.pending = store(self.pending_count)
+                result.pending = store(partial(self._finish, result))
                 return result
             store(lambda: self._pin(plan, info))
             link.max_chunk = min(link.max_chunk, info.max_patch_bytes)
@@ -249,10 +285,11 @@ class FieldSyncService:
         return result
 
     def _finish(self, result: SyncResult) -> int:
-        pending = self.pending_count()
+        result.pending = pending = self.pending_count()
         if pending == 0 and not result.failures and not result.problems and not result.revoked:
             with transaction(self._vault.conn):
                 self._vault.set_meta(_META_LAST_SUCCESS, self._now())
+        self._record_failure(classify(result))
         return pending
 
     def _upload_all(  # noqa: PLR0917 - the run's state, passed along

@@ -20,8 +20,12 @@ class PinnedRelay:
     bundles_cursor: int
 
 
+_LAST_FAILURE = "sync_last_failure"
+"""``meta`` key: why the last field sync did not finish (a small JSON document), or absent."""
+
+
 class SyncStore:
-    """Typed access to ``sync_relays`` (the caller owns transactions)."""
+    """Typed access to ``sync_relays`` and the last sync failure (the caller owns transactions)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -53,4 +57,20 @@ class SyncStore:
         self.conn.execute(
             "UPDATE sync_relays SET bundles_cursor = max(bundles_cursor, ?) WHERE url = ?",
             (cursor, url),
+        )
+
+    def last_failure(self) -> str:
+        """The saved reason of the last failed sync ("" when the last one finished)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (_LAST_FAILURE,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def set_last_failure(self, document: str) -> None:
+        """Save (or, with "", forget) the reason of the last failed sync."""
+        if not document:
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (_LAST_FAILURE,))
+            return
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (_LAST_FAILURE, document),
         )

@@ -384,3 +384,63 @@ def test_relay_set_on_the_laptop_overrides_the_profile_and_stays_in_the_vault(
     save("", "No relay set on this laptop: sync goes to the profile's relay.")
     qtbot.waitUntil(lambda: f"Relay: {dead} (from the coalition profile)." in dialog.details.text(),
                     timeout=10_000)
+
+
+def test_last_failure_is_kept_in_the_vault_and_shown_after_unlock(
+    qtbot: QtBot, make_window: Any, world: World
+) -> None:
+    from kpfield.gui.settings import GuiSettings, save_settings
+
+    save_settings(world.root / "field0", GuiSettings(auto_sync=False))
+    world.seal(seed=9)
+    world.relay.stop()
+    window, _net = field_window(qtbot, make_window, world, online=True, max_failures=1)
+    c = window.sync_controller
+    assert c.start()
+    qtbot.waitUntil(lambda: not c.running and c.failure is not None, timeout=30_000)
+    assert c.failure is not None and c.failure.kind == "network"
+    window.lock()
+    assert c.failure is None  # forgotten with the keys; the vault has it
+    idle(qtbot, window)  # the vault is closed
+
+    s = reopen(world)  # what the vault holds, read through a fresh session
+    try:
+        saved = s.field().sync.last_failure()
+        assert saved is not None and saved.kind == "network" and saved.at
+        assert [e.message for e in saved.errors] == [
+            "The connection to the relay failed (ConnectError)."
+        ]
+    finally:
+        s.close()
+
+    unlock(qtbot, window, PASSPHRASE)
+    qtbot.waitUntil(lambda: c.failure is not None, timeout=10_000)
+    assert not c.running  # automatic sync is off: what is shown is the saved reason
+    assert c.state is SyncState.WAITING
+    assert window.sync is not None
+    dialog = window.sync.open_dialog()
+    assert dialog is not None
+    text = dialog.details.text()
+    assert "The relay could not be reached." in text, text
+    assert "The connection to the relay failed (ConnectError)." in text
+    assert f"This happened on {saved.at[:16].replace('T', ' ')}." in text
+
+    # A sync that finishes clears it, in the vault too.
+    url = world.relay.start()  # on a new port: the laptop is told to use it
+    window.runner.call(lambda s: setattr(s.field().sync, "settings", fast_settings()))
+    window.runner.call(lambda s: s.field().sync.set_relay_override(url))
+    idle(qtbot, window)
+    assert c.start()
+    qtbot.waitUntil(lambda: not c.running, timeout=30_000)
+    assert c.state is SyncState.UP_TO_DATE, c.details()
+    idle(qtbot, window)
+    window.lock()
+    idle(qtbot, window)
+    s = reopen(world)
+    try:
+        assert s.field().sync.last_failure() is None
+    finally:
+        s.close()
+    unlock(qtbot, window, PASSPHRASE)
+    qtbot.waitUntil(lambda: c.status is not None, timeout=10_000)
+    assert c.failure is None
