@@ -48,6 +48,8 @@ def _settings(args: argparse.Namespace) -> object:
         settings.backoff_cap = max(args.retry_base, min(settings.backoff_cap, args.retry_base * 8))
     if args.max_failures is not None:
         settings.max_failures = args.max_failures
+    if args.relay_ca is not None:
+        settings.ca_file = str(args.relay_ca)
     return settings
 
 
@@ -117,6 +119,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def _network_options(sp: argparse.ArgumentParser, relay_default: str = "the profile's") -> None:
     sp.add_argument("--relay", metavar="URL", help=f"relay URL (default: {relay_default})")
     sp.add_argument("--proxy", metavar="URL", help="proxy, e.g. socks5h://127.0.0.1:9050 (Tor)")
+    sp.add_argument(
+        "--relay-ca",
+        metavar="FILE",
+        help="trust only this CA certificate (PEM) for an https:// relay, not the system's CAs",
+    )
     # For tests and benchmarks on 127.0.0.1: shorter waits than a real slow link needs.
     sp.add_argument("--stall-floor", type=float, help=argparse.SUPPRESS)
     sp.add_argument("--retry-base", type=float, help=argparse.SUPPRESS)

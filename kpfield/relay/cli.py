@@ -66,6 +66,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     if (args.cert is None) != (args.key is None):
         raise UsageError(N_("--cert and --key go together."))
+    if args.cert is not None:
+        _check_tls(args.cert, args.key)
     limits = Limits()
     if args.read_timeout is not None:
         limits = replace(limits, read_timeout=args.read_timeout)
@@ -80,3 +82,21 @@ def _serve(args: argparse.Namespace) -> int:
         objects=args.objects,
     )
     return 0
+
+
+def _check_tls(cert: Path, key: Path) -> None:
+    """Load the certificate and key once before serving: a wrong file is one clear line, not a
+    failure inside the server."""
+    import ssl
+
+    from kpfield.errors import N_, UsageError
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise UsageError(
+            N_("Cannot use the TLS certificate {cert} with the key {key} ({reason})."),
+            cert=str(cert),
+            key=str(key),
+            reason=type(exc).__name__,
+        ) from None

@@ -142,7 +142,9 @@ class HqPullService:
         plan = store(lambda: self._prepare(relay_url))
         credentials = Credentials(plan.signer.key_id_hex, plan.signer.key)
         s = self.settings
-        with Transport(plan.url, credentials, proxy=proxy, connect_timeout=s.connect_timeout) as t:
+        with Transport(
+            plan.url, credentials, proxy=proxy, connect_timeout=s.connect_timeout, ca_file=s.ca_file
+        ) as t:
             client = RelayClient(t, link=s.link(), backoff=s.backoff(), sleep=s.sleep)
             try:
                 info = client.info()

@@ -257,7 +257,11 @@ class FieldSyncService:
         plan = store(lambda: self._prepare(relay_url, result))
         settings = self.settings
         with Transport(
-            plan.url, plan.credentials, proxy=proxy, connect_timeout=settings.connect_timeout
+            plan.url,
+            plan.credentials,
+            proxy=proxy,
+            connect_timeout=settings.connect_timeout,
+            ca_file=settings.ca_file,
         ) as transport:
             link, backoff = settings.link(), settings.backoff()
             client = RelayClient(transport, link=link, backoff=backoff, sleep=settings.sleep)

@@ -28,6 +28,8 @@ class SyncSettings:
     max_chunk: int = 16 << 20
     max_chunk_seconds: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep)
+    ca_file: str | None = None
+    """Trust only this CA (PEM) for an https:// relay, instead of the system's CAs."""
 
     def link(self) -> Link:
         return Link(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,35 @@ class SyncError(KpfieldError):
 
 class LinkDown(SyncError):
     """The network failed mid-request (reset, timeout, proxy error): retry after a pause."""
+
+
+class CertificateRefused(IntegrityError):
+    """The relay's TLS certificate did not verify: nothing was sent, and retrying will not help."""
+
+
+def _tls_verify_failed(exc: BaseException) -> str | None:
+    """The verification error behind an httpx transport error, if TLS refused the certificate."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> ssl; never loop on a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "certificate verify failed")[:120]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext | bool:
+    """httpx's ``verify``: the system's CAs (certifi), or only the CA in ``ca_file`` (a relay
+    with the coalition's own certificate: nothing signed by any other CA is accepted)."""
+    if not ca_file:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError, ValueError):
+        raise UsageError(
+            N_("Cannot read the relay's CA certificate {path} (a PEM file)."), path=ca_file
+        ) from None
 
 
 class Refused(SyncError):
@@ -158,6 +188,7 @@ class Transport:
         connect_timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
         client: httpx.Client | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = check_url(base_url)
         self.credentials = credentials
@@ -172,6 +203,7 @@ class Transport:
             follow_redirects=False,  # a redirect would send signed requests elsewhere
             trust_env=False,  # only the proxy the monitor chose, never one from the environment
             headers={"User-Agent": "kpfield"},
+            verify=tls_context(ca_file),
         )
 
     def close(self) -> None:
@@ -248,6 +280,16 @@ class Transport:
             try:
                 response = self._client.send(request, stream=True)
             except httpx.TransportError as exc:
+                refused = _tls_verify_failed(exc)
+                if refused is not None:
+                    raise CertificateRefused(
+                        N_(
+                            "The relay's TLS certificate was not accepted ({reason}), so nothing"
+                            " was sent. Someone may be intercepting the connection, or the"
+                            " relay's certificate changed: tell headquarters."
+                        ),
+                        reason=refused,
+                    ) from None
                 raise LinkDown(
                     N_("The connection to the relay failed ({reason})."),
                     reason=type(exc).__name__,

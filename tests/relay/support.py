@@ -157,7 +157,9 @@ class RelayProcess:
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        assert line.startswith("kpfield relay: listening on http://127.0.0.1:"), line
+        assert line.startswith(
+            ("kpfield relay: listening on http://127.0.0.1:", "kpfield relay: listening on https://127.0.0.1:")
+        ), line
         self.url = line.rsplit(" ", 1)[1].strip()
         return self.url
 
