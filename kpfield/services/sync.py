@@ -435,13 +435,32 @@ class FieldSyncService:
                 store.set_documents_cursor(plan.url, doc.cursor)
             profile = self._profiles.require()
         if device_list is not None:
-            try:
-                listed = parse_device_list(device_list, profile.signing_key)
-                entry = listed.get(plan.device_id)
-                result.revoked = entry is not None and entry.revoked
-            except IntegrityError as exc:
-                result.problems.append(exc.message)
+            self._apply_device_list(plan, profile, device_list, result)
         self._clean_outbox()
+
+    def _apply_device_list(
+        self, plan: _Plan, profile: Profile, data: bytes, result: SyncResult
+    ) -> None:
+        """HQ's signed device list: this laptop revoked or not. A list older than one already
+        accepted is a relay replaying old documents: ignored and reported (a revoked laptop
+        never gets this far: the relay refuses it with 403 first)."""
+        try:
+            listed = parse_device_list(data, profile.signing_key)
+        except IntegrityError as exc:
+            result.problems.append(exc.message)
+            return
+        store = SyncStore(self._vault.conn)
+        seen = store.device_list_serial()
+        if listed.serial < seen:
+            result.problems.append(
+                f"the relay sent an older device list (serial {listed.serial}; this laptop has"
+                f" seen serial {seen}); it was ignored: the relay may be replaying old documents"
+            )
+            return
+        entry = listed.get(plan.device_id)
+        result.revoked = entry is not None and entry.revoked
+        with transaction(self._vault.conn):
+            store.set_device_list_serial(listed.serial)
 
     def _apply_one(
         self, plan: _Plan, profile: Profile, doc: RelayDocument, result: SyncResult

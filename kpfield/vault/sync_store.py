@@ -22,10 +22,13 @@ class PinnedRelay:
 
 _LAST_FAILURE = "sync_last_failure"
 """``meta`` key: why the last field sync did not finish (a small JSON document), or absent."""
+_DEVICE_LIST_SERIAL = "sync_device_list_serial"
+"""``meta`` key: the newest HQ device list a laptop accepted, so a relay cannot roll it back."""
 
 
 class SyncStore:
-    """Typed access to ``sync_relays`` and the last sync failure (the caller owns transactions)."""
+    """Typed access to ``sync_relays``, the last sync failure and the newest device list seen
+    (the caller owns transactions)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -61,16 +64,32 @@ class SyncStore:
 
     def last_failure(self) -> str:
         """The saved reason of the last failed sync ("" when the last one finished)."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (_LAST_FAILURE,)).fetchone()
-        return str(row[0]) if row else ""
+        return self._meta(_LAST_FAILURE)
 
     def set_last_failure(self, document: str) -> None:
         """Save (or, with "", forget) the reason of the last failed sync."""
-        if not document:
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (_LAST_FAILURE,))
+        self._set_meta(_LAST_FAILURE, document)
+
+    def device_list_serial(self) -> int:
+        """The highest HQ device list serial this laptop accepted (0: none yet)."""
+        serial = self._meta(_DEVICE_LIST_SERIAL)
+        return int(serial) if serial.isascii() and serial.isdigit() else 0
+
+    def set_device_list_serial(self, serial: int) -> None:
+        """Remember an accepted device list's serial; it never goes down."""
+        if serial > self.device_list_serial():
+            self._set_meta(_DEVICE_LIST_SERIAL, str(serial))
+
+    def _meta(self, key: str) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def _set_meta(self, key: str, value: str) -> None:
+        if not value:
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
             return
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (_LAST_FAILURE, document),
+            (key, value),
         )
