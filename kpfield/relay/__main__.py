@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from kpfield.errors import KpfieldError
+from kpfield.errors import KpfieldError, missing_extra
 from kpfield.relay.cli import register
 
 
@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        missing = missing_extra(exc)  # e.g. --database without the relay-scale extra
+        if missing is None:
+            raise
+        print(f"kpfield: {missing.message}", file=sys.stderr)
+        return missing.exit_code
 
 
 if __name__ == "__main__":
