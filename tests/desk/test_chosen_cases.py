@@ -21,8 +21,10 @@ def test_a_filter_of_chosen_cases_is_ands_with_the_rest(desk: Desk) -> None:
     assert set(both) == set(ao) & {every[0], every[-1]}
     assert c.ids(CaseFilter(cases=("not-an-id",))) == []
     assert chosen.as_dict() == {"cases": "2 chosen"}
-    assert c.counts(chosen, CountBy.COUNTRY) and sum(n for _k, n in c.counts(chosen,
-                                                                          CountBy.COUNTRY)) == 2
+    assert (
+        c.counts(chosen, CountBy.COUNTRY)
+        and sum(n for _k, n in c.counts(chosen, CountBy.COUNTRY)) == 2
+    )
 
 
 def test_every_bar_opens_the_cases_it_counts(desk: Desk) -> None:
