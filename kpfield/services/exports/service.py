@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kpfield import media
 from kpfield.domain.desk import ALL_CASES, CaseFilter, CaseSort
-from kpfield.domain.jobs import Changes
+from kpfield.domain.jobs import CancelCheck, Changes, Progress, raise_if_cancelled
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.errors import N_, MediaError, UsageError
 from kpfield.figures.charts import chart
@@ -62,7 +62,41 @@ class ExportResult:
 
     @property
     def changes(self) -> Changes:
-        return Changes()
+        return Changes(transfers=True)  # the audit log has a new entry
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    report_id: str
+    title: str
+    incident_date: str
+    reason: str = ""
+    """Why the export would leave it out (English, as in the manifest; "" when included)."""
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export of the current filter would hold, before anything is written."""
+
+    included: tuple[PlannedCase, ...]
+    left_out: tuple[PlannedCase, ...]
+
+    @property
+    def overridable(self) -> bool:
+        return bool(self.left_out)
+
+
+@dataclass(frozen=True)
+class ManifestSummary:
+    """What a signed export manifest says, read back and verified with the HQ key."""
+
+    kind: str
+    file: str
+    sha256: str
+    included: tuple[str, ...]
+    left_out: tuple[tuple[str, str], ...]
+    """(report id, reason in English)."""
+    overridden: tuple[str, ...]
 
 
 def _english(message: str) -> str:
@@ -92,6 +126,40 @@ class CaseExportService:
         states = store.review_states(ids)
         return [decode(row, states.get(row.report_id, "")) for row in store.sealed(ids)]
 
+    def plan(self, kind: ExportKind, filter: CaseFilter = ALL_CASES) -> ExportPlan:  # noqa: A002
+        """Which matching reports the export would include, and which it leaves out and why."""
+        records = self.records(filter)
+        by_id = {c.report_id: c for c in records}
+        chosen = select(records, USE_OF[kind])
+
+        def planned(c: CaseRecord, reason: str = "") -> PlannedCase:
+            date = c.incident_date.value if c.incident_date else ""
+            return PlannedCase(c.report_id, c.title, date, reason)
+
+        return ExportPlan(
+            tuple(planned(c) for c in chosen.included),
+            tuple(planned(by_id[x.report_id], x.reason) for x in chosen.left_out),
+        )
+
+    def read_manifest(self, manifest_path: Path) -> ManifestSummary:
+        """The manifest beside an export, its signature checked with this HQ's key."""
+        signed = export_manifest.parse_manifest(
+            manifest_path.read_bytes(), hq_signer(self._vault).public
+        )
+        doc = signed.doc
+        ex = doc.get("export") or {}
+        return ManifestSummary(
+            str(ex.get("kind", "")),
+            str(ex.get("file", "")),
+            str(ex.get("sha256", "")),
+            tuple(str(i.get("report_id", "")) for i in doc.get("included") or []),
+            tuple(
+                (str(x.get("report_id", "")), str(x.get("reason", "")))
+                for x in doc.get("left_out") or []
+            ),
+            tuple(str(r) for r in doc.get("overridden") or []),
+        )
+
     def stripped_photo(self, attachment_id: str) -> bytes | None:
         """A metadata-free copy of an imported photo (None if it is not a readable photo)."""
         if HqStore(self._vault.conn).attachment_blob(attachment_id) is None:
@@ -114,6 +182,8 @@ class CaseExportService:
         language: str = "en",
         override: Sequence[str] = (),
         override_reason: str = "",
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
     ) -> ExportResult:
         """Write the export and its signed manifest beside it; log both in the audit log.
 
@@ -126,8 +196,20 @@ class CaseExportService:
             raise UsageError(N_("Give the reason for including reports without consent."))
         use = USE_OF[kind]
         chosen = select(self.records(filter), use, override=override)
+        steps = len(chosen.included) + 2
+        if progress is not None:
+            progress(1, steps)
         now = self._clock.now()
-        data = self._render(kind, chosen, filter, gettext=gettext, language=language, now=now)
+
+        def step(done: int, _total: int) -> None:
+            raise_if_cancelled(cancel)
+            if progress is not None:
+                progress(1 + done, steps)
+
+        data = self._render(
+            kind, chosen, filter, gettext=gettext, language=language, now=now, progress=step
+        )
+        raise_if_cancelled(cancel)  # nothing written yet: a cancelled export leaves no file
         atomic_write(out, data)
         digest = hashlib.sha256(data).hexdigest()
         signer = hq_signer(self._vault)
@@ -172,6 +254,8 @@ class CaseExportService:
                 "filter": filter.as_dict(),
             },
         )
+        if progress is not None:
+            progress(steps, steps)
         log.info(
             "export %s: %d included, %d left out", kind.value, len(chosen.included),
             len(chosen.left_out),
@@ -190,6 +274,7 @@ class CaseExportService:
         gettext: Gettext,
         language: str,
         now: datetime,
+        progress: Progress,
     ) -> bytes:
         cases = list(chosen.included)
         if kind is ExportKind.CASES_CSV:
@@ -198,7 +283,9 @@ class CaseExportService:
             return tables.incidents_csv(cases)
         if kind is ExportKind.EVENTS_JSON:
             return tables.events_json(cases, self._taxonomy, iso(now))
-        return self._brief(chosen, filter, gettext=gettext, language=language, now=now)
+        return self._brief(
+            chosen, filter, gettext=gettext, language=language, now=now, progress=progress
+        )
 
     def _brief(
         self,
@@ -208,6 +295,7 @@ class CaseExportService:
         gettext: Gettext,
         language: str,
         now: datetime,
+        progress: Progress,
     ) -> bytes:
         # The charts count what the brief holds, not the reports it leaves out.
         specs = self._figures.charts_of(chosen.included, gettext=gettext, language=language)
@@ -236,4 +324,5 @@ class CaseExportService:
             gettext=gettext,
             fonts=brief.find_font(resources_dir()),
             stripped_photo=self.stripped_photo,
+            progress=progress,
         )
