@@ -19,6 +19,7 @@ from kpfield.domain.desk import CaseFilter, CaseSort
 from kpfield.domain.jobs import Changes
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.case_model import COLUMNS, ID_ROLE, CaseTableModel
+from kpfield.gui.desk.export_dialog import ExportDialog
 from kpfield.gui.desk.filter_bar import FilterBar
 from kpfield.gui.desk.report_view import ReportView
 from kpfield.services.desk import CaseView
@@ -67,6 +68,13 @@ class CasesView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.count = QLabel()
         self.count.setObjectName("casesCount")
+        self.export_button = QPushButton(_("Export these cases…"))
+        self.export_button.setObjectName("casesExport")
+        self.export_button.clicked.connect(self.open_export)
+        count_row = QHBoxLayout()
+        count_row.setContentsMargins(0, 0, 0, 0)
+        count_row.addWidget(self.count, 1)
+        count_row.addWidget(self.export_button)
         self.chosen = QLabel()
         self.chosen.setObjectName("casesChosen")
         self.chosen.setWordWrap(True)
@@ -90,7 +98,7 @@ class CasesView(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.bar)
         lv.addWidget(self.chosen_box)
-        lv.addWidget(self.count)
+        lv.addLayout(count_row)
         lv.addWidget(self.table, 1)
         lv.addWidget(self.snippet)
         split = QSplitter()
@@ -147,6 +155,13 @@ class CasesView(QWidget):
         if not parts:
             return _("All cases (no filter).")
         return _("Following the cases filter: {filter}").format(filter=" · ".join(parts))
+
+    def open_export(self) -> ExportDialog:
+        """The export dialog for the cases the list shows now."""
+        dialog = ExportDialog(self.ctx, self.filter, self.describe(), self)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _apply(self, f: CaseFilter) -> None:
         self.filter = f
