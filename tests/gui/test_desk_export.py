@@ -63,7 +63,7 @@ def test_a_brief_leaves_out_reports_without_kp_consent_unless_overridden(
     audit = desk_of(hq_window).audit
     qtbot.waitUntil(
         lambda: [audit.table.item(r, 2).text() for r in range(audit.table.rowCount())][:2]
-        == ["export", "override"]
+        == ["Export", "Consent override"]
     )
 
 

@@ -46,7 +46,8 @@ class ReportView(QWidget):
             self.photos.clear()
             self.photo_scroll.hide()
             return
-        self.text.setHtml(report_html(v, self.ctx.gettext))
+        _, terms = self.ctx.gettext, self.ctx.terms()
+        self.text.setHtml(report_html(v, _, lambda t: _(terms.label(t))))
         photos = tuple(a for a in v.attachments if a.kind in ("photo", ""))
         self.photo_scroll.setVisible(bool(photos))
         if self.photos.tiles.keys() != {a.attachment_id for a in photos}:
