@@ -7,43 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from kpfield.app import Session
-from kpfield.bundle import manifest as mf
 from kpfield.gui.desk.inbox_view import device_in_words
 from kpfield.hq import intake
-from tests.bundle.world import (
-    Forger,
-    decrypt_with_hq,
-    export,
-    hq_recipients,
-    member_entry,
-    resigned,
-    seal_report,
-    split_tar,
-    stick,
-    with_members,
-    write,
-)
+from tests.bundle.world import export, seal_report, stick, with_bad_seal, write
 
 
 def _english(s: str) -> str:
     return s
-
-
-def _bad_seal(hq: Session, field_s: Session, bundle: Path, out: Path) -> Path:
-    """The same bundle, correctly signed and encrypted, with one report's seal made over other
-    bytes (a seal that does not verify, inside a manifest that does)."""
-    members = split_tar(decrypt_with_hq(hq, bundle.read_bytes()))
-    m = mf.parse(members[0][1])
-    body = members[4:]
-    forger = Forger(field_s)
-    entry = m.reports[0]
-    at = next(i for i, (n, _d) in enumerate(body) if n == entry.signature_member)
-    bad = forger.sign(b"not the sealed report", f"kpfield sealed report {entry.id} version 1")
-    body[at] = (entry.signature_member, bad)
-    members_ = [member_entry(n, d) if n == entry.signature_member else x
-                for x, (n, d) in zip(m.members, body, strict=True)]  # fmt: skip
-    forged = with_members(m, members_)
-    return write(out, resigned(forger, forged, body, hq_recipients(hq)))
 
 
 def test_a_bad_seal_inside_a_signed_bundle_names_the_device(
@@ -51,7 +21,7 @@ def test_a_bad_seal_inside_a_signed_bundle_names_the_device(
 ) -> None:
     seal_report(field_s, example_doc, photos=0)
     [path] = export(field_s, stick(tmp_path))
-    bad = _bad_seal(hq, field_s, path, tmp_path / "bad-seal")
+    bad = with_bad_seal(hq, field_s, path, tmp_path / "bad-seal")
     [outcome] = hq.hq().intake.import_paths([bad]).outcomes
     assert outcome.status == intake.REJECTED
     assert "seal of report" in outcome.reason and "does not verify" in outcome.reason
