@@ -22,9 +22,9 @@ from kpfield.gui.transfer_dialog import import_dialog
 from kpfield.services.exports.service import ExportKind
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import with_bad_seal
+from tests.conftest import PASSPHRASE
 from tests.desk.world import build_desk
 from tests.exports.conftest import CONTACTS, NAMES
-from tests.conftest import PASSPHRASE
 from tests.gui.conftest import idle
 
 
