@@ -16,6 +16,9 @@ from kpfield.figures.charts import Bar, ChartSpec, bar_at, chart
 from kpfield.figures.drawing import Drawing
 from kpfield.gui.figure_view import FigureView
 
+MIN_HEIGHT = 160
+"""Five charts, three rows of two, fit a 1366×768 laptop's desk without scrolling."""
+
 
 class ChartsView(QWidget):
     COLUMNS = 2
@@ -39,6 +42,7 @@ class ChartsView(QWidget):
             if view is None:
                 view = FigureView(builder, self._, self)
                 view.setObjectName(f"chart_{spec.key}")
+                view.setMinimumHeight(MIN_HEIGHT)
                 view.setAccessibleName(spec.title)
                 key = spec.key
                 view.clicked.connect(lambda p, k=key: self._clicked(k, p))

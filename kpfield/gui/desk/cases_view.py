@@ -61,7 +61,13 @@ class CasesView(QWidget):
         vh.setDefaultSectionSize(ROW_HEIGHT)
         vh.hide()
         hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        date = COLUMNS.index("date")  # dates are short: header and all, in full
+        hh.setSectionResizeMode(date, QHeaderView.ResizeMode.ResizeToContents)
+        for name, width in (("place", 120), ("device", 120), ("verification", 110),
+                            ("review", 110)):  # fmt: skip
+            hh.resizeSection(COLUMNS.index(name), width)  # the title keeps the most room
         hh.setSortIndicatorShown(True)
         hh.setSectionsClickable(True)
         hh.sortIndicatorChanged.connect(self._sort_changed)
@@ -104,7 +110,7 @@ class CasesView(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.report)
-        split.setSizes([640, 700])
+        split.setSizes([760, 580])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.open_id: str | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -75,7 +76,7 @@ class ExportDialog(QDialog):
         self.ctx, self.filter = ctx, f
         _ = ctx.gettext
         self.setWindowTitle(_("Export cases"))
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(700)
         self.plan: ExportPlan | None = None
         self.override: list[str] = []
         self.override_reason = ""
@@ -89,16 +90,19 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(about)
         self.radios: dict[ExportKind, QRadioButton] = {}
-        for kind, (title, text, _name) in KINDS.items():
+        for kind, (title, _text, _name) in KINDS.items():
             radio = QRadioButton(_(title))
             radio.setObjectName(f"export_{kind.value}")
             self.radios[kind] = radio
             self.group.addButton(radio)
-            hint = QLabel(_(text))
-            hint.setWordWrap(True)
-            hint.setContentsMargins(24, 0, 0, 4)
             layout.addWidget(radio)
-            layout.addWidget(hint)
+        # Only the chosen kind is described: four descriptions do not fit a 768-pixel screen's
+        # dialog (Qt caps it at two thirds of the screen) in French or Portuguese.
+        self.about_kind = QLabel()
+        self.about_kind.setObjectName("exportKindAbout")
+        self.about_kind.setWordWrap(True)
+        self.about_kind.setContentsMargins(0, 4, 0, 4)
+        layout.addWidget(self.about_kind)
         note = QLabel(_(NO_IDENTITIES))
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -109,6 +113,8 @@ class ExportDialog(QDialog):
         self.left_out = QListWidget()
         self.left_out.setObjectName("exportLeftOut")
         self.left_out.setMaximumHeight(110)
+        self.left_out.setWordWrap(True)  # a title and its reason, read in full
+        self.left_out.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.left_out)
         self.override_button = QPushButton(_("Include some of them anyway…"))
         self.override_button.setObjectName("exportOverride")
@@ -151,6 +157,7 @@ class ExportDialog(QDialog):
         self.plan = None
         self.export_button.setEnabled(False)
         kind, f = self.kind(), self.filter
+        self.about_kind.setText(self.ctx.gettext(KINDS[kind][1]))
         self.ctx.runner.call(lambda s: s.hq().exports.plan(kind, f)).success(
             lambda p: self._planned(kind, p)
         ).failure(self._failed)
@@ -224,6 +231,7 @@ class ExportDialog(QDialog):
 
         self._busy(True)
         self.outcome.hide()
+        self.left_out.show()
         op = self.ctx.runner.job(work)
         op.announces(lambda v: v[0].changes)  # the audit log has the export (and overrides)
         op.progress(self._progress).success(self._done).failure(self._failed)
@@ -278,6 +286,7 @@ class ExportDialog(QDialog):
                 parts.append(f"<li>{escape(title)} — {escape(_(why))}</li>")
             parts.append("</ul>")
         self.outcome.setHtml("".join(parts))
+        self.left_out.hide()  # the outcome lists what the manifest says was left out
         self.outcome.show()
 
     def _failed(self, exc: BaseException) -> None:

@@ -197,4 +197,4 @@ class MapTab(_FollowsFilter):
 
     def _cluster_chosen(self, ids: list[str]) -> None:
         _ = self.ctx.gettext
-        self.casesChosen.emit(ids, _("{n} case(s) on the map").format(n=len(ids)))
+        self.casesChosen.emit(ids, _("a point or cluster on the map"))

@@ -37,7 +37,7 @@ class OverrideDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("overrideDialog")
         self.setWindowTitle(_("Include reports without consent"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         warning = QLabel(
             _(
                 "A witness in each of these reports did not consent to sharing with Kimberley"
