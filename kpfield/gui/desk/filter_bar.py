@@ -103,7 +103,23 @@ class FilterBar(QWidget):
     def _fit_popup(box: QComboBox) -> None:
         """The open list as wide as its longest entry, even when the box itself is narrower."""
         view = box.view()
-        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+        # Measured from the texts (the view has no size before it opens), in the larger of the
+        # box's and the list's fonts: the open list takes the box's font.
+        widest = max(
+            (fm.horizontalAdvance(box.itemText(i))
+             for fm in (box.fontMetrics(), view.fontMetrics()) for i in range(box.count())),
+            default=0,
+        )  # fmt: skip
+        view.setMinimumWidth(widest + 32)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        for box in self._combos():  # the fonts are final once shown (the app's larger type)
+            self._fit_popup(box)
+
+    def _combos(self) -> tuple[QComboBox, ...]:
+        return (self.category, self.perpetrator, self.country, self.site, self.device,
+                self.consent, self.verification, self.review)  # fmt: skip
 
     def set_choices(
         self, countries: list[str], sites: list[str], devices: list[tuple[str, str]]
