@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -15,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from kpfield.gui.desk.export_dialog import ExportDialog
 from kpfield.gui.desk.override_dialog import OverrideDialog
 from kpfield.gui.main_window import MainWindow
-from kpfield.services.exports.service import ExportKind
+from kpfield.services.exports.service import CaseExportService, ExportKind
 from tests.gui.test_desk import desk_of, desk_world, hq_window  # noqa: F401 - fixtures
 
 
@@ -68,8 +70,16 @@ def test_a_brief_leaves_out_reports_without_kp_consent_unless_overridden(
 
 
 def test_a_csv_export_follows_the_filter(
-    hq_window: MainWindow, qtbot: QtBot, tmp_path: Path  # noqa: F811
+    hq_window: MainWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
+    threads: list[str] = []
+    render = CaseExportService.render
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(CaseExportService, "render", spy)
     cases = desk_of(hq_window).cases
     qtbot.waitUntil(lambda: cases.model.rowCount() == 3)
     cases.bar.country.setCurrentIndex(cases.bar.country.findData("AO"))
@@ -88,3 +98,4 @@ def test_a_csv_export_follows_the_filter(
     assert len(rows) == 2
     assert all(r["country"] == "AO" for r in rows)
     assert (tmp_path / "ao.csv.manifest.json").exists()
+    assert threads and all(t.startswith("kpfield-compute") for t in threads)  # not the store

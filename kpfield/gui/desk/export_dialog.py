@@ -221,18 +221,28 @@ class ExportDialog(QDialog):
         if out.suffix.lower() != Path(KINDS[kind][2]).suffix:
             out = out.with_name(out.name + Path(KINDS[kind][2]).suffix)
 
-        def work(s, job):  # type: ignore[no-untyped-def]
-            exports = s.hq().exports
-            result = exports.export(
-                kind, out, f, gettext=gettext, language=language, override=override,
-                override_reason=reason, progress=job.progress, cancel=job.cancelled,
+        # Reading, writing and signing borrow the store lane in short steps; the rendering (a
+        # brief of thousands of pages) runs on the compute lane, so the cases list still pages.
+        def work(job):  # type: ignore[no-untyped-def]
+            exports, prepared = job.on_store(
+                lambda s: (s.hq().exports, s.hq().exports.prepare(
+                    kind, f, override=override, override_reason=reason))
             )  # fmt: skip
-            return result, exports.read_manifest(result.manifest_path)
+            job.progress(1, prepared.steps)
+            data = exports.render(
+                prepared, gettext=gettext, language=language, progress=job.progress,
+                cancel=job.cancelled,
+                stripped_photo=lambda aid: job.on_store(
+                    lambda s: s.hq().exports.stripped_photo(aid)),
+            )  # fmt: skip
+            result = job.on_store(lambda s: s.hq().exports.finish(prepared, out, data))
+            summary = job.on_store(lambda s: s.hq().exports.read_manifest(result.manifest_path))
+            return result, summary
 
         self._busy(True)
         self.outcome.hide()
         self.left_out.show()
-        op = self.ctx.runner.job(work)
+        op = self.ctx.runner.compute(work)
         op.announces(lambda v: v[0].changes)  # the audit log has the export (and overrides)
         op.progress(self._progress).success(self._done).failure(self._failed)
         op.finally_(lambda: self._busy(False))
