@@ -99,3 +99,27 @@ def test_a_csv_export_follows_the_filter(
     assert all(r["country"] == "AO" for r in rows)
     assert (tmp_path / "ao.csv.manifest.json").exists()
     assert threads and all(t.startswith("kpfield-compute") for t in threads)  # not the store
+
+
+def test_stop_writes_nothing_and_logs_nothing(
+    hq_window: MainWindow, qtbot: QtBot, tmp_path: Path  # noqa: F811
+) -> None:
+    cases = desk_of(hq_window).cases
+    qtbot.waitUntil(lambda: cases.model.rowCount() == 3)
+    dialog = cases.open_export()
+    dialog.radios[ExportKind.CASES_CSV].setChecked(True)
+    _planned(qtbot, dialog)
+    gate = threading.Event()
+    blocker = hq_window.runner.call(lambda _s: gate.wait(30))  # holds the store lane
+    dialog.export_to(tmp_path / "stopped.csv")
+    assert dialog.stop_button.isVisible()
+    dialog.stop()  # before the export could read anything
+    gate.set()
+    qtbot.waitUntil(lambda: bool(dialog.failure))
+    assert blocker.done
+    assert "stopped" in dialog.failure and "no file" in dialog.failure
+    assert not (tmp_path / "stopped.csv").exists()
+    assert not (tmp_path / "stopped.csv.manifest.json").exists()
+    assert not dialog.stop_button.isVisible() and dialog.export_button.isEnabled()
+    audit = desk_of(hq_window).audit
+    qtbot.waitUntil(lambda: audit.table.rowCount() == 2)  # the two device approvals only
