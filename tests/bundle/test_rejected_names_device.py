@@ -41,3 +41,20 @@ def test_a_bad_seal_inside_a_signed_bundle_names_the_device(
     assert newest.device_id is None
     assert device_in_words(newest, _english).startswith("unknown device")
     assert hq.hq().intake.import_paths([path]).imported == 1  # the genuine one still imports
+
+
+def test_a_second_bundle_with_the_same_number_is_named_in_words(
+    hq: Session, field_s: Session, tmp_path: Path, example_doc: dict[str, Any]
+) -> None:
+    seal_report(field_s, example_doc, photos=0)
+    [path] = export(field_s, stick(tmp_path))
+    other = with_bad_seal(hq, field_s, path, tmp_path / "same-number")
+    assert hq.hq().intake.import_paths([path]).imported == 1
+    [outcome] = hq.hq().intake.import_paths([other]).outcomes
+    device = hq.hq().devices.enrolled()[0]
+    assert outcome.status == intake.REJECTED and outcome.device_id == device.device_id
+    entry = hq.hq().inbox.entries()[0]
+    reason = entry.reason()
+    assert "different bundle with sequence 1" in reason
+    assert f"laptop1 ({device.fingerprint})" in reason
+    assert device.device_id not in reason
