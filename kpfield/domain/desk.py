@@ -123,6 +123,8 @@ class CaseFilter:
     verification: str = ""
     review: str = ""
     text: str = ""
+    cases: tuple[str, ...] = ()
+    """Only these report ids (the cases under a chart bar or a map cluster); empty: any."""
 
     def with_(self, **changes: Any) -> CaseFilter:
         return replace(self, **changes)
@@ -131,8 +133,12 @@ class CaseFilter:
         return not any(getattr(self, f.name) for f in fields(self))
 
     def as_dict(self) -> dict[str, str]:
-        """The fields that are set (for a JSON manifest or an audit entry)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        """The fields that are set (for a JSON manifest or an audit entry). Cases chosen on a
+        chart or the map are given by their number; the manifest lists every report anyway."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        if self.cases:
+            out["cases"] = f"{len(self.cases)} chosen"
+        return out
 
 
 @dataclass(frozen=True)

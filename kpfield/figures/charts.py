@@ -28,6 +28,8 @@ MAX_BARS = 12
 class Bar:
     label: str
     value: int
+    keys: tuple[str, ...] = ()
+    """What the desk counted under this bar (a category id, a month…): a click opens them."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def limited(bars: Sequence[Bar], other: str, limit: int = MAX_BARS) -> tuple[Bar
     keep = sorted(bars, key=lambda b: -b.value)[: limit - 1]
     kept = {id(b) for b in keep}
     rest = sum(b.value for b in bars if id(b) not in kept)
-    return (*[b for b in bars if id(b) in kept], Bar(other, rest))
+    others = tuple(k for b in bars if id(b) not in kept for k in b.keys)
+    return (*[b for b in bars if id(b) in kept], Bar(other, rest, others))
 
 
 def chart(spec: ChartSpec, width: float, height: float) -> Drawing:
@@ -134,3 +137,20 @@ def _columns(
         if i % every == 0:
             out.append(Text(cx, bottom - 4, b.label, size, INK, "middle"))
     return out
+
+
+def bar_at(spec: ChartSpec, drawing: Drawing, x: float, y: float) -> Bar | None:
+    """The bar of ``spec`` under (x, y) in ``drawing`` (drawn by :func:`chart`): for rows the
+    whole row (label, bar and value), for columns the column's width above the axis."""
+    bars = limited(spec.bars, spec.other_label)
+    rects = [it for it in drawing.items if isinstance(it, Rect) and it.fill == BAR]
+    if len(rects) != len(bars):
+        return None  # an empty chart: nothing to click
+    for bar, r in zip(bars, rects, strict=True):
+        if spec.columns:
+            slack = max(4.0, r.w * 0.25)
+            if r.x - slack <= x <= r.x + r.w + slack and 36.0 <= y <= drawing.height:
+                return bar
+        elif r.y - 4 <= y <= r.y + r.h + 4 and 0 <= x <= drawing.width:
+            return bar
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kpfield.figures.drawing import (
@@ -26,6 +26,7 @@ from kpfield.figures.drawing import (
     Rect,
     Text,
     fit_text,
+    text_width,
 )
 
 MICRO = 1_000_000
@@ -195,6 +196,16 @@ def hit(clusters: Sequence[Cluster], x: float, y: float, slack: float = 3.0) -> 
     return best
 
 
+def _clear_of(label: Text, clusters: Sequence[Cluster]) -> Text:
+    """The country's name moved below any cluster it would sit under (points stay readable)."""
+    half = text_width(label.text, label.size) / 2 + 2
+    for c in clusters:
+        r = c.radius()
+        if abs(c.x - label.x) <= half + r and label.y - label.size - r <= c.y <= label.y + r:
+            return replace(label, y=c.y + r + label.size + 2)
+    return label
+
+
 @dataclass(frozen=True)
 class MapFigure:
     drawing: Drawing
@@ -231,8 +242,8 @@ def incident_map(
             lx = (max(min(xs), 0) + min(max(xs), width)) / 2
             ly = (max(min(ys), 28) + min(max(ys), height)) / 2
             labels.append(Text(lx, ly, fit_text(c.name(language), 10, box_w), 10, MUTED, "middle"))
-    items += labels
     clusters = cluster(points, proj)
+    items += [_clear_of(t, clusters) for t in labels if isinstance(t, Text)]
     for cl in clusters:
         r = cl.radius()
         items.append(Circle(cl.x, cl.y, r, HIGHLIGHT, "#ffffff"))

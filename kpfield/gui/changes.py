@@ -22,9 +22,11 @@ def report_changed(report: Report) -> Changes:
     return Changes.for_reports([report.id])
 
 
-def transferred(_result: Any) -> Changes:
-    """Export, HQ import or receipts: any of their results."""
-    return TRANSFERRED
+def transferred(result: Any) -> Changes:
+    """Export, HQ import or receipts: any of their results, with what the result says it
+    changed (an HQ import adds cases and inbox entries, so the desk's screens refresh too)."""
+    own = getattr(result, "changes", None)
+    return TRANSFERRED | own if isinstance(own, Changes) else TRANSFERRED
 
 
 def profile_installed(_result: Any) -> Changes:

@@ -59,9 +59,22 @@ def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
             language="pt",
             place={"country": "AO", "area": "Lunda Norte", "site": "Cafunfo"},
         )
+        pt["incident"] = dict(example["incident"], categories=["killing"], perpetrators=["police"])
+        # The Cafunfo witnesses agreed to the coalition's use, not to sharing with KP bodies:
+        # the brief leaves their reports out unless the analyst overrides.
+        pt["witnesses"] = [
+            dict(w, consent=dict(w["consent"], scope=dict(w["consent"]["scope"],
+                                                          share_with_kp=False)))
+            for w in example["witnesses"]
+        ]  # fmt: skip
         lr = lunda.reports  # type: ignore[attr-defined]
         for i in range(3):
-            lr.seal(lr.create_from_document(dict(pt, title=f"{pt['title']} ({i + 1})")))
+            place = dict(pt["place"], coordinates={
+                "lat_micro": -8_780_000 + 9_000 * i, "lon_micro": 17_990_000 - 7_000 * i,
+                "source": "gps_device",
+            })  # fmt: skip
+            doc = dict(pt, title=f"{pt['title']} ({i + 1})", place=place)
+            lr.seal(lr.create_from_document(doc))
             out = [b.path for b in lunda.field().export.to_folder(_dir(work, f"l{i}")).bundles]  # type: ignore[attr-defined]
             if i != 1:
                 paths += out  # the second bundle never reaches HQ: a gap
@@ -135,3 +148,53 @@ def shoot_desk(
     wait_until(lambda: desk.audit.table.rowCount() > 0)
     settle(window)
     save(window.grab(), "hq-audit")
+    # Added last so the numbers of the shots above stay as they were.
+    shoot_figures_and_export(window, save, settle, wait_until)
+
+
+def shoot_figures_and_export(
+    window: MainWindow,
+    save: Callable[[QPixmap, str], None],
+    settle: Callable[[MainWindow], None],
+    wait_until: Callable[[Callable[[], bool]], None],
+) -> None:
+    """The Charts and Map screens, and the export and override dialogs."""
+    from kpfield.gui.screenshots import with_dialog
+
+    desk = window.desk
+    if desk is None:
+        raise RuntimeError("no desk")
+    desk.cases.bar.search.clear()  # every case, as the desk opens
+    desk.cases.bar._emit()
+    wait_until(lambda: desk.cases.model.rowCount() == 3)
+    desk.setCurrentWidget(desk.charts)
+    wait_until(lambda: len(desk.charts.charts.views) == 5)
+    settle(window)
+    save(window.grab(), "hq-charts")
+    desk.setCurrentWidget(desk.map)
+    wait_until(lambda: bool(desk.map.map._points))
+    settle(window)
+    save(window.grab(), "hq-map")
+    cluster = next((c for c in desk.map.map.figure().clusters if c.count > 1), None)
+    if cluster is not None:
+        desk.map.map.casesChosen.emit(list(cluster.report_ids))
+        wait_until(desk.cases.chosen_box.isVisible)
+        wait_until(lambda: desk.cases.model.rowCount() == cluster.count)
+        settle(window)
+        save(window.grab(), "hq-cases-chosen-on-map")
+        desk.cases.clear_chosen()
+    desk.setCurrentWidget(desk.cases)
+    dialog = desk.cases.open_export()
+    wait_until(lambda: dialog.plan is not None)
+    settle(window)
+    dialog.adjustSize()
+    save(with_dialog(window, dialog), "hq-export")
+    dialog.ask_override()
+    over = dialog.override_dialog
+    over.list.item(0).setCheckState(Qt.CheckState.Checked)
+    over.reason.setText("The working group asked for the Cafunfo cases")
+    over.adjustSize()
+    settle(window)
+    save(with_dialog(window, over), "hq-export-override")
+    over.accept()
+    dialog.reject()

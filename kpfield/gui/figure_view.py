@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QSizePolicy, QWidget
 
 from kpfield.figures.drawing import Drawing
@@ -19,6 +19,10 @@ EXPORT_SIZE = (1200.0, 640.0)
 
 
 class FigureView(QWidget):
+    clicked = Signal(QPointF)
+    """A left click, in the drawing's coordinates (the widget's own)."""
+    hovered = Signal(QPointF)
+
     def __init__(
         self, builder: Builder, gettext: Callable[[str], str], parent: QWidget | None = None
     ) -> None:
@@ -29,6 +33,7 @@ class FigureView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
+        self.setMouseTracking(True)
 
     def set_builder(self, builder: Builder) -> None:
         self._builder = builder
@@ -41,6 +46,13 @@ class FigureView(QWidget):
         painter = QPainter(self)
         paint(painter, self.drawing())
         painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.hovered.emit(event.position())
 
     def save_png(self, path: Path) -> None:
         to_image(self.drawing(*EXPORT_SIZE), scale=2.0).save(str(path.with_suffix(".png")))

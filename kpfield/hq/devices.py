@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpfield.errors import N_, NotFound, StateError, UsageError
+from kpfield.hq import audit
 from kpfield.protocol.enrollment import EnrollRequest
 from kpfield.vault.db import transaction
 from kpfield.vault.hq_store import Device, HqStore
@@ -23,7 +24,12 @@ def approve(vault: Vault, req: EnrollRequest, at: str) -> Device:
     )
     with transaction(vault.conn):
         HqStore(vault.conn).add_device(device)
+        audit.append(vault.conn, "device_approved", at, None, _who(device))
     return device
+
+
+def _who(d: Device) -> dict[str, str]:
+    return {"device": d.device_id, "name": d.name, "fingerprint": d.fingerprint}
 
 
 def find_device(vault: Vault, prefix: str, *, missing_ok: bool = False) -> Device | None:
@@ -51,6 +57,7 @@ def revoke(vault: Vault, prefix: str, at: str) -> Device:
     if dev.revoked_at is None:
         with transaction(vault.conn):
             HqStore(vault.conn).revoke_device(dev.device_id, at)
+            audit.append(vault.conn, "device_revoked", at, None, _who(dev))
     found = find_device(vault, dev.device_id)
     assert found is not None  # noqa: S101 - it was found a moment ago
     return found

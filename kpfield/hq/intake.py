@@ -307,6 +307,22 @@ def import_file(
     """Verify one bundle file and commit it; never raises for a bad bundle (only Cancelled)."""
     source = label or path.name
     sink = _Sink(hq_blobs(vault))
+    # Set once the manifest's signature verified with an enrolled key: from then on a rejection
+    # (a bad seal, a custody problem, a broken sequence) names the device that signed it.
+    signed_by: list[mf.Manifest] = []
+    accept_known = _accept(vault)
+
+    def accept(manifest: mf.Manifest, manifest_sha256: str) -> None:
+        signed_by.append(manifest)
+        accept_known(manifest, manifest_sha256)
+
+    def rejected_outcome(reason: str, error: KpfieldError) -> BundleOutcome:
+        m = signed_by[0] if signed_by else None
+        return BundleOutcome(
+            source, REJECTED, reason, m.device_id if m else None, m.sequence if m else None,
+            error=error,
+        )  # fmt: skip
+
     try:
         with open(path, "rb") as fh:
             size = path.stat().st_size
@@ -315,7 +331,7 @@ def import_file(
                 hq_keys.identities(vault),
                 our_recipients=set(hq_keys.recipients(vault)),
                 admit=_admit(vault),
-                accept=_accept(vault),
+                accept=accept,
                 sink=sink,
                 total_size=size,
                 progress=progress,
@@ -330,11 +346,11 @@ def import_file(
     except BundleError as exc:
         sink.discard()
         log.info("bundle rejected")
-        return BundleOutcome(source, REJECTED, exc.message, error=exc)
+        return rejected_outcome(exc.message, exc)
     except OSError as exc:
         sink.discard()
         error = BundleError(N_("it cannot be read ({reason})"), reason=exc.strerror or "")
-        return BundleOutcome(source, REJECTED, error.message, error=error)
+        return rejected_outcome(error.message, error)
     except (NotABundle, Cancelled):
         sink.discard()
         raise
@@ -344,7 +360,7 @@ def import_file(
         sink.discard()
         log.info("bundle rejected after an unexpected %s", type(exc).__name__)
         error = BundleError(N_("it is malformed in a way KP Field does not accept"))
-        return BundleOutcome(source, REJECTED, error.message, error=error)
+        return rejected_outcome(error.message, error)
     except BaseException:
         sink.discard()
         raise

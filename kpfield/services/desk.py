@@ -311,6 +311,16 @@ class CaseService:
         _check_filter(filter)
         return self._store.counts(filter, by)
 
+    def ids_with_keys(
+        self,
+        filter: CaseFilter,  # noqa: A002
+        by: CountBy,
+        keys: Sequence[str],
+    ) -> list[str]:
+        """Ids of the cases matching ``filter`` that :meth:`counts` counts under ``keys``."""
+        _check_filter(filter)
+        return self._store.ids_with_keys(filter, by, keys)
+
     def resolve(self, prefix: str) -> str:
         """A report id from an unambiguous prefix (at least 4 characters)."""
         prefix = prefix.strip().lower()

@@ -51,6 +51,31 @@ class FigureService:
                 return c.name(language)
         return code
 
+    def counts(
+        self, filter: CaseFilter = ALL_CASES  # noqa: A002
+    ) -> dict[CountBy, list[tuple[str, int]]]:
+        """What every chart counts (SQL; on the store lane). :meth:`specs` labels them."""
+        return {by: self._cases.counts(filter, by) for by in CHARTS}
+
+    def specs(
+        self,
+        counts: dict[CountBy, list[tuple[str, int]]],
+        *,
+        gettext: Gettext,
+        language: str = "en",
+    ) -> tuple[ChartSpec, ...]:
+        """The charts of :meth:`counts`, labelled (no SQL: fit for the compute lane)."""
+        return tuple(self._spec(by, counts[by], gettext, language) for by in CHARTS)
+
+    def bar_cases(
+        self,
+        by: CountBy,
+        keys: Sequence[str],
+        filter: CaseFilter = ALL_CASES,  # noqa: A002
+    ) -> list[str]:
+        """The ids of the cases matching ``filter`` that one bar (its ``keys``) counts."""
+        return self._cases.ids_with_keys(filter, by, keys)
+
     def _label(self, by: CountBy, key: str, gettext: Gettext, language: str) -> str:
         if not key:
             return gettext("(not given)")
@@ -77,7 +102,9 @@ class FigureService:
     def _spec(
         self, by: CountBy, counts: Sequence[tuple[str, int]], gettext: Gettext, language: str
     ) -> ChartSpec:
-        bars = tuple(Bar(self._label(by, key, gettext, language), n) for key, n in counts)
+        bars = tuple(
+            Bar(self._label(by, key, gettext, language), n, (key,)) for key, n in counts
+        )
         return ChartSpec(
             key=by.value,
             title=gettext(CHART_TITLES[by]),

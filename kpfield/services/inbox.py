@@ -41,8 +41,12 @@ class InboxEntry:
             if gettext and self.reason_template
             else (self.reason_template)
         )
+        params = dict(self.reason_params)
+        if self.device_name and params.get("device") == self.device_id:
+            # A device HQ knows is named as the desk names it, not by its internal id.
+            params["device"] = f"{self.device_name} ({self.fingerprint})"
         try:
-            return str(template).format(**self.reason_params)
+            return str(template).format(**params)
         except (KeyError, IndexError, ValueError):
             return str(template)
 

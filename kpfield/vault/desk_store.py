@@ -8,6 +8,7 @@ at 50,000 reports is one indexed query returning ids.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,14 @@ _SORTS: dict[CaseSort, str] = {
     " c.case_no",
     CaseSort.REVIEW: "c.review_state {d}, c.case_no",
 }
+
+
+_KEYS: dict[CountBy, str] = {
+    CountBy.MONTH: "substr(c.incident_date, 1, 7)",
+    CountBy.COUNTRY: "c.country",
+    CountBy.SITE: "c.country || ' · ' || c.site",
+}
+"""What a chart of cases counts them by (categories and perpetrators: hq_case_terms)."""
 
 
 def fts_query(text: str) -> str:
@@ -197,6 +206,9 @@ class DeskStore:
         if f.date_to:
             sql.append("c.incident_date <= ?")
             args.append(f.date_to)
+        if f.cases:  # one parameter however many: a cluster may hold thousands of cases
+            sql.append("c.report_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(f.cases)))
         query = fts_query(f.text)
         if f.text and not query:
             sql.append("0")  # only punctuation: nothing can match
@@ -261,6 +273,26 @@ class DeskStore:
         ).fetchall()
         return {int(r[0]): str(r[1]) for r in rows}
 
+    def ids_with_keys(self, f: CaseFilter, by: CountBy, keys: Sequence[str]) -> list[str]:
+        """Ids of the cases matching ``f`` that :meth:`counts` counts under one of ``keys``."""
+        where, args = self._where(f)
+        wanted = json.dumps(list(keys))
+        if by in (CountBy.CATEGORY, CountBy.PERPETRATOR):
+            sql = (
+                "SELECT DISTINCT c.report_id FROM hq_case_terms t JOIN hq_cases c"  # noqa: S608
+                f" ON c.case_no = t.case_no{where or ' WHERE 1'} AND t.kind = ?"
+                " AND t.term IN (SELECT value FROM json_each(?)) ORDER BY c.incident_date DESC"
+            )
+            args = [*args, by.value, wanted]
+        else:
+            sql = (
+                f"SELECT c.report_id FROM hq_cases c{where or ' WHERE 1'}"  # noqa: S608
+                f" AND {_KEYS[by]} IN (SELECT value FROM json_each(?))"
+                " ORDER BY c.incident_date DESC"
+            )
+            args = [*args, wanted]
+        return [str(r[0]) for r in self.conn.execute(sql, args)]
+
     def counts(self, f: CaseFilter, by: CountBy) -> list[tuple[str, int]]:
         where, args = self._where(f)
         if by in (CountBy.CATEGORY, CountBy.PERPETRATOR):
@@ -271,11 +303,7 @@ class DeskStore:
             )
             args = [*args, by.value]
         else:
-            key = {
-                CountBy.MONTH: "substr(c.incident_date, 1, 7)",
-                CountBy.COUNTRY: "c.country",
-                CountBy.SITE: "c.country || ' · ' || c.site",
-            }[by]
+            key = _KEYS[by]
             order = "1" if by is CountBy.MONTH else "2 DESC, 1"
             sql = (
                 f"SELECT {key}, count(*) FROM hq_cases c{where}"  # noqa: S608

@@ -184,6 +184,23 @@ def member_entry(name: str, data: bytes) -> mf.Member:
     return mf.Member(name, len(data), hashlib.sha256(data).hexdigest())
 
 
+def with_bad_seal(hq: Session, field_s: Session, bundle: Path, out: Path) -> Path:
+    """The same bundle, correctly signed and encrypted, with one report's seal made over other
+    bytes (a seal that does not verify, inside a manifest that does)."""
+    members = split_tar(decrypt_with_hq(hq, bundle.read_bytes()))
+    m = mf.parse(members[0][1])
+    body = members[4:]
+    forger = Forger(field_s)
+    entry = m.reports[0]
+    at = next(i for i, (n, _d) in enumerate(body) if n == entry.signature_member)
+    bad = forger.sign(b"not the sealed report", f"kpfield sealed report {entry.id} version 1")
+    body[at] = (entry.signature_member, bad)
+    members_ = [member_entry(n, d) if n == entry.signature_member else x
+                for x, (n, d) in zip(m.members, body, strict=True)]  # fmt: skip
+    forged = with_members(m, members_)
+    return write(out, resigned(forger, forged, body, hq_recipients(hq)))
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     os.chmod(path, 0o600)

@@ -95,7 +95,9 @@ def test_review_needs_reason_for_rejection_and_is_audited(desk: Desk) -> None:
     assert view.links == (b,)
     assert view.notes[0][1] == "Called the clinic."
     assert c.ids(CaseFilter(review="duplicate")) == [a]
-    assert [e.action for e in c.audit_log()] == ["review", "link", "note"]
+    assert [e.action for e in c.audit_log()] == [
+        "device_approved", "device_approved", "review", "link", "note",
+    ]  # fmt: skip
     assert c.verify_audit() == []
 
 
@@ -112,11 +114,13 @@ def test_audit_chain_detects_a_forged_entry(desk: Desk) -> None:
     c = desk.s.cases
     rid = c.ids()[0]
     c.review(rid, "in_review")
+    seq = len(c.audit_log()) + 1
     desk.hq.vault.conn.execute(
         "INSERT INTO hq_audit(seq, at, action, report_id, entry, prev_hash, entry_hash)"
-        " VALUES (2, 'x', 'review', NULL, '{}', 'ab', 'cd')"
+        " VALUES (?, 'x', 'review', NULL, '{}', 'ab', 'cd')",
+        (seq,),
     )
-    assert [p.seq for p in c.verify_audit()] == [2, 2, 2]
+    assert [p.seq for p in c.verify_audit()] == [seq, seq, seq]
     assert desk.hq.verify().ok is False
 
 
@@ -146,3 +150,23 @@ def test_witnesses_are_read_defensively() -> None:
     assert cases.allowed_uses(doc) == ()
     idx = cases.index_of(doc, report_id="r", device_id="d", version=1, imported_at="t")
     assert idx.witnesses == ("W", "")
+
+
+def test_approving_and_revoking_a_device_is_in_the_audit_log(desk: Desk) -> None:
+    c = desk.s.cases
+    approved = [e for e in c.audit_log() if e.action == "device_approved"]
+    assert {e.details["name"] for e in approved} == {"kono-laptop", "lunda-laptop"}
+    kono = next(d for d in desk.s.devices.enrolled() if d.name == "kono-laptop")
+    assert next(e for e in approved if e.details["name"] == "kono-laptop").details == {
+        "device": kono.device_id, "name": "kono-laptop", "fingerprint": kono.fingerprint,
+    }  # fmt: skip
+    desk.s.devices.revoke(kono.device_id)
+    desk.s.devices.revoke(kono.device_id)  # already revoked: nothing more to log
+    revoked = [e for e in c.audit_log() if e.action == "device_revoked"]
+    assert [e.details["fingerprint"] for e in revoked] == [kono.fingerprint]
+    assert c.verify_audit() == []
+    # The entries are in the vault's chained log, not only in what the service returns.
+    rows = desk.hq.vault.conn.execute(
+        "SELECT action FROM hq_audit WHERE action LIKE 'device_%' ORDER BY seq"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["device_approved", "device_approved", "device_revoked"]

@@ -54,7 +54,7 @@ def test_cases_show_and_review(
     assert code == 0
     code, out, _ = run(desk, passphrase_file, capsys, "cases", "audit", "--json")
     assert code == 0
-    assert json.loads(out)["entries"][0]["details"]["reason"] == "not diamond-related"
+    assert json.loads(out)["entries"][-1]["details"]["reason"] == "not diamond-related"
     code, out, _ = run(desk, passphrase_file, capsys, "verify")
     assert code == 0, out
 

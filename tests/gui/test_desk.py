@@ -152,7 +152,11 @@ def test_cases_filter_search_open_and_review(hq_window: MainWindow, qtbot: QtBot
         )
     )
     audit = desk_of(hq_window).audit
-    qtbot.waitUntil(lambda: audit.table.rowCount() == 1)
+    qtbot.waitUntil(lambda: audit.table.rowCount() == 3)  # two approvals, then the review
+    assert audit.table.item(0, 2).text() == "Review state"
+    assert audit.table.item(0, 4).text() == "From “New” to “Rejected”: Outside the KP's scope"
+    assert "{" not in "".join(audit.table.item(r, 4).text() for r in range(3))
+    assert audit.table.item(2, 2).text() == "Device approved"
     assert "intact" in audit.state.text()
     assert cases.model.data(cases.model.index(0, 0), ID_ROLE) == view.report_id
 

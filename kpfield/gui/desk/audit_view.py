@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -15,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.desk.audit_words import action_in_words, details_in_words
 from kpfield.services.desk import AuditEntry
 
 
@@ -58,8 +57,8 @@ class AuditView(QWidget):
         self.table.setRowCount(len(entries))
         for i, e in enumerate(reversed(entries)):
             values = (
-                str(e.seq), e.at[:19].replace("T", " "), e.action, (e.report_id or "")[:8],
-                json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+                str(e.seq), e.at[:19].replace("T", " "), action_in_words(e.action, _),
+                (e.report_id or "")[:8], details_in_words(e.action, e.details, _),
             )  # fmt: skip
             for col, text in enumerate(values):
                 self.table.setItem(i, col, QTableWidgetItem(text))

@@ -30,7 +30,7 @@ class CaseTableModel(QAbstractTableModel):
         self.ctx = ctx
         _ = ctx.gettext
         self._headers = [
-            _("Title"), _("Incident date"), _("Place"), _("Device"), _("Verification"),
+            _("Title"), _("Date"), _("Place"), _("Device"), _("Verification"),
             _("Review"),
         ]  # fmt: skip
         self.ids: list[str] = []
@@ -93,8 +93,12 @@ class CaseTableModel(QAbstractTableModel):
             return row.snippet_html()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, COLUMNS[index.column()])
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and row.snippet:
-            return row.snippet_text()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Narrow columns elide; the tooltip says it all (with the search snippet).
+            text = self._text(row, COLUMNS[index.column()])
+            if index.column() == 0 and row.snippet:
+                return f"{text}\n{row.snippet_text()}"
+            return text
         return None
 
     def _text(self, row: CaseRow, column: str) -> str:

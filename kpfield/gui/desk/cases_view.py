@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -17,6 +19,7 @@ from kpfield.domain.desk import CaseFilter, CaseSort
 from kpfield.domain.jobs import Changes
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.case_model import COLUMNS, ID_ROLE, CaseTableModel
+from kpfield.gui.desk.export_dialog import ExportDialog
 from kpfield.gui.desk.filter_bar import FilterBar
 from kpfield.gui.desk.report_view import ReportView
 from kpfield.services.desk import CaseView
@@ -33,11 +36,16 @@ ROW_HEIGHT = 24
 
 
 class CasesView(QWidget):
+    filterChanged = Signal(object, str)  # noqa: N815 - Qt signal naming
+    """(CaseFilter, the filter in words): the charts, the map and exports follow it."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("casesView")
         self.ctx = ctx
+        _ = ctx.gettext
         self.filter = CaseFilter()
+        self.chosen_words = ""
         self.sort = CaseSort.INCIDENT_DATE
         self.descending = True
         self.bar = FilterBar(ctx)
@@ -53,13 +61,39 @@ class CasesView(QWidget):
         vh.setDefaultSectionSize(ROW_HEIGHT)
         vh.hide()
         hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        date = COLUMNS.index("date")  # dates are short: header and all, in full
+        hh.setSectionResizeMode(date, QHeaderView.ResizeMode.ResizeToContents)
+        for name, width in (("place", 120), ("device", 120), ("verification", 110),
+                            ("review", 110)):  # fmt: skip
+            hh.resizeSection(COLUMNS.index(name), width)  # the title keeps the most room
         hh.setSortIndicatorShown(True)
         hh.setSectionsClickable(True)
         hh.sortIndicatorChanged.connect(self._sort_changed)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.count = QLabel()
         self.count.setObjectName("casesCount")
+        self.export_button = QPushButton(_("Export these cases…"))
+        self.export_button.setObjectName("casesExport")
+        self.export_button.clicked.connect(self.open_export)
+        count_row = QHBoxLayout()
+        count_row.setContentsMargins(0, 0, 0, 0)
+        count_row.addWidget(self.count, 1)
+        count_row.addWidget(self.export_button)
+        self.chosen = QLabel()
+        self.chosen.setObjectName("casesChosen")
+        self.chosen.setWordWrap(True)
+        self.show_all = QPushButton(_("Show every case again"))
+        self.show_all.setObjectName("casesShowAll")
+        self.show_all.clicked.connect(self.clear_chosen)
+        chosen_row = QHBoxLayout()
+        chosen_row.setContentsMargins(0, 0, 0, 0)
+        chosen_row.addWidget(self.chosen, 1)
+        chosen_row.addWidget(self.show_all)
+        self.chosen_box = QWidget()
+        self.chosen_box.setLayout(chosen_row)
+        self.chosen_box.hide()
         self.snippet = QLabel()
         self.snippet.setObjectName("caseSnippet")
         self.snippet.setTextFormat(Qt.TextFormat.RichText)
@@ -69,13 +103,14 @@ class CasesView(QWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.bar)
-        lv.addWidget(self.count)
+        lv.addWidget(self.chosen_box)
+        lv.addLayout(count_row)
         lv.addWidget(self.table, 1)
         lv.addWidget(self.snippet)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.report)
-        split.setSizes([640, 700])
+        split.setSizes([760, 580])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.open_id: str | None = None
@@ -106,8 +141,45 @@ class CasesView(QWidget):
         self.ctx.runner.call(work).success(show).failure(lambda _e: None)
 
     def set_filter(self, f: CaseFilter) -> None:
+        """From the filter bar: cases chosen on a chart or the map stay chosen until cleared."""
+        self._apply(f.with_(cases=self.filter.cases))
+
+    def show_chosen(self, ids: list[str], words: str) -> None:
+        """Narrow the list to these cases (under a chart bar or a map cluster)."""
+        self.chosen_words = words
+        self._apply(self.filter.with_(cases=tuple(ids)))
+
+    def clear_chosen(self) -> None:
+        self.chosen_words = ""
+        self._apply(self.filter.with_(cases=()))
+
+    def describe(self) -> str:
+        """The current filter in words, for the charts, the map and the export dialog."""
+        _ = self.ctx.gettext
+        parts = [p for p in (self.bar.describe(), self.chosen_words if self.filter.cases else "")
+                 if p]  # fmt: skip
+        if not parts:
+            return _("All cases (no filter).")
+        return _("Following the cases filter: {filter}").format(filter=" · ".join(parts))
+
+    def open_export(self) -> ExportDialog:
+        """The export dialog for the cases the list shows now."""
+        dialog = ExportDialog(self.ctx, self.filter, self.describe(), self)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _apply(self, f: CaseFilter) -> None:
         self.filter = f
+        _ = self.ctx.gettext
+        self.chosen_box.setVisible(bool(f.cases))
+        if f.cases:
+            self.chosen.setText(
+                _("Only the {n} case(s) chosen: {what}").format(n=len(f.cases),
+                                                                what=self.chosen_words)
+            )  # fmt: skip
         self.reload()
+        self.filterChanged.emit(f, self.describe())
 
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         self.sort = _SORT_OF_COLUMN[COLUMNS[column]]

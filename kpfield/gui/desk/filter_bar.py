@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QWidget,
@@ -54,18 +55,25 @@ class FilterBar(QWidget):
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
+        # Three columns, so that the longest "any …" of French and Portuguese fits at 1366 px
+        # beside the open report; the lists themselves open as wide as their longest entry.
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.search, 0, 0, 1, 4)
-        grid.addWidget(self.review, 0, 4)
-        grid.addWidget(self.verification, 0, 5)
-        for col, w in enumerate((self.category, self.perpetrator, self.country, self.site,
-                                 self.device, self.consent)):  # fmt: skip
-            grid.addWidget(w, 1, col)
-        grid.addWidget(self.use_dates, 2, 0)
-        grid.addWidget(self.date_from, 2, 1)
-        grid.addWidget(QLabel(_("and")), 2, 2)
-        grid.addWidget(self.date_to, 2, 3)
+        grid.addWidget(self.search, 0, 0, 1, 3)
+        combos = (self.category, self.perpetrator, self.country, self.site, self.device,
+                  self.consent, self.verification, self.review)  # fmt: skip
+        for i, w in enumerate(combos):
+            grid.addWidget(w, 1 + i // 3, i % 3)
+        dates = QHBoxLayout()
+        dates.setContentsMargins(0, 0, 0, 0)
+        dates.addWidget(self.use_dates)
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel(_("and")))
+        dates.addWidget(self.date_to)
+        dates.addStretch(1)
+        grid.addLayout(dates, 4, 0, 1, 3)
+        for col in range(3):
+            grid.setColumnStretch(col, 1)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
@@ -75,6 +83,7 @@ class FilterBar(QWidget):
         for combo in (self.category, self.perpetrator, self.country, self.site, self.device,
                       self.consent, self.verification, self.review):  # fmt: skip
             combo.currentIndexChanged.connect(lambda _i: self._emit())
+            combo.currentTextChanged.connect(lambda t, c=combo: c.setToolTip(t))
         self.use_dates.toggled.connect(lambda _b: self._emit())
         self.date_from.dateChanged.connect(self._date_changed)
         self.date_to.dateChanged.connect(self._date_changed)
@@ -82,10 +91,35 @@ class FilterBar(QWidget):
     def _combo(self, name: str, anything: str, items: list[tuple[str, str]]) -> QComboBox:
         box = QComboBox()
         box.setObjectName(name)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
         box.addItem(anything, "")
         for value, label in items:
             box.addItem(label, value)
+        self._fit_popup(box)
         return box
+
+    @staticmethod
+    def _fit_popup(box: QComboBox) -> None:
+        """The open list as wide as its longest entry, even when the box itself is narrower."""
+        view = box.view()
+        # Measured from the texts (the view has no size before it opens), in the larger of the
+        # box's and the list's fonts: the open list takes the box's font.
+        widest = max(
+            (fm.horizontalAdvance(box.itemText(i))
+             for fm in (box.fontMetrics(), view.fontMetrics()) for i in range(box.count())),
+            default=0,
+        )  # fmt: skip
+        view.setMinimumWidth(widest + 32)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        for box in self._combos():  # the fonts are final once shown (the app's larger type)
+            self._fit_popup(box)
+
+    def _combos(self) -> tuple[QComboBox, ...]:
+        return (self.category, self.perpetrator, self.country, self.site, self.device,
+                self.consent, self.verification, self.review)  # fmt: skip
 
     def set_choices(
         self, countries: list[str], sites: list[str], devices: list[tuple[str, str]]
@@ -104,6 +138,7 @@ class FilterBar(QWidget):
                 box.addItem(label, value)
             at = box.findData(current)
             box.setCurrentIndex(max(0, at))
+            self._fit_popup(box)
             box.blockSignals(False)
 
     def current(self) -> CaseFilter:
@@ -121,6 +156,23 @@ class FilterBar(QWidget):
             review=self.review.currentData() or "",
             text=self.search.text().strip(),
         )
+
+    def describe(self) -> str:
+        """The filter in the words the analyst sees in the bar ("" when it is empty)."""
+        parts = [
+            box.currentText()
+            for box in (self.category, self.perpetrator, self.country, self.site, self.device,
+                        self.consent, self.verification, self.review)  # fmt: skip
+            if box.currentIndex() > 0
+        ]
+        if self.search.text().strip():
+            parts.append(f"“{self.search.text().strip()}”")
+        if self.use_dates.isChecked():
+            parts.append(
+                f"{self.date_from.date().toString('yyyy-MM-dd')} – "
+                f"{self.date_to.date().toString('yyyy-MM-dd')}"
+            )
+        return " · ".join(parts)
 
     def _date_changed(self, _d: QDate) -> None:
         if self.use_dates.isChecked():

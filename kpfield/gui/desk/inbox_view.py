@@ -101,11 +101,13 @@ class InboxView(QWidget):
                 (e.seen_at[:16].replace("T", " "), device_in_words(e, _), result_in_words(e, _))
             ):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if e.status == "rejected":
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(i, col, item)
         self.table.resizeColumnToContents(0)
-        self.table.setColumnWidth(1, 380)
+        self.table.resizeColumnToContents(1)  # the device's name and whole fingerprint
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), 620))
         if entries and not self.table.selectedItems():
             self.table.selectRow(0)
 

@@ -7,13 +7,15 @@ import hashlib
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.report_html import FLAG_LABELS
 from kpfield.services.desk import AttachmentView
 
-THUMB = 180
+THUMB = 140
+INFO_WIDTH = 230
+"""The capture claims beside each photo (not under it): the strip stays one thumbnail high."""
 
 
 def _decode(data: bytes) -> tuple[str, QImage]:
@@ -50,7 +52,8 @@ class PhotoStrip(QWidget):
         _ = self.ctx.gettext
         for a in photos:
             tile = QWidget()
-            col = QVBoxLayout(tile)
+            col = QHBoxLayout(tile)
+            col.setContentsMargins(0, 0, 12, 0)
             image = QLabel(_("Loading…"))
             image.setFixedSize(THUMB, THUMB)
             image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -70,9 +73,10 @@ class PhotoStrip(QWidget):
             info = QLabel("\n".join(lines))
             info.setObjectName("photoInfo")
             info.setWordWrap(True)
-            info.setMaximumWidth(THUMB + 40)
-            col.addWidget(image)
-            col.addWidget(info)
+            info.setFixedWidth(INFO_WIDTH)
+            info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            col.addWidget(image, 0, Qt.AlignmentFlag.AlignTop)
+            col.addWidget(info, 0, Qt.AlignmentFlag.AlignTop)
             self._row.addWidget(tile)
             self.tiles[a.attachment_id] = image
             if a.stored:

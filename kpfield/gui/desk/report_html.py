@@ -10,9 +10,33 @@ from html import escape
 
 from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
 from kpfield.errors import N_
+from kpfield.gui import labels
 from kpfield.services.desk import CaseView
 
 Gettext = Callable[[str], str]
+Label = Callable[[str], str]
+"""A taxonomy term id to its label in the reader's language."""
+
+CHANGED_FIELDS = {
+    "title": N_("Title"),
+    "narrative": N_("Narrative"),
+    "monitor_notes": N_("Notes for HQ"),
+    "incident_date": N_("Date of the incident"),
+    "categories": N_("What happened (categories)"),
+    "perpetrators": N_("Perpetrators"),
+    "people_affected": N_("People affected"),
+    "place": N_("Place"),
+    "witnesses": N_("Witnesses"),
+    "attachments": N_("Photos and files"),
+}
+_ROLE = {k.value: v for k, v in labels.ROLE.items()}
+_AGE = {k.value: v for k, v in labels.AGE_GROUP.items()}
+_GENDER = {k.value: v for k, v in labels.GENDER.items()}
+_PRECISION = {k.value: v for k, v in labels.PRECISION.items()}
+
+
+def _word(table: dict[str, str], value: str, _: Gettext) -> str:
+    return _(table[value]) if value in table else value
 
 CHECK_LABELS = {
     "signature": N_("The seal verifies with the device's enrolled key"),
@@ -59,7 +83,9 @@ _LABELS = (
 """Labels used inside f-strings (marked here so that extraction finds them)."""
 
 
-def report_html(v: CaseView, _: Gettext) -> str:
+def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str:
+    """The case as HTML; ``term_label`` names categories and perpetrator types (else ids)."""
+    term = term_label or (lambda t: t)
     t = {k: _(k) for k in _LABELS}
     e = escape
     parts: list[str] = []
@@ -78,11 +104,16 @@ def report_html(v: CaseView, _: Gettext) -> str:
         f" · {e(t['version {n}'].format(n=v.version))}</p>"
     )
     place = ", ".join(str(v.place[k]) for k in ("site", "area", "country") if v.place.get(k))
+    when = v.incident_date or "—"
+    if v.incident_date and v.date_precision and v.date_precision != "day":
+        when += f" ({_word(_PRECISION, v.date_precision, _)})"
+    what = ", ".join(term(c) for c in v.categories)
+    who = ", ".join(term(p) for p in v.perpetrators)
     parts.append(
-        f"<p><b>{e(t['Incident'])}:</b> {e(v.incident_date or '—')} &nbsp; "
+        f"<p><b>{e(t['Incident'])}:</b> {e(when)} &nbsp; "
         f"<b>{e(t['Place'])}:</b> {e(place or '—')}<br>"
-        f"<b>{e(t['What happened'])}:</b> {e(', '.join(v.categories) or '—')} &nbsp; "
-        f"<b>{e(t['Perpetrators'])}:</b> {e(', '.join(v.perpetrators) or '—')}</p>"
+        f"<b>{e(t['What happened'])}:</b> {e(what or '—')} &nbsp; "
+        f"<b>{e(t['Perpetrators'])}:</b> {e(who or '—')}</p>"
     )
     parts.append(f"<h3>{e(t['Narrative'])}</h3><p>{e(v.narrative).replace(chr(10), '<br>')}</p>")
     if v.monitor_notes:
@@ -93,7 +124,8 @@ def report_html(v: CaseView, _: Gettext) -> str:
     for w in v.witnesses:
         allowed = [_(CONSENT_LABELS[ConsentUse(k)]) for k, yes in w.consent.items() if yes]
         parts.append(
-            f"<p><b>{e(w.pseudonym)}</b> · {e(w.role)} · {e(w.age_group)} · {e(w.gender)}<br>"
+            f"<p><b>{e(w.pseudonym)}</b> · {e(_word(_ROLE, w.role, _))}"
+            f" · {e(_word(_AGE, w.age_group, _))} · {e(_word(_GENDER, w.gender, _))}<br>"
             f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}</p>"
         )
     parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
@@ -112,7 +144,8 @@ def report_html(v: CaseView, _: Gettext) -> str:
             f"<tr><th>{e(t['Field'])}</th><th>{e(t['Before'])}</th><th>{e(t['After'])}</th></tr>"
         )
         for ch in v.changes:
-            parts.append(f"<tr><td>{e(ch.field)}</td><td>{e(ch.old)}</td><td>{e(ch.new)}</td></tr>")
+            name = _word(CHANGED_FIELDS, ch.field, _)
+            parts.append(f"<tr><td>{e(name)}</td><td>{e(ch.old)}</td><td>{e(ch.new)}</td></tr>")
         parts.append("</table>")
     if v.amended_by:
         parts.append(f"<p>{e(t['A newer version of this report exists.'])}</p>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
 
 from kpfield.gui.context import AppContext
-from kpfield.gui.desk.photo_strip import PhotoStrip
+from kpfield.gui.desk.photo_strip import THUMB, PhotoStrip
 from kpfield.gui.desk.report_html import report_html
 from kpfield.gui.desk.review_panel import ReviewPanel
 from kpfield.services.desk import CaseView
@@ -24,7 +24,7 @@ class ReportView(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.photos)
         scroll.setWidgetResizable(True)
-        scroll.setFixedHeight(250)
+        scroll.setFixedHeight(THUMB + 24)  # one row of thumbnails and a scroll bar
         self.photo_scroll = scroll
         self.review = ReviewPanel(ctx)
         self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
@@ -46,7 +46,8 @@ class ReportView(QWidget):
             self.photos.clear()
             self.photo_scroll.hide()
             return
-        self.text.setHtml(report_html(v, self.ctx.gettext))
+        _, terms = self.ctx.gettext, self.ctx.terms()
+        self.text.setHtml(report_html(v, _, lambda t: _(terms.label(t))))
         photos = tuple(a for a in v.attachments if a.kind in ("photo", ""))
         self.photo_scroll.setVisible(bool(photos))
         if self.photos.tiles.keys() != {a.attachment_id for a in photos}:

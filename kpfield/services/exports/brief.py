@@ -130,8 +130,10 @@ def render_brief(
     gettext: Gettext,
     fonts: tuple[Path, Path],
     stripped_photo: Callable[[str], bytes | None],
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """The brief as PDF bytes. ``stripped_photo(attachment_id)`` gives a metadata-free copy."""
+    """The brief as PDF bytes. ``stripped_photo(attachment_id)`` gives a metadata-free copy;
+    ``progress(done, total)`` is told after each incident page (it may raise Cancelled)."""
     _ = gettext
     doc = _Pdf(fonts, _, data.created)
     pdf = doc.pdf
@@ -167,8 +169,10 @@ def render_brief(
             y = 18.0
         h = pdf_figures.draw(pdf, drawing, (16, y), 178, FAMILY)
         y += h + 8
-    for c in cases:
+    for n, c in enumerate(cases, 1):
         _incident_page(doc, c, taxonomy, _, stripped_photo, c.report_id in data.overridden)
+        if progress is not None:
+            progress(n, len(cases))
     out = pdf.output()
     return bytes(out)
 
