@@ -37,6 +37,7 @@ from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.desk import Desk
 from kpfield.gui.enrollment_actions import EnrollmentActions
+from kpfield.gui.enrollment_status import EnrollmentButton
 from kpfield.gui.idle_watch import IdleWatch
 from kpfield.gui.pull_dialog import PullActions
 from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
@@ -52,6 +53,7 @@ from kpfield.gui.window_size import MINIMUM, first_geometry
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
 from kpfield.i18n import I18n
+from kpfield.services.enrollment_state import EnrollmentState
 from kpfield.services.vaults import KdfParams, VaultLocation
 
 log = logging.getLogger(__name__)
@@ -199,9 +201,11 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumWidth(80)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.hide()
+        self.enrollment_button = EnrollmentButton(self.ctx)
         bar.addWidget(self.lock_label)
         bar.addWidget(self.pending_label)
         bar.addWidget(self.sync_label, 1)
+        bar.addPermanentWidget(self.enrollment_button)
         bar.addPermanentWidget(self.sync.button)
         bar.addPermanentWidget(self.busy_bar)
         self._update_chrome()
@@ -230,6 +234,7 @@ class MainWindow(QMainWindow):
         if not unlocked:
             self.pending_label.setText("")
             self.sync_label.setText("")
+            self.enrollment_button.show_state(None)
 
     def _busy(self, pending: int) -> None:
         self.busy_bar.setVisible(pending > 0 and (self.workspace or self.desk) is not None)
@@ -325,11 +330,14 @@ class MainWindow(QMainWindow):
             corner.show()  # a corner widget set after the tab widget is shown stays hidden
         self.pending_label.setText("")
         self.sync_label.setText("")
+        self.enrollment_button.show_state(None)  # HQ enrolls others; it is not enrolled itself
         self.desk.start()
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[tuple[int, int], str, VaultRole, int | None]:
+        Status = tuple[tuple[int, int], str, VaultRole, int | None, EnrollmentState | None]
+
+        def read(s: Session) -> Status:
             counts = s.reports.counts()
             # Waiting to leave (sealed, never exported or sent) and gone but not yet acknowledged
             # by HQ (on a stick or sent): two different things the monitor acts on differently.
@@ -339,13 +347,15 @@ class MainWindow(QMainWindow):
             profile = s.field().profile.installed() if s.role is VaultRole.FIELD else None
             policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
             ceiling = policy if isinstance(policy, int) else None
-            return pending, s.reports.last_delivery_at() or "", s.role, ceiling
+            enrollment = s.field().enrollment.state() if s.role is VaultRole.FIELD else None
+            return pending, s.reports.last_delivery_at() or "", s.role, ceiling, enrollment
 
-        def show(value: tuple[tuple[int, int], str, VaultRole, int | None]) -> None:
+        def show(value: Status) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
-            pending, last, role, ceiling = value
+            pending, last, role, ceiling, enrollment = value
+            self.enrollment_button.show_state(enrollment)
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
             if self.sync is not None and self.pull is not None:
@@ -453,7 +463,7 @@ class MainWindow(QMainWindow):
     def _changes(self, changes: Changes) -> None:
         """Broadcast from the runner: the status bar shows counts, last delivery and policy."""
         if self.workspace is not None and (
-            changes.report_list or changes.transfers or changes.profile
+            changes.report_list or changes.transfers or changes.profile or changes.devices
         ):
             self.refresh_status()
 

@@ -30,6 +30,12 @@ from kpfield.protocol.profile import Profile, parse_profile
 from kpfield.protocol.receipts import open_receipt
 from kpfield.services.acknowledgement import AcknowledgementService, ReceiptsResult
 from kpfield.services.clock import Clock, iso
+from kpfield.services.enrollment_state import (
+    EnrollmentState,
+    note_device_list,
+    note_relay_refusal,
+    read_state,
+)
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin, fetch_all_documents
@@ -59,6 +65,8 @@ class SyncResult:
     failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     refused_by_security: bool = False
+    enrollment_changed: bool = False
+    """The run taught the laptop something new about its enrollment (device list, refusal)."""
     errors: list[KpfieldError] = field(default_factory=list)
     """The errors behind ``failures``, for a screen that shows them in the monitor's language."""
 
@@ -73,6 +81,7 @@ class SyncResult:
             report_list=bool(self.exported or self.delivered),
             transfers=True,
             profile=self.profile_serial is not None,
+            devices=self.enrollment_changed,
         )
 
 
@@ -90,6 +99,8 @@ class SyncStatus:
     last_success: str | None
     """When a run last ended with nothing pending and nothing refused (vault time, ISO)."""
     relay_url: str | None
+    enrollment: EnrollmentState | None = None
+    """What the laptop knows of its enrollment at HQ (a sync may teach it more)."""
 
 
 _META_LAST_SUCCESS = "sync_last_success_at"
@@ -149,6 +160,7 @@ class FieldSyncService:
             acknowledged_bundles=sum(u.status == ACKNOWLEDGED for u in uploads),
             last_success=self._vault.meta(_META_LAST_SUCCESS) or None,
             relay_url=(profile.relay_url or None) if profile is not None else None,
+            enrollment=read_state(self._vault),
         )
 
     def proxy(self) -> str:
@@ -192,6 +204,7 @@ class FieldSyncService:
             except SyncError as exc:
                 result.failures.append(exc.message)
                 result.errors.append(exc)
+                store(partial(self._refused, exc, result))
                 for bundle in plan.bundles:  # the status screen shows why nothing moved
                     store(partial(self._failed, bundle, exc.message))
                 result.pending = store(self.pending_count)
@@ -266,6 +279,7 @@ class FieldSyncService:
             except (LinkDown, SyncError) as exc:
                 result.failures.append(exc.message)
                 result.errors.append(exc)
+                store(partial(self._refused, exc, result))
                 if isinstance(exc, Refused) and not exc.retryable and exc.status != 403:
                     continue  # this bundle is refused; the next may not be
                 return  # the link is gone, or this laptop is revoked: stop here
@@ -313,6 +327,15 @@ class FieldSyncService:
             with transaction(self._vault.conn):
                 SyncStore(self._vault.conn).pin(plan.url, info.relay_key_text, self._now())
 
+    def _refused(self, exc: BaseException, result: SyncResult) -> None:
+        """The relay refused this device: remember what it said of its enrollment."""
+        if isinstance(exc, Refused) and exc.code == "revoked":
+            result.revoked = True
+            with transaction(self._vault.conn):
+                result.enrollment_changed |= note_relay_refusal(
+                    self._vault, exc.code, self._now()
+                )
+
     def _failed(self, bundle: Bundle, reason: str) -> None:
         with transaction(self._vault.conn):
             OutboxStore(self._vault.conn).upload_failed(bundle.bundle_id, reason, self._now())
@@ -358,10 +381,15 @@ class FieldSyncService:
         if device_list is not None:
             try:
                 listed = parse_device_list(device_list, profile.signing_key)
-                entry = listed.get(plan.device_id)
-                result.revoked = entry is not None and entry.revoked
             except IntegrityError as exc:
                 result.problems.append(exc.message)
+            else:
+                entry = listed.get(plan.device_id)
+                result.revoked = entry is not None and entry.revoked
+                with transaction(self._vault.conn):
+                    result.enrollment_changed |= note_device_list(
+                        self._vault, listed, plan.device_id, self._now()
+                    )
         self._clean_outbox()
 
     def _apply_one(
