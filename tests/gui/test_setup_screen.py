@@ -55,7 +55,7 @@ def test_first_run_creates_an_empty_vault_with_a_duress_passphrase(
     click(qtbot, setup.next)
     # The laptop is named before it is created: HQ tells laptops apart by it when enrolling.
     assert not setup.create_button.isEnabled()
-    assert setup.device_name.hasFocus()
+    assert setup.focusWidget() is setup.device_name
     qtbot.keyClicks(setup.device_name, "   ")
     assert not setup.create_button.isEnabled()  # spaces are not a name
     setup.device_name.clear()
