@@ -38,6 +38,7 @@ from kpfield.gui.context import AppContext
 from kpfield.gui.desk.desk import Desk
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.enrollment_status import EnrollmentButton
+from kpfield.gui.help_window import HelpActions, set_help_page
 from kpfield.gui.idle_watch import IdleWatch
 from kpfield.gui.pull_dialog import PullActions
 from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.sync_controller = SyncController(self.ctx, self.runner, parent=self)
         self.sync: SyncActions | None = None
         self.pull: PullActions | None = None
+        self.help: HelpActions | None = None
         self._build_chrome()
         self._show_start()
 
@@ -125,6 +127,8 @@ class MainWindow(QMainWindow):
         for owner in (getattr(self, "transfer", None), getattr(self, "enrollment", None)):
             if owner is not None:
                 owner.deleteLater()
+        if self.help is not None:
+            self.help.dispose()
         for tb in self.findChildren(QToolBar):
             self.removeToolBar(tb)
             tb.deleteLater()
@@ -175,6 +179,12 @@ class MainWindow(QMainWindow):
         report_menu = self.report_menu = self.menuBar().addMenu(_("&Report"))
         report_menu.addAction(self.find_action)
         report_menu.addAction(self.seal_action)
+        self.help = HelpActions(
+            self, self.ctx, unlocked=lambda: self.workspace is not None or self.desk is not None
+        )
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        for a in self.help.actions:
+            help_menu.addAction(a)
         toolbar = self.toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -275,6 +285,7 @@ class MainWindow(QMainWindow):
         self.desk = None
         self.unlock_screen = None
         self.setup = SetupScreen(self.ctx, start_page=page)
+        set_help_page(self.setup, "safety")
         self.setup.language_chosen.connect(self._setup_language)
         self.setup.created.connect(self._unlocked)
         self._set_screen(self.setup)
@@ -285,6 +296,7 @@ class MainWindow(QMainWindow):
         self.desk = None
         self.setup = None
         self.unlock_screen = UnlockScreen(self.ctx)
+        set_help_page(self.unlock_screen, "safety")
         self.unlock_screen.unlocked.connect(self._unlocked)
         self.unlock_screen.vault_gone.connect(self.show_setup)
         self._set_screen(self.unlock_screen)
