@@ -177,7 +177,8 @@ class HelpActions(QObject):
         return self.help_action, self.about_action
 
     def help_for_focus(self) -> HelpWindow:
-        return self.show_help(page_for(QApplication.focusWidget()))
+        # The main window's own focus child when no window is active (the help was its menu's).
+        return self.show_help(page_for(QApplication.focusWidget() or self.window.focusWidget()))
 
     def show_help(self, page: str) -> HelpWindow:
         if self.help_window is None:
