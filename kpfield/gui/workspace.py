@@ -84,6 +84,7 @@ class Workspace(QWidget):
         def ask(problems: list[tuple[str, str]]) -> None:
             dialog = SealDialog(self.ctx, report_id, problems, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.go_to.connect(self.editor.focus_field)
             dialog.open()  # sealing announces the change: the list and the editor refresh
 
         self.ctx.runner.call(lambda s: s.reports.missing_for_seal(report_id)).success(ask)
