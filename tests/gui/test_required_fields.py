@@ -82,7 +82,7 @@ def test_each_missing_line_goes_to_its_field(qtbot: QtBot, unlocked: MainWindow)
         item = dialog.missing.item(row)
         rect = dialog.missing.visualItemRect(item)
         qtbot.mouseClick(dialog.missing.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda d=dialog: not d.isVisible())
         assert editor.tabs.currentWidget().isAncestorOf(widget) or (
             editor.tabs.currentWidget() is widget
         ), path
