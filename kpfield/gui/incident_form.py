@@ -110,18 +110,25 @@ class IncidentForm(QWidget):
         self.people.setRange(0, 1_000_000)
         self.people.setSpecialValueText(_("Not known"))
         form.addRow(_("People affected"), self.people)
-        outer.addWidget(left, 0, 0)
+        # Above the fields, where it is seen without scrolling (1366×768, French and Portuguese).
+        self.legend = QLabel(
+            _("* Needed before sealing. For the place, the site or the area is enough.")
+        )
+        self.legend.setObjectName("requiredLegend")
+        self.legend.setWordWrap(True)
+        outer.addWidget(self.legend, 0, 0, 1, 2)
+        outer.addWidget(left, 1, 0)
         self.categories = self._term_list(ctx.terms().categories, "categoryList")
         self.perpetrators = self._term_list(ctx.terms().perpetrators, "perpetratorList")
         what = QGroupBox(mark_required(_("What happened"), self.categories, _))
         QVBoxLayout(what).addWidget(self.categories)
         who = QGroupBox(_("Who did it"))
         QVBoxLayout(who).addWidget(self.perpetrators)
-        outer.addWidget(what, 1, 0)
-        outer.addWidget(who, 1, 1)
+        outer.addWidget(what, 2, 0)
+        outer.addWidget(who, 2, 1)
         outer.setColumnStretch(0, 3)
         outer.setColumnStretch(1, 2)
-        outer.setRowStretch(1, 1)
+        outer.setRowStretch(2, 1)
 
         right = QGroupBox(_("Place"))
         pform = QFormLayout(right)
@@ -162,13 +169,7 @@ class IncidentForm(QWidget):
         self.position_hint.setObjectName("positionHint")
         self.position_hint.setWordWrap(True)
         pform.addRow(self.position_hint)
-        outer.addWidget(right, 0, 1)
-        self.legend = QLabel(
-            _("* Needed before sealing. For the place, the site or the area is enough.")
-        )
-        self.legend.setObjectName("requiredLegend")
-        self.legend.setWordWrap(True)
-        outer.addWidget(self.legend, 2, 0, 1, 2)
+        outer.addWidget(right, 1, 1)
 
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.textEdited.connect(self._changed)
@@ -334,6 +335,8 @@ class IncidentForm(QWidget):
             if c:
                 self.source.setCurrentIndex(max(self.source.findData(c.source.value), 0))
             self._update_date_hint()
+            for line in (self.title, self.site, self.area, self.lat, self.lon):
+                line.setCursorPosition(0)  # a long value shows its start, not its end
         finally:
             self._loading = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
@@ -119,3 +120,32 @@ def test_the_date_has_a_calendar(qtbot: QtBot, unlocked: MainWindow) -> None:
     idle(qtbot, unlocked)
     assert ws.editor.report is not None and ws.editor.report.incident_date is not None
     assert ws.editor.report.incident_date.value == "2026-10-03"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "pt"])
+def test_hints_and_the_legend_fit_at_1366x728(
+    qtbot: QtBot, unlocked: MainWindow, language: str
+) -> None:
+    """An empty draft at 1366×728: no hint is cut off, the legend shows without scrolling."""
+    unlocked.resize(1366, 728)
+    if language != "en":
+        unlocked.switch_language(language)
+        qtbot.waitUntil(lambda: unlocked.workspace is not None)
+        idle(qtbot, unlocked)
+    unlocked.new_report()
+    qtbot.waitUntil(
+        lambda: unlocked.workspace is not None and unlocked.workspace.editor.report is not None
+    )
+    idle(qtbot, unlocked)
+    ws = unlocked.workspace
+    assert ws is not None
+    ws.editor.tabs.setCurrentIndex(0)
+    qtbot.wait(0)  # let the layouts settle (no timing: one pass of the event loop)
+    for line in ws.editor.incident.findChildren(QLineEdit):
+        hint = line.placeholderText()
+        if not (line.isVisible() and hint):
+            continue
+        room = line.contentsRect().width() - 8  # the line edit's own text margins
+        assert line.fontMetrics().horizontalAdvance(hint) <= room, (language, hint)
+    legend = ws.editor.incident.legend
+    assert legend.visibleRegion().boundingRect() == legend.rect(), language
