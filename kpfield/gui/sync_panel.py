@@ -66,7 +66,7 @@ class SyncState(enum.Enum):
 class Failure:
     """Why the last sync did not finish, kept as errors so it is shown in the current language."""
 
-    kind: str  # "network", "refused", "security", "revoked", "setup", "other"
+    kind: str  # "network", "refused", "unenrolled", "security", "revoked", "setup", "other"
     errors: tuple[BaseException, ...] = ()
 
 
@@ -80,6 +80,8 @@ def classify(result: SyncResult) -> Failure | None:
         return Failure("security")
     if errors:
         first = errors[0]
+        if getattr(first, "code", "") == "unknown_device":
+            return Failure("unenrolled", errors)
         status = getattr(first, "status", None)
         retryable = getattr(first, "retryable", True)
         if status is None or retryable:
@@ -108,6 +110,12 @@ def reason_text(failure: Failure, _: Gettext) -> str:
         )
     elif failure.kind == "refused":
         head = _("The relay refused the work. Tell headquarters what it said.")
+    elif failure.kind == "unenrolled":
+        head = _(
+            "The relay does not know this laptop: HQ has not enrolled it yet, or has not yet "
+            "told the relay. Nothing was sent. Give HQ the enrollment request (Vault menu) and "
+            "read them the fingerprint."
+        )
     elif failure.kind == "security":
         head = _(
             "A security check failed, so nothing was marked as sent. Do not retry on this"

@@ -73,3 +73,27 @@ def test_an_older_device_list_never_undoes_a_newer_one(world: World) -> None:
     assert field.enrollment.state().status is Enrollment.REVOKED  # the rollback was ignored
     assert note_device_list(vault, parse_device_list(listed(6, False), key), device_id, "t3")
     assert field.enrollment.state().status is Enrollment.ENROLLED  # HQ enrolled it again
+
+
+def test_a_laptop_hq_has_not_enrolled_is_told_so_and_sends_nothing(
+    world: World, tmp_path: Path, cheap_params: KdfParams
+) -> None:
+    from kpfield.gui.sync_panel import classify, reason_text
+    from tests.bundle.world import new_field
+    from tests.sync.world import fast_settings, relay_uploads
+
+    laptop = new_field(tmp_path / "stranger", cheap_params, world.hq, enroll=False).field()
+    try:
+        data, _ = world.hq.profile.export(relay_url=world.url)
+        laptop.profile.install(data)
+        laptop.sync.settings = fast_settings()
+        world.seal(laptop, seed=9)
+        result = laptop.sync.run()
+        assert not result.ok and result.delivered == 0
+        failure = classify(result)
+        assert failure is not None and failure.kind == "unenrolled"
+        assert "HQ has not enrolled it yet" in reason_text(failure, lambda s: s)
+        assert laptop.enrollment.state().status is Enrollment.NOT_ENROLLED
+        assert relay_uploads(world.relay_dir) == []  # the relay stored nothing from it
+    finally:
+        laptop.close()
