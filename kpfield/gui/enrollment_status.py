@@ -1,4 +1,4 @@
-"""Whether HQ enrolled this laptop, shown where the monitor looks: the status bar, About, and a
+"""Whether HQ enrolled this laptop, shown where the monitor looks: the toolbar, About, and a
 question before an export HQ would refuse.
 
 The words follow what the laptop knows (services/enrollment_state.py): "not yet enrolled" until
@@ -66,7 +66,7 @@ def explanation(state: EnrollmentState, _: Gettext) -> str:
 
 
 class EnrollmentButton(QToolButton):
-    """The status bar's enrollment state; a click explains it."""
+    """The enrollment state at the toolbar's right end; a click explains it."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,19 +76,17 @@ class EnrollmentButton(QToolButton):
         self.setAutoRaise(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.clicked.connect(self.explain)
-        self.hide()
 
     def show_state(self, state: EnrollmentState | None) -> None:
+        """What to say (the toolbar action holding the button shows or hides it)."""
         self.state = state
         if state is None:
-            self.hide()
             return
         _ = self.ctx.gettext
         self.setText(headline(state, _))
         self.setAccessibleName(headline(state, _))
         self.setToolTip(explanation(state, _))
         self.setStyleSheet(f"color: {COLOURS[state.status]}; font-weight: 600;")
-        self.show()
 
     def explain(self) -> None:
         if self.state is None:

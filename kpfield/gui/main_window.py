@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -36,6 +37,7 @@ from kpfield.domain.models import ReportStatus, VaultRole
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.desk import Desk
+from kpfield.gui.elided_label import ElidedLabel
 from kpfield.gui.enrollment_actions import EnrollmentActions
 from kpfield.gui.enrollment_status import EnrollmentButton
 from kpfield.gui.help_window import HelpActions, set_help_page
@@ -192,6 +194,14 @@ class MainWindow(QMainWindow):
         for a in (self.new_action, self.seal_action, self.transfer.import_action,
                   self.lock_action, self.settings_action):
             toolbar.addAction(a)
+        # Whether HQ enrolled this laptop, at the toolbar's right end: the status bar has no room
+        # left for it in French and Portuguese at 1366 pixels.
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.enrollment_button = EnrollmentButton(self.ctx)
+        self.enrollment_action = toolbar.addWidget(self.enrollment_button)
+        self.enrollment_action.setVisible(False)  # until the vault says what it knows
         self.addToolBar(toolbar)
 
         bar = self.statusBar()
@@ -203,7 +213,8 @@ class MainWindow(QMainWindow):
         self.lock_label.setObjectName("statusLock")
         self.pending_label = QLabel()
         self.pending_label.setObjectName("statusPending")
-        self.sync_label = QLabel()
+        # The least needed line gives way first (French and Portuguese at 1366 pixels wide).
+        self.sync_label = ElidedLabel()
         self.sync_label.setObjectName("statusSync")
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("statusBusy")
@@ -211,11 +222,9 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumWidth(80)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.hide()
-        self.enrollment_button = EnrollmentButton(self.ctx)
         bar.addWidget(self.lock_label)
         bar.addWidget(self.pending_label)
         bar.addWidget(self.sync_label, 1)
-        bar.addPermanentWidget(self.enrollment_button)
         bar.addPermanentWidget(self.sync.button)
         bar.addPermanentWidget(self.busy_bar)
         self._update_chrome()
@@ -244,7 +253,12 @@ class MainWindow(QMainWindow):
         if not unlocked:
             self.pending_label.setText("")
             self.sync_label.setText("")
-            self.enrollment_button.show_state(None)
+            self._show_enrollment(None)
+
+    def _show_enrollment(self, state: EnrollmentState | None) -> None:
+        """None hides it (locked, or an HQ vault: HQ enrolls others)."""
+        self.enrollment_button.show_state(state)
+        self.enrollment_action.setVisible(state is not None)
 
     def _busy(self, pending: int) -> None:
         self.busy_bar.setVisible(pending > 0 and (self.workspace or self.desk) is not None)
@@ -342,7 +356,7 @@ class MainWindow(QMainWindow):
             corner.show()  # a corner widget set after the tab widget is shown stays hidden
         self.pending_label.setText("")
         self.sync_label.setText("")
-        self.enrollment_button.show_state(None)  # HQ enrolls others; it is not enrolled itself
+        self._show_enrollment(None)  # HQ enrolls others; it is not enrolled itself
         self.desk.start()
         self.idle.start()
 
@@ -367,7 +381,7 @@ class MainWindow(QMainWindow):
                 return
             _ = self.ctx.gettext
             pending, last, role, ceiling, enrollment = value
-            self.enrollment_button.show_state(enrollment)
+            self._show_enrollment(enrollment)
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
             if self.sync is not None and self.pull is not None:
