@@ -27,6 +27,7 @@ from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
 from kpfield.services.export import ExportService
 from kpfield.services.exports.service import CaseExportService
 from kpfield.services.figures import FigureService
+from kpfield.services.hq_identities import WitnessIdentityService
 from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
 from kpfield.services.inbox import InboxService
@@ -114,6 +115,7 @@ class HqSession(Session):
     inbox: InboxService
     figures: FigureService
     exports: CaseExportService
+    identities: WitnessIdentityService
 
     def hq(self) -> HqSession:
         return self
@@ -153,6 +155,7 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             inbox=InboxService(vault),
             figures=figures,
             exports=CaseExportService(vault, clock, taxonomy, cases, figures),
+            identities=WitnessIdentityService(vault, clock),
         )
     profiles = FieldProfileService(vault)
     export = ExportService(vault, clock, profiles)

@@ -74,11 +74,19 @@ def check_resources() -> str:
         _check(I18n(language).has_catalog(), f"the {language} catalog is missing")
     missing = [s for s in ICON_SIZES if not (root / "icons" / f"kpfield-{s}.png").is_file()]
     _check(not missing, f"icons missing: {missing}")
+    from kpfield.services.help import PAGES
+    from kpfield.services.help import problems as help_problems
+
+    broken = help_problems(root)
+    _check(not broken, f"help pages: {'; '.join(broken[:5])}")
     if root.name == PACKAGED_RESOURCES:  # an installed copy ships compiled catalogs only
         strays = sorted(p.name for p in root.rglob("*") if p.suffix in {".po", ".pot"})
         _check(not strays, f"catalog sources shipped: {strays}")
     count = len(taxonomy.categories)
-    return f"{root} (taxonomy: {count} categories; catalogs: {', '.join(CATALOG_LANGUAGES)})"
+    return (
+        f"{root} (taxonomy: {count} categories; catalogs: {', '.join(CATALOG_LANGUAGES)};"
+        f" help: {len(PAGES)} pages each)"
+    )
 
 
 def check_crypto() -> str:

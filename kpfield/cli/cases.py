@@ -1,4 +1,5 @@
-"""HQ case commands: cases list/show/review/link/note/audit (the desk's headless twin).
+"""HQ case commands: cases list/show/review/link/note/audit/export/identities (the desk's
+headless twin).
 
 ``add_filter_options`` and ``filter_from_args`` are shared with every command that follows the
 desk's filter (lists, counts, exports).
@@ -10,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from kpfield.cli.case_exports import add_export
+from kpfield.cli.case_identities import add_identities
 from kpfield.cli.common import Subcommands, command, group, hq_session, print_json
 from kpfield.domain.desk import CaseFilter, CaseSort, ConsentUse, ReviewState, VerificationState
 
@@ -251,3 +253,4 @@ def register(sub: Subcommands) -> None:
     sp = command(csub, "audit", cmd_cases_audit, "show and check the HQ audit log")
     sp.add_argument("--json", action="store_true")
     add_export(csub)
+    add_identities(csub)

@@ -52,7 +52,7 @@ class Changes:
     profile: bool = False
     """The coalition profile (or the taxonomy it carries) changed."""
     devices: bool = False
-    """Enrolled devices changed (HQ)."""
+    """Enrolled devices changed (HQ), or what a laptop knows of its own enrollment (field)."""
     transfers: bool = False
     """Bundles, receipts, the outbox or the HQ inbox changed."""
     settings: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -54,6 +55,16 @@ def parse_date(text: str, approximate: bool) -> IncidentDate | None:
     return None
 
 
+REQUIRED_MARK = " *"
+"""After the label of a field sealing needs (the legend under the form says so)."""
+
+
+def mark_required(label: str, widget: QWidget, gettext: Callable[[str], str]) -> str:
+    """The label with its mark; a screen reader hears "(required)" instead of a star."""
+    widget.setAccessibleName(gettext("{field} (required)").format(field=label))
+    return label + REQUIRED_MARK
+
+
 def parse_degrees(text: str, limit: int) -> int | None:
     """A latitude (``limit`` 90) or longitude (180) as typed -> micro-degrees, or None."""
     return parse_coordinate(text, Axis.LATITUDE if limit == 90 else Axis.LONGITUDE)
@@ -74,7 +85,7 @@ class IncidentForm(QWidget):
         self.title = QLineEdit()
         self.title.setObjectName("titleEdit")
         self.title.setPlaceholderText(_("A short title: what, where"))
-        form.addRow(_("Title"), self.title)
+        form.addRow(mark_required(_("Title"), self.title, _), self.title)
         self.date = QLineEdit()
         self.date.setObjectName("dateEdit")
         self.date.setPlaceholderText(_("YYYY-MM-DD"))  # the hint below names the other forms
@@ -89,7 +100,7 @@ class IncidentForm(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.date, 1)
         row.addWidget(self.calendar_button)
-        form.addRow(_("Date"), row)
+        form.addRow(mark_required(_("Date"), self.date, _), row)
         hint_row = QHBoxLayout()
         hint_row.addWidget(self.date_hint, 1)
         hint_row.addWidget(self.approximate)
@@ -99,18 +110,25 @@ class IncidentForm(QWidget):
         self.people.setRange(0, 1_000_000)
         self.people.setSpecialValueText(_("Not known"))
         form.addRow(_("People affected"), self.people)
-        outer.addWidget(left, 0, 0)
+        # Above the fields, where it is seen without scrolling (1366×768, French and Portuguese).
+        self.legend = QLabel(
+            _("* Needed before sealing. For the place, the site or the area is enough.")
+        )
+        self.legend.setObjectName("requiredLegend")
+        self.legend.setWordWrap(True)
+        outer.addWidget(self.legend, 0, 0, 1, 2)
+        outer.addWidget(left, 1, 0)
         self.categories = self._term_list(ctx.terms().categories, "categoryList")
         self.perpetrators = self._term_list(ctx.terms().perpetrators, "perpetratorList")
-        what = QGroupBox(_("What happened"))
+        what = QGroupBox(mark_required(_("What happened"), self.categories, _))
         QVBoxLayout(what).addWidget(self.categories)
         who = QGroupBox(_("Who did it"))
         QVBoxLayout(who).addWidget(self.perpetrators)
-        outer.addWidget(what, 1, 0)
-        outer.addWidget(who, 1, 1)
+        outer.addWidget(what, 2, 0)
+        outer.addWidget(who, 2, 1)
         outer.setColumnStretch(0, 3)
         outer.setColumnStretch(1, 2)
-        outer.setRowStretch(1, 1)
+        outer.setRowStretch(2, 1)
 
         right = QGroupBox(_("Place"))
         pform = QFormLayout(right)
@@ -127,9 +145,10 @@ class IncidentForm(QWidget):
         self.country.setMaximumWidth(90)
         self.country.setPlaceholderText(_("2 letters"))  # not "SL": it looked like a value
         self.country.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}", self.country))
-        pform.addRow(_("Site"), self.site)
-        pform.addRow(_("Area"), self.area)
-        pform.addRow(_("Country code"), self.country)
+        # The site or the area: both carry the mark, the legend says one of them is enough.
+        pform.addRow(mark_required(_("Site"), self.site, _), self.site)
+        pform.addRow(mark_required(_("Area"), self.area, _), self.area)
+        pform.addRow(mark_required(_("Country code"), self.country, _), self.country)
         self.has_position = QCheckBox(_("I have coordinates"))
         self.has_position.setObjectName("hasPosition")
         pform.addRow(self.has_position)
@@ -150,7 +169,7 @@ class IncidentForm(QWidget):
         self.position_hint.setObjectName("positionHint")
         self.position_hint.setWordWrap(True)
         pform.addRow(self.position_hint)
-        outer.addWidget(right, 0, 1)
+        outer.addWidget(right, 1, 1)
 
         for line in (self.title, self.date, self.site, self.area, self.country, self.lat, self.lon):
             line.textEdited.connect(self._changed)
@@ -316,6 +335,8 @@ class IncidentForm(QWidget):
             if c:
                 self.source.setCurrentIndex(max(self.source.findData(c.source.value), 0))
             self._update_date_hint()
+            for line in (self.title, self.site, self.area, self.lat, self.lon):
+                line.setCursorPosition(0)  # a long value shows its start, not its end
         finally:
             self._loading = False
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -36,7 +37,10 @@ from kpfield.domain.models import ReportStatus, VaultRole
 from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.desk import Desk
+from kpfield.gui.elided_label import ElidedLabel
 from kpfield.gui.enrollment_actions import EnrollmentActions
+from kpfield.gui.enrollment_status import EnrollmentButton
+from kpfield.gui.help_window import HelpActions, set_help_page
 from kpfield.gui.idle_watch import IdleWatch
 from kpfield.gui.pull_dialog import PullActions
 from kpfield.gui.qt_privacy import keep_qt_settings_off_disk
@@ -52,6 +56,7 @@ from kpfield.gui.window_size import MINIMUM, first_geometry
 from kpfield.gui.wipe_dialog import WipeDialog
 from kpfield.gui.workspace import Workspace
 from kpfield.i18n import I18n
+from kpfield.services.enrollment_state import EnrollmentState
 from kpfield.services.vaults import KdfParams, VaultLocation
 
 log = logging.getLogger(__name__)
@@ -106,6 +111,7 @@ class MainWindow(QMainWindow):
         self.sync_controller = SyncController(self.ctx, self.runner, parent=self)
         self.sync: SyncActions | None = None
         self.pull: PullActions | None = None
+        self.help: HelpActions | None = None
         self._build_chrome()
         self._show_start()
 
@@ -123,6 +129,8 @@ class MainWindow(QMainWindow):
         for owner in (getattr(self, "transfer", None), getattr(self, "enrollment", None)):
             if owner is not None:
                 owner.deleteLater()
+        if self.help is not None:
+            self.help.dispose()
         for tb in self.findChildren(QToolBar):
             self.removeToolBar(tb)
             tb.deleteLater()
@@ -173,6 +181,12 @@ class MainWindow(QMainWindow):
         report_menu = self.report_menu = self.menuBar().addMenu(_("&Report"))
         report_menu.addAction(self.find_action)
         report_menu.addAction(self.seal_action)
+        self.help = HelpActions(
+            self, self.ctx, unlocked=lambda: self.workspace is not None or self.desk is not None
+        )
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        for a in self.help.actions:
+            help_menu.addAction(a)
         toolbar = self.toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -180,6 +194,14 @@ class MainWindow(QMainWindow):
         for a in (self.new_action, self.seal_action, self.transfer.import_action,
                   self.lock_action, self.settings_action):
             toolbar.addAction(a)
+        # Whether HQ enrolled this laptop, at the toolbar's right end: the status bar has no room
+        # left for it in French and Portuguese at 1366 pixels.
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.enrollment_button = EnrollmentButton(self.ctx)
+        self.enrollment_action = toolbar.addWidget(self.enrollment_button)
+        self.enrollment_action.setVisible(False)  # until the vault says what it knows
         self.addToolBar(toolbar)
 
         bar = self.statusBar()
@@ -191,7 +213,8 @@ class MainWindow(QMainWindow):
         self.lock_label.setObjectName("statusLock")
         self.pending_label = QLabel()
         self.pending_label.setObjectName("statusPending")
-        self.sync_label = QLabel()
+        # The least needed line gives way first (French and Portuguese at 1366 pixels wide).
+        self.sync_label = ElidedLabel()
         self.sync_label.setObjectName("statusSync")
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("statusBusy")
@@ -230,6 +253,12 @@ class MainWindow(QMainWindow):
         if not unlocked:
             self.pending_label.setText("")
             self.sync_label.setText("")
+            self._show_enrollment(None)
+
+    def _show_enrollment(self, state: EnrollmentState | None) -> None:
+        """None hides it (locked, or an HQ vault: HQ enrolls others)."""
+        self.enrollment_button.show_state(state)
+        self.enrollment_action.setVisible(state is not None)
 
     def _busy(self, pending: int) -> None:
         self.busy_bar.setVisible(pending > 0 and (self.workspace or self.desk) is not None)
@@ -270,6 +299,7 @@ class MainWindow(QMainWindow):
         self.desk = None
         self.unlock_screen = None
         self.setup = SetupScreen(self.ctx, start_page=page)
+        set_help_page(self.setup, "safety")
         self.setup.language_chosen.connect(self._setup_language)
         self.setup.created.connect(self._unlocked)
         self._set_screen(self.setup)
@@ -280,6 +310,7 @@ class MainWindow(QMainWindow):
         self.desk = None
         self.setup = None
         self.unlock_screen = UnlockScreen(self.ctx)
+        set_help_page(self.unlock_screen, "safety")
         self.unlock_screen.unlocked.connect(self._unlocked)
         self.unlock_screen.vault_gone.connect(self.show_setup)
         self._set_screen(self.unlock_screen)
@@ -325,11 +356,14 @@ class MainWindow(QMainWindow):
             corner.show()  # a corner widget set after the tab widget is shown stays hidden
         self.pending_label.setText("")
         self.sync_label.setText("")
+        self._show_enrollment(None)  # HQ enrolls others; it is not enrolled itself
         self.desk.start()
         self.idle.start()
 
     def refresh_status(self) -> None:
-        def read(s: Session) -> tuple[tuple[int, int], str, VaultRole, int | None]:
+        Status = tuple[tuple[int, int], str, VaultRole, int | None, EnrollmentState | None]
+
+        def read(s: Session) -> Status:
             counts = s.reports.counts()
             # Waiting to leave (sealed, never exported or sent) and gone but not yet acknowledged
             # by HQ (on a stick or sent): two different things the monitor acts on differently.
@@ -339,13 +373,15 @@ class MainWindow(QMainWindow):
             profile = s.field().profile.installed() if s.role is VaultRole.FIELD else None
             policy = profile.doc.get("policy", {}).get("idle_lock_minutes") if profile else None
             ceiling = policy if isinstance(policy, int) else None
-            return pending, s.reports.last_delivery_at() or "", s.role, ceiling
+            enrollment = s.field().enrollment.state() if s.role is VaultRole.FIELD else None
+            return pending, s.reports.last_delivery_at() or "", s.role, ceiling, enrollment
 
-        def show(value: tuple[tuple[int, int], str, VaultRole, int | None]) -> None:
+        def show(value: Status) -> None:
             if self.workspace is None:
                 return
             _ = self.ctx.gettext
-            pending, last, role, ceiling = value
+            pending, last, role, ceiling, enrollment = value
+            self._show_enrollment(enrollment)
             self.transfer.set_role(role)
             self.enrollment.set_role(role)
             if self.sync is not None and self.pull is not None:
@@ -453,7 +489,7 @@ class MainWindow(QMainWindow):
     def _changes(self, changes: Changes) -> None:
         """Broadcast from the runner: the status bar shows counts, last delivery and policy."""
         if self.workspace is not None and (
-            changes.report_list or changes.transfers or changes.profile
+            changes.report_list or changes.transfers or changes.profile or changes.devices
         ):
             self.refresh_status()
 

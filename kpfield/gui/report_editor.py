@@ -30,7 +30,7 @@ from kpfield.domain.jobs import Changes
 from kpfield.domain.models import Report, ReportStatus
 from kpfield.errors import N_, StateError
 from kpfield.gui.context import AppContext
-from kpfield.gui.incident_form import IncidentForm
+from kpfield.gui.incident_form import IncidentForm, mark_required
 from kpfield.gui.labels import STATUS
 from kpfield.gui.photo_panel import PhotoPanel
 from kpfield.gui.tasks import Op, user_message
@@ -90,13 +90,13 @@ class ReportEditor(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("editorTabs")
         self.incident = IncidentForm(ctx)
-        scroll = QScrollArea()
+        scroll = self.incident_scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.incident)
         self.tabs.addTab(scroll, _("Incident and place"))
         self.narrative = self._text("narrativeEdit", _("What happened, in the witnesses' words…"))
-        self.tabs.addTab(self.narrative, _("Narrative"))
+        self.tabs.addTab(self.narrative, mark_required(_("Narrative"), self.narrative, _))
         self.witnesses = WitnessPanel(ctx)
         self.tabs.addTab(self.witnesses, _("Witnesses"))
         self.photos = PhotoPanel(ctx)
@@ -255,6 +255,42 @@ class ReportEditor(QWidget):
                     "Amend: a new version is made and the sealed one stays as it was."
                 ).format(when=(report.sealed_at or "")[:16].replace("T", " "))
             )
+
+    def focus_field(self, path: str) -> QWidget:
+        """Show the tab holding the field a seal problem names (``title``, ``place.country``,
+        ``witness 'W-1'``…) and put the cursor in it."""
+        f = self.incident
+        targets: dict[str, QWidget] = {
+            "title": f.title,
+            "incident.date": f.date,
+            "incident.categories": f.categories,
+            "incident.perpetrators": f.perpetrators,
+            "incident.people_affected": f.people,
+            "place.site": f.site,
+            "place.area": f.area,
+            "place.country": f.country,
+            "place.coordinates": f.lat,
+            "narrative": self.narrative,
+            "monitor_notes": self.notes,
+            "private_notes": self.private_notes,
+        }
+        widget: QWidget = f.title
+        if path.startswith("witness"):
+            widget = self.witnesses.list
+        else:
+            for key, target in targets.items():
+                if path == key or path.startswith((key + ".", key + "[")):
+                    widget = target
+                    break
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page is not None and (page is widget or page.isAncestorOf(widget)):
+                self.tabs.setCurrentIndex(i)
+                break
+        if self.incident.isAncestorOf(widget):
+            self.incident_scroll.ensureWidgetVisible(widget)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return widget
 
     def clear(self) -> None:
         """Forget everything shown (at lock). Call ``flush`` first."""

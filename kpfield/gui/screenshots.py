@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMenu, QMessageBox, QWidget
 
 from kpfield.app import create_session
 from kpfield.gui.custody_dialog import CustodyDialog
@@ -89,7 +89,9 @@ def scene(seed: int) -> bytes:
 
 
 def seed_vault(data_dir: Path) -> None:
-    session = create_session(data_dir, PASSPHRASE, params=KdfParams.cheap_for_tests())
+    session = create_session(
+        data_dir, PASSPHRASE, params=KdfParams.cheap_for_tests(), device_name="Team 2 laptop"
+    )
     try:
         reports = session.reports
         example = resources_dir().parent / "docs" / "example-report.json"
@@ -325,9 +327,11 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     settle(window)
     shots.save(with_dialog(window, sync), "sync-not-set-up")
     sync.reject()
+    shoot_help_and_enrollment(window, shots, work)
     window.lock()
     settle(window)
     window.close()
+    shoot_setup_name(work, language, shots)
 
     # the HQ desk
     from kpfield.gui.desk_screenshots import seed_desk, shoot_desk
@@ -338,6 +342,74 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shoot_desk(window, shots.save, settle, wait_until)
     window.lock()
     settle(window)
+    window.close()
+
+
+def shoot_help_and_enrollment(window: MainWindow, shots: Shooter, work: Path) -> None:
+    """Help (F1 on the editor), About, the enrollment state and the export question."""
+    from kpfield.gui.help_window import AboutDialog, HelpWindow
+
+    ws = need(window.workspace)
+    ws.editor.tabs.setCurrentIndex(0)
+    ws.editor.incident.title.setFocus()
+    settle(window)
+    shots.save(window.grab(), "status-not-enrolled")
+    need(window.help).help_for_focus()
+    help_window = open_dialog(window, HelpWindow)
+    help_window.resize(760, 600)
+    settle(window)
+    shots.save(with_dialog(window, help_window), "help-editor")
+    if isinstance(help_window, HelpWindow):
+        help_window.show_page("data")
+        settle(window)
+        shots.save(with_dialog(window, help_window), "help-data")
+    help_window.close()
+    shots.save(with_menu(window, len(window.menuBar().actions()) - 1), "help-menu")
+    need(window.help).about()
+    about = open_dialog(window, AboutDialog)
+    wait_until(lambda: "<tt>" in about.findChild(QLabel, "aboutText").text())  # type: ignore[union-attr]
+    about.adjustSize()
+    settle(window)
+    shots.save(with_dialog(window, about), "about")
+    about.reject()
+    window.enrollment_button.explain()
+    box = next(
+        b for b in window.findChildren(QMessageBox) if b.objectName() == "enrollmentExplained"
+    )
+    settle(window)
+    shots.save(with_dialog(window, box), "enrollment-explained")
+    box.accept()
+    profile = hq_profile(work / f"hq2-{window.ctx.i18n.language}").read_bytes()
+    window.runner.call(lambda s: s.field().profile.install(profile))
+    settle(window)
+    window.export_action.trigger()
+    wait_until(
+        lambda: any(
+            b.objectName() == "exportUnenrolled" and b.isVisible()
+            for b in window.findChildren(QMessageBox)
+        )
+    )
+    box = next(b for b in window.findChildren(QMessageBox) if b.objectName() == "exportUnenrolled")
+    settle(window)
+    shots.save(with_dialog(window, box), "export-not-enrolled")
+    box.reject()
+    settle(window)
+
+
+def shoot_setup_name(work: Path, language: str, shots: Shooter) -> None:
+    """The first run's last step: the laptop's name (shot last: earlier numbers stay)."""
+    fresh = work / f"fresh-name-{language}"
+    save_settings(fresh, GuiSettings(language=language))
+    window = make_window(fresh)
+    setup = need(window.setup)
+    setup.next.click()
+    QTest.keyClicks(setup.pass1, PASSPHRASE)
+    QTest.keyClicks(setup.pass2, PASSPHRASE)
+    setup.next.click()
+    setup.next.click()
+    QTest.keyClicks(setup.device_name, "Team 2 laptop")
+    settle(window)
+    shots.save(window.grab(), "setup-name")
     window.close()
 
 

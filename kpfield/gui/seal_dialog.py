@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from kpfield.gui.tasks import Op, user_message
 
 class SealDialog(QDialog):
     sealed = Signal(object)  # the sealed Report
+    go_to = Signal(str)  # a missing field's path: the editor shows it (the dialog closes)
 
     def __init__(
         self,
@@ -49,8 +51,18 @@ class SealDialog(QDialog):
             self.missing = QListWidget()
             self.missing.setObjectName("missingList")
             for path, what in problems:
-                self.missing.addItem(problem_text(path, what, _))
+                item = QListWidgetItem(problem_text(path, what, _))
+                item.setData(Qt.ItemDataRole.UserRole, path)
+                item.setToolTip(_("Go to this field"))
+                self.missing.addItem(item)
+            self.missing.setCurrentRow(0)
+            self.missing.itemClicked.connect(self._go)
+            self.missing.itemActivated.connect(self._go)  # Enter, as well as a click
             v.addWidget(self.missing)
+            hint = QLabel(_("Click a line (or press Enter on it) to go to that field."))
+            hint.setObjectName("missingHint")
+            hint.setWordWrap(True)
+            v.addWidget(hint)
             self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         else:
             text = QLabel(
@@ -79,6 +91,11 @@ class SealDialog(QDialog):
         v.addWidget(self.buttons)
         self.buttons.accepted.connect(self._seal)
         self.buttons.rejected.connect(self._cancel)
+
+    def _go(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)
+        self.reject()
+        self.go_to.emit(str(path))
 
     def _seal(self) -> None:
         if self.seal_button is None or self.op is not None:

@@ -1,4 +1,5 @@
-"""First run: language, passphrase (twice, with strength and advice), optional duress, create."""
+"""First run: language, passphrase (twice, with strength and advice), optional duress, then the
+laptop's name (HQ sees it when enrolling the laptop) and create."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -24,6 +26,7 @@ from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
 
 MIN_LENGTH = 10
+MAX_DEVICE_NAME = 64
 
 
 def strength(passphrase: str) -> int:
@@ -140,14 +143,35 @@ class SetupScreen(QWidget):
             w.textChanged.connect(self._update_buttons)
         self.use_duress.toggled.connect(self._update_buttons)
 
-        # 4. create
+        # 4. the laptop's name, then create
         page = QWidget()
         v4 = QVBoxLayout(page)
         v4.addWidget(
             paragraph(
                 _(
-                    "Ready. Creating the vault takes a few seconds: the passphrase is made slow to "
-                    "guess on purpose."
+                    "Give this laptop a name, so that HQ can tell it apart when it enrolls it, "
+                    "for example \"Team 2 laptop\". HQ sees the name with every report the laptop "
+                    "sends. It is also written, unencrypted, in the enrollment request file you "
+                    "give HQ: do not use your own name or the place where you work."
+                )
+            )
+        )
+        name_row = QFormLayout()
+        self.device_name = QLineEdit()
+        self.device_name.setObjectName("setupDeviceName")
+        self.device_name.setMaxLength(MAX_DEVICE_NAME)
+        self.device_name.setAccessibleName(_("Name of this laptop (required)"))
+        self.device_name.textChanged.connect(self._update_buttons)
+        self.device_name.returnPressed.connect(self._create)
+        name_row.addRow(_("Name of this laptop") + " *", self.device_name)
+        v4.addLayout(name_row)
+        v4.addWidget(
+            paragraph(
+                _(
+                    "Creating the vault takes a few seconds: the passphrase is made slow to "
+                    "guess on purpose. This laptop is not enrolled at HQ yet; after creating "
+                    "the vault, install the coalition profile and write the enrollment request "
+                    "(Vault menu)."
                 )
             )
         )
@@ -189,6 +213,8 @@ class SetupScreen(QWidget):
         page = self.pages.currentIndex()
         if page == 1:
             self.pass1.setFocus()
+        elif page == self.pages.count() - 1:
+            self.device_name.setFocus()
         self._update_buttons()
 
     def _next(self) -> None:
@@ -250,10 +276,19 @@ class SetupScreen(QWidget):
         elif page == 2:
             ok = self._duress_ok()
         self.next.setEnabled(ok)
+        self.create_button.setEnabled(bool(self.device_name_text()))
+
+    def device_name_text(self) -> str:
+        """The name typed, without outer spaces or characters a vault refuses."""
+        return "".join(c for c in self.device_name.text().strip() if c.isprintable())
 
     def _create(self) -> None:
         if not self._passphrase_ok():
             self._go(1)
+            return
+        name = self.device_name_text()
+        if not name:
+            self.device_name.setFocus()
             return
         duress = self.duress1.text() if self.use_duress.isChecked() and self._duress_ok() else None
         self.create_button.setEnabled(False)
@@ -262,7 +297,7 @@ class SetupScreen(QWidget):
         self.create_error.setText("")
         (
             self.ctx.runner.create(
-                self.ctx.data_dir, self.pass1.text(), self.ctx.kdf_params, duress
+                self.ctx.data_dir, self.pass1.text(), self.ctx.kdf_params, duress, name
             )
             .success(lambda _r: self._created())
             .failure(self._failed)

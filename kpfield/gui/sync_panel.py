@@ -31,6 +31,7 @@ from kpfield.gui.connectivity import Connectivity, system_connectivity
 from kpfield.gui.context import AppContext
 from kpfield.gui.settings import save_settings
 from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
+from kpfield.services.enrollment_state import Enrollment
 from kpfield.services.sync import SyncResult, SyncStatus
 from kpfield.services.sync_failure import Failure, classify, classify_exception
 
@@ -65,6 +66,12 @@ def reason_text(failure: Failure, _: Gettext) -> str:
         )
     elif failure.kind == "refused":
         head = _("The relay refused the work. Tell headquarters what it said.")
+    elif failure.kind == "unenrolled":
+        head = _(
+            "The relay does not know this laptop: HQ has not enrolled it yet, or has not yet "
+            "told the relay. Nothing was sent. Give HQ the enrollment request (Vault menu) and "
+            "read them the fingerprint."
+        )
     elif failure.kind == "security":
         head = _(
             "A security check failed, so nothing was marked as sent. Do not retry on this"
@@ -396,6 +403,17 @@ class SyncController(QObject):
                 )
         if not self.automatic:
             lines.append(_("Automatic sync is off: sync only when you ask."))
+        enrollment = st.enrollment if st is not None else None
+        if enrollment is not None and not enrollment.enrolled:
+            lines.append(
+                _(
+                    "This laptop is not yet known to be enrolled at HQ: the relay accepts "
+                    "nothing from a laptop HQ has not enrolled, and nothing is sent then. A "
+                    "sync is also how the laptop learns that HQ has enrolled it."
+                )
+                if enrollment.status is Enrollment.NOT_ENROLLED
+                else _("HQ has revoked this laptop: the relay accepts nothing more from it.")
+            )
         return lines
 
 

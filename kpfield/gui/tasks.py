@@ -140,12 +140,19 @@ class TaskRunner(QObject):
 
         return self.run(work)
 
-    def create(
-        self, data_dir: Path, passphrase: str, params: KdfParams | None, duress: str | None
+    def create(  # noqa: PLR0917 - the setup screen's answers, in order
+        self,
+        data_dir: Path,
+        passphrase: str,
+        params: KdfParams | None,
+        duress: str | None,
+        device_name: str = "",
     ) -> Op[None]:
         def work(job: Job) -> None:
             self.close_session()
-            session = create_session(data_dir, passphrase, params=params)
+            session = create_session(
+                data_dir, passphrase, params=params, device_name=device_name
+            )
             self._session = session
             if duress:
                 session.vault.set_duress_passphrase(passphrase, duress)

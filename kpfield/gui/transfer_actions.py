@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.enrollment_status import before_export
 from kpfield.gui.tasks import TaskRunner
 
 
@@ -91,10 +92,14 @@ class TransferActions(QObject):
         from kpfield.gui.transfer_dialog import export_dialog
 
         self.before()
-        self._choose_folder(
-            self.ctx.gettext("Choose the USB stick"),
-            lambda folder: self._show(
-                export_dialog(self.runner, self.ctx.gettext, folder, parent=self.window)
+        before_export(
+            self.window,
+            self.ctx,
+            lambda: self._choose_folder(
+                self.ctx.gettext("Choose the USB stick"),
+                lambda folder: self._show(
+                    export_dialog(self.runner, self.ctx.gettext, folder, parent=self.window)
+                ),
             ),
         )
 
@@ -103,12 +108,16 @@ class TransferActions(QObject):
         from kpfield.gui.transfer_dialog import export_dialog
 
         self.before()
-        self._choose_folder(
-            self.ctx.gettext("Choose the USB stick"),
-            lambda folder: self._show(
-                export_dialog(
-                    self.runner, self.ctx.gettext, folder, parent=self.window, again=True
-                )
+        before_export(
+            self.window,
+            self.ctx,
+            lambda: self._choose_folder(
+                self.ctx.gettext("Choose the USB stick"),
+                lambda folder: self._show(
+                    export_dialog(
+                        self.runner, self.ctx.gettext, folder, parent=self.window, again=True
+                    )
+                ),
             ),
         )
 

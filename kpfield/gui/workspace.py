@@ -11,6 +11,7 @@ from kpfield.gui.changes import report_changed
 from kpfield.gui.confirm import confirm
 from kpfield.gui.context import AppContext
 from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.help_window import set_help_page
 from kpfield.gui.report_editor import ReportEditor
 from kpfield.gui.report_list import ReportList
 from kpfield.gui.report_table_model import row_of_report
@@ -36,6 +37,12 @@ class Workspace(QWidget):
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setSizes([460, 890])
         h.addWidget(self.splitter)
+        # F1 opens the page about what has the focus.
+        set_help_page(self, "editor")
+        set_help_page(self.editor.witnesses, "witnesses")
+        notes_tab = self.editor.notes.parentWidget()
+        if notes_tab is not None:
+            set_help_page(notes_tab, "data")  # where each kind of note goes
         self.list.report_activated.connect(self.open_report)
         self.editor.saved.connect(self._saved)
         self.editor.seal_requested.connect(self.seal)
@@ -77,6 +84,7 @@ class Workspace(QWidget):
         def ask(problems: list[tuple[str, str]]) -> None:
             dialog = SealDialog(self.ctx, report_id, problems, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.go_to.connect(self.editor.focus_field)
             dialog.open()  # sealing announces the change: the list and the editor refresh
 
         self.ctx.runner.call(lambda s: s.reports.missing_for_seal(report_id)).success(ask)

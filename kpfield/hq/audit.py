@@ -22,6 +22,7 @@ ACTIONS = (
     "unlink",
     "note",
     "identity_reveal",
+    "identity_deleted",
     "export",
     "override",
     "device_approved",

@@ -22,6 +22,7 @@ from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, Cancelled, IntegrityError, KpfieldError
 from kpfield.protocol.receipts import Receipt, open_receipt, verify_receipt
 from kpfield.services.clock import Clock, iso
+from kpfield.services.enrollment_state import note_receipt
 from kpfield.services.profiles import FieldProfileService
 from kpfield.vault.db import transaction
 from kpfield.vault.outbox_store import OutboxStore, StoredReceipt
@@ -42,6 +43,8 @@ class ReceiptsResult:
     gaps: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     report_ids: set[str] = field(default_factory=set)
+    enrollment_changed: bool = False
+    """A receipt was this laptop's first word from HQ that it is enrolled."""
 
     @property
     def changes(self) -> Changes:
@@ -49,6 +52,7 @@ class ReceiptsResult:
             reports=frozenset(self.report_ids),
             report_list=bool(self.report_ids),
             transfers=bool(self.receipts),
+            devices=self.enrollment_changed,
         )
 
 
@@ -135,6 +139,8 @@ class AcknowledgementService:
                 now,
                 {"bundle_sequence": receipt.sequence, "receipt_sha256": receipt.sha256},
             )
+            # HQ imports bundles only from devices it enrolled: its receipt says this one is.
+            result.enrollment_changed |= note_receipt(self._vault, now)
             for rid, sha in receipt.reports:
                 state = outbox.seal_state(rid)
                 if state is None or state[1] != sha:

@@ -9,6 +9,7 @@ from kpfield.hq.devices import Device
 from kpfield.protocol.device_list import DeviceEntry, entry
 from kpfield.protocol.enrollment import EnrollRequest, build_request, parse_request
 from kpfield.services.clock import Clock, iso
+from kpfield.services.enrollment_state import EnrollmentState, read_state
 from kpfield.vault.hq_store import HqStore
 from kpfield.vault.vault import Vault
 
@@ -30,6 +31,13 @@ class FieldEnrollmentService:
             created_at=iso(self._clock.now()),
         )
         return data, signer.fingerprint
+
+    def state(self) -> EnrollmentState:
+        """Whether HQ enrolled this laptop, as far as it knows, and how it learned it."""
+        return read_state(self._vault)
+
+    def device_name(self) -> str:
+        return self._vault.meta("device_name")
 
 
 class DeviceService:

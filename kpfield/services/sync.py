@@ -30,6 +30,12 @@ from kpfield.protocol.profile import Profile, parse_profile
 from kpfield.protocol.receipts import open_receipt
 from kpfield.services.acknowledgement import AcknowledgementService, ReceiptsResult
 from kpfield.services.clock import Clock, iso
+from kpfield.services.enrollment_state import (
+    EnrollmentState,
+    note_device_list,
+    note_relay_refusal,
+    read_state,
+)
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin, fetch_all_documents
@@ -70,6 +76,8 @@ class SyncResult:
     failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     refused_by_security: bool = False
+    enrollment_changed: bool = False
+    """The run taught the laptop something new about its enrollment (device list, refusal)."""
     errors: list[KpfieldError] = field(default_factory=list)
     """The errors behind ``failures``, for a screen that shows them in the monitor's language."""
 
@@ -84,6 +92,7 @@ class SyncResult:
             report_list=bool(self.exported or self.delivered),
             transfers=True,
             profile=self.profile_serial is not None,
+            devices=self.enrollment_changed,
         )
 
 
@@ -107,6 +116,8 @@ class SyncStatus:
     """``relay_url`` is the laptop's setting, not the profile's."""
     last_failure: Failure | None = None
     """Why the last sync (from the app or the CLI) did not finish, as saved in the vault."""
+    enrollment: EnrollmentState | None = None
+    """What the laptop knows of its enrollment at HQ (a sync may teach it more)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,7 @@ class FieldSyncService:
             profile_relay_url=from_profile,
             relay_overridden=bool(own),
             last_failure=self.last_failure(),
+            enrollment=read_state(self._vault),
         )
 
     def last_failure(self) -> Failure | None:
@@ -270,6 +282,7 @@ class FieldSyncService:
             except SyncError as exc:
                 result.failures.append(exc.message)
                 result.errors.append(exc)
+                store(partial(self._refused, exc, result))
                 for bundle in plan.bundles:  # the status screen shows why nothing moved
                     store(partial(self._failed, bundle, exc.message))
                 result.pending = store(partial(self._finish, result))
@@ -345,6 +358,7 @@ class FieldSyncService:
             except (LinkDown, SyncError) as exc:
                 result.failures.append(exc.message)
                 result.errors.append(exc)
+                store(partial(self._refused, exc, result))
                 if isinstance(exc, Refused) and not exc.retryable and exc.status != 403:
                     continue  # this bundle is refused; the next may not be
                 return  # the link is gone, or this laptop is revoked: stop here
@@ -391,6 +405,15 @@ class FieldSyncService:
         if plan.pinned_key is None:
             with transaction(self._vault.conn):
                 SyncStore(self._vault.conn).pin(plan.url, info.relay_key_text, self._now())
+
+    def _refused(self, exc: BaseException, result: SyncResult) -> None:
+        """The relay refused this device: remember what it said of its enrollment."""
+        if isinstance(exc, Refused) and exc.code == "revoked":
+            result.revoked = True
+            with transaction(self._vault.conn):
+                result.enrollment_changed |= note_relay_refusal(
+                    self._vault, exc.code, self._now()
+                )
 
     def _failed(self, bundle: Bundle, reason: str) -> None:
         with transaction(self._vault.conn):
@@ -461,6 +484,9 @@ class FieldSyncService:
         result.revoked = entry is not None and entry.revoked
         with transaction(self._vault.conn):
             store.set_device_list_serial(listed.serial)
+            result.enrollment_changed |= note_device_list(
+                self._vault, listed, plan.device_id, self._now()
+            )
 
     def _apply_one(
         self, plan: _Plan, profile: Profile, doc: RelayDocument, result: SyncResult

@@ -16,7 +16,7 @@ from kpfield.errors import KpfieldError
 if TYPE_CHECKING:
     from kpfield.services.sync import SyncResult
 
-KINDS = ("network", "refused", "security", "revoked", "setup", "other")
+KINDS = ("network", "refused", "unenrolled", "security", "revoked", "setup", "other")
 MAX_SAVED_ERRORS = 4
 MAX_SAVED_BYTES = 8192
 
@@ -45,6 +45,8 @@ def classify(result: SyncResult) -> Failure | None:
         return Failure("security")
     if errors:
         first = errors[0]
+        if getattr(first, "code", "") == "unknown_device":
+            return Failure("unenrolled", errors)
         status = getattr(first, "status", None)
         retryable = getattr(first, "retryable", True)
         if status is None or retryable:

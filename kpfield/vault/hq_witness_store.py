@@ -70,6 +70,16 @@ class HqWitnessStore:
             return None
         return StoredIdentity(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
 
+    def identity_list(self) -> list[tuple[str, str, str]]:
+        """Every identity HQ holds apart from the seals: (witness id, device id, received at)."""
+        return [
+            (str(r[0]), str(r[1]), str(r[2]))
+            for r in self.conn.execute(
+                "SELECT witness_id, device_id, received_at FROM hq_identities"
+                " ORDER BY received_at, witness_id"
+            )
+        ]
+
     def identity_device(self, witness_id: str) -> str | None:
         r = self.conn.execute(
             "SELECT device_id FROM hq_identities WHERE witness_id = ?", (witness_id,)

@@ -90,6 +90,7 @@ def session(data_dir: Path, passphrase: str, plan_file: Path) -> None:
     QTest.keyClicks(setup.pass2, passphrase)
     QTest.mouseClick(setup.next, Qt.MouseButton.LeftButton)
     QTest.mouseClick(setup.next, Qt.MouseButton.LeftButton)
+    QTest.keyClicks(setup.device_name, "Team 2 laptop")
     QTest.mouseClick(setup.create_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: window.workspace is not None)
     say("CREATED")

@@ -35,6 +35,7 @@ def test_create_write_seal_lock_unlock_search_amend(qtbot: QtBot, tmp_path: Path
     qtbot.keyClick(setup.pass2, Qt.Key.Key_Return)  # Next is the default button
     qtbot.waitUntil(lambda: setup.pages.currentIndex() == 2)
     qtbot.mouseClick(setup.next, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(setup.device_name, "Team 2 laptop")
     qtbot.mouseClick(setup.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=10_000)
     idle(qtbot, window)

@@ -114,3 +114,30 @@ def fill_complete(qtbot: QtBot, window: MainWindow, narrative: str = "") -> None
         editor.narrative,
         narrative or "Four diggers were stopped by guards at dawn and beaten with batons.",
     )
+
+
+def stick_chooser(qtbot: QtBot, window: MainWindow, *, anyway: bool = True) -> object:
+    """After Export: the folder chooser, once the "not yet enrolled" question (if HQ has not
+    confirmed this laptop) is answered "Export anyway"."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    def shown() -> object | None:
+        for c in window.findChildren(QFileDialog):
+            if c.isVisible():
+                return c
+        for b in window.findChildren(QMessageBox):
+            if b.objectName() == "exportUnenrolled" and b.isVisible():
+                return b
+        return None
+
+    qtbot.waitUntil(lambda: shown() is not None, timeout=10_000)
+    found = shown()
+    if isinstance(found, QMessageBox):
+        assert anyway, "the export asked about enrollment"
+        go = next(b for b in found.buttons() if b.text() == "Export anyway")
+        go.click()
+        qtbot.waitUntil(
+            lambda: any(c.isVisible() for c in window.findChildren(QFileDialog)), timeout=10_000
+        )
+        found = next(c for c in window.findChildren(QFileDialog) if c.isVisible())
+    return found

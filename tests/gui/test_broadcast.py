@@ -20,7 +20,7 @@ from kpfield.gui.tasks import Job, TaskRunner
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import PASSPHRASE as FIELD_PASSPHRASE
 from tests.bundle.world import new_field, seal_report
-from tests.gui.conftest import PASSPHRASE, fill_complete, idle, new_report, unlock
+from tests.gui.conftest import PASSPHRASE, fill_complete, idle, new_report, stick_chooser, unlock
 
 WAIT = 10.0
 
@@ -142,8 +142,8 @@ def test_an_export_refreshes_the_list_editor_and_status_bar_while_its_dialog_is_
     stick = tmp_path / "stick"
     stick.mkdir()
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    chooser = window.findChild(QFileDialog)
-    assert chooser is not None
+    chooser = stick_chooser(qtbot, window)
+    assert isinstance(chooser, QFileDialog)
     chooser.fileSelected.emit(str(stick))
     chooser.reject()
     dialog = next(d for d in window.findChildren(QDialog) if d.objectName() == "transferDialog")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from kpfield.gui.main_window import MainWindow
+from tests.gui.conftest import stick_chooser
 
 
 def test_export_without_a_coalition_profile_says_so(
@@ -17,8 +18,8 @@ def test_export_without_a_coalition_profile_says_so(
     stick = tmp_path / "stick"
     stick.mkdir()
     qtbot.keyClick(unlocked, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    chooser = unlocked.findChild(QFileDialog)
-    assert chooser is not None and chooser.testOption(QFileDialog.Option.DontUseNativeDialog)
+    chooser = stick_chooser(qtbot, unlocked, anyway=False)  # no profile: no question first
+    assert isinstance(chooser, QFileDialog) and chooser.testOption(QFileDialog.Option.DontUseNativeDialog)
     chooser.fileSelected.emit(str(stick))
     chooser.reject()
     dialog = next(d for d in unlocked.findChildren(QDialog) if d.objectName() == "transferDialog")

@@ -15,12 +15,13 @@ from kpfield.gui.main_window import MainWindow
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import PASSPHRASE as FIELD_PASSPHRASE
 from tests.bundle.world import new_field, seal_report
-from tests.gui.conftest import PASSPHRASE, unlock
+from tests.gui.conftest import PASSPHRASE, stick_chooser, unlock
 
 
 def export_through(qtbot: QtBot, window: MainWindow, action: Any, stick: Path) -> QDialog:
     action.trigger()
-    chooser = next(c for c in window.findChildren(QFileDialog) if c.isVisible())
+    chooser = stick_chooser(qtbot, window)
+    assert isinstance(chooser, QFileDialog)
     chooser.fileSelected.emit(str(stick))
     chooser.reject()
     dialog = next(

@@ -53,6 +53,14 @@ def test_first_run_creates_an_empty_vault_with_a_duress_passphrase(
     qtbot.keyClicks(setup.duress2, "banana blue")
     assert setup.next.isEnabled()
     click(qtbot, setup.next)
+    # The laptop is named before it is created: HQ tells laptops apart by it when enrolling.
+    assert not setup.create_button.isEnabled()
+    assert setup.focusWidget() is setup.device_name
+    qtbot.keyClicks(setup.device_name, "   ")
+    assert not setup.create_button.isEnabled()  # spaces are not a name
+    setup.device_name.clear()
+    qtbot.keyClicks(setup.device_name, " Team 2 laptop ")
+    assert setup.create_button.isEnabled()
     click(qtbot, setup.create_button)
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=10_000)
     idle(qtbot, window)
@@ -61,7 +69,11 @@ def test_first_run_creates_an_empty_vault_with_a_duress_passphrase(
     assert window.workspace.list.model.rowCount() == 0
     window.close()
     # the real passphrase opens it; the duress passphrase erases it and opens an empty one
-    open_session(data_dir, PASSPHRASE).close()
+    session = open_session(data_dir, PASSPHRASE)
+    try:
+        assert session.identity.device_name() == "Team 2 laptop"
+    finally:
+        session.close()
 
 
 def test_choosing_french_rebuilds_the_wizard_in_french_and_remembers_it(

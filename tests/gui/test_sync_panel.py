@@ -90,11 +90,19 @@ def test_sync_now_delivers_and_the_panel_says_up_to_date(
     assert c.state is SyncState.WAITING  # offline, with reports waiting: nothing starts alone
     assert window.sync is not None and window.sync.button.text() == "Sync: waiting for the network"
 
+    # HQ enrolled it, but the laptop has not heard yet: it says so, and the sync will tell it.
+    qtbot.waitUntil(lambda: window.enrollment_button.text() == "Not yet enrolled at HQ")
+    assert any("not yet known to be enrolled at HQ" in line for line in c.details())
+
     qtbot.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     dialog = window.findChild(SyncDialog)
     assert dialog is not None
     qtbot.waitUntil(lambda: not c.running, timeout=30_000)
     assert c.state is SyncState.UP_TO_DATE, c.details()
+    # HQ's signed device list, fetched from the relay, names this laptop.
+    qtbot.waitUntil(lambda: window.enrollment_button.text() == "Enrolled at HQ")
+    assert "signed list of devices" in window.enrollment_button.toolTip()
+    assert not any("not yet known to be enrolled" in line for line in c.details())
     assert dialog.state_label.text() == "Sync: up to date"
     text = dialog.details.text()
     assert "0 sealed reports waiting to be sent to the relay." in text

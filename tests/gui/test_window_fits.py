@@ -95,3 +95,43 @@ def test_first_run_fits_1366x728(
     for page in range(window.setup.pages.count()):
         window.setup.pages.setCurrentIndex(page)
         check_fits(window, f"setup page {page}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_full_status_bar_fits_1366_wide(
+    qtbot: QtBot, make_window: object, existing_vault: Path, data_dir: Path, language: str
+) -> None:
+    """The longest status bar a monitor sees (reports waiting and out, last export, not yet
+    enrolled, sync waiting): the window stays 1366 wide; only "last export" may give way."""
+    save_settings(data_dir, GuiSettings(language=language))
+    window = make_window()  # type: ignore[operator]
+    assert isinstance(window, MainWindow)
+    window.resize(LAPTOP)
+    unlock(qtbot, window)
+    i18n = window.ctx.i18n
+    pending = i18n.ngettext(
+        "{n} sealed report not yet exported or sent",
+        "{n} sealed reports not yet exported or sent", 12,
+    ).format(n=12) + " · " + i18n.ngettext(
+        "{n} exported or sent, not yet acknowledged by HQ",
+        "{n} exported or sent, not yet acknowledged by HQ", 30,
+    ).format(n=30)  # fmt: skip
+    window.pending_label.setText(pending)
+    window.sync_label.setText(
+        i18n.gettext("Last export or sync: {when}").format(when="2026-12-02 10:20")
+    )
+    assert window.sync is not None
+    window.sync.button.setText(i18n.gettext("Sync: waiting for the network"))
+    qtbot.waitUntil(window.enrollment_button.isVisible)
+    idle(qtbot, window)
+    assert window.minimumSizeHint().width() <= LAPTOP.width()
+    window.resize(LAPTOP)
+    qtbot.waitUntil(lambda: window.size() == LAPTOP)
+    shown = (window.pending_label, window.enrollment_button, window.sync.button)
+
+    def whole(w: QWidget) -> bool:
+        text = w.text()  # type: ignore[attr-defined]
+        return fully_shown(w, window) and w.width() >= w.fontMetrics().horizontalAdvance(text)
+
+    qtbot.waitUntil(lambda: all(whole(w) for w in shown), timeout=5_000)  # after the relayout
+    check_fits(window, "full status bar")

@@ -121,6 +121,10 @@ def test_contents_hold_nothing_that_does_not_belong(package: tuple[Path, Path]) 
     for language in ("fr", "pt"):
         assert f"{resources}/translations/{language}/LC_MESSAGES/kpfield.mo" in names
     assert f"{resources}/taxonomy.json" in names
+    from kpfield.services.help import PAGES
+
+    for language in ("en", "fr", "pt"):  # the offline help (F1) in every language
+        assert {f"{resources}/help/{language}/{p}.html" for p in PAGES} <= set(names)
 
 
 def test_size_and_file_count(package: tuple[Path, Path]) -> None:
