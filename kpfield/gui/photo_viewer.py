@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kpfield.domain.attachment_text import human_size
 from kpfield.domain.models import Attachment
 from kpfield.domain.position import format_degrees
 from kpfield.gui.context import AppContext
@@ -36,14 +37,6 @@ def decode_scaled(data: bytes, max_side: int = MAX_SIDE) -> QImage:
             Qt.TransformationMode.SmoothTransformation,
         )
     return image
-
-
-def human_size(size: int) -> str:
-    if size >= 1 << 20:
-        return f"{size / (1 << 20):.1f} MiB"
-    if size >= 1 << 10:
-        return f"{size / (1 << 10):.0f} KiB"
-    return f"{size} B"
 
 
 class PhotoViewer(QDialog):
