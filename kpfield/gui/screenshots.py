@@ -241,7 +241,7 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
         raise RuntimeError("no photo viewer")
     viewer.resize(1100, 640)
     wait_until(lambda: viewer.image.pixmap() is not None and not viewer.image.pixmap().isNull())
-    viewer._show(viewer.image.pixmap().toImage())  # rescale to the final size
+    viewer._show(viewer._generation, viewer.image.pixmap().toImage())  # rescale to final size
     shots.save(with_dialog(window, viewer), "photo-viewer")
     viewer.reject()
     window.seal_current()

@@ -43,7 +43,7 @@ def test_import_through_the_file_dialog_shows_thumbnails(
     assert done.args == [2]
     assert panel.list.count() == 2
     assert not panel.list.item(0).icon().isNull()
-    assert panel.status.text() == "2 photos added"
+    assert panel.status.text() == "2 files added"
     assert sorted(f.name for f in files[0].parent.iterdir()) == [f.name for f in files]  # no copies
 
 
