@@ -344,11 +344,17 @@ class PhotoPanel(QWidget):
         self.changed.emit()
         self.import_finished.emit(len(added))
         if problems:
-            QMessageBox.warning(
-                self, _("Some files were not imported"), "\n".join(problems[:20])
-            )
+            self._tell(_("Some files were not imported"), "\n\n".join(problems[:20]))
         if duplicates and rid == self.report_id:
             self._ask_duplicates(duplicates)
+
+    def _tell(self, title: str, text: str) -> None:
+        """A warning that does not block the event loop (imports and saves go on behind it)."""
+        ok = QMessageBox.StandardButton.Ok
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, ok, self)
+        box.setObjectName("attachmentProblems")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _ask_duplicates(self, duplicates: Duplicates) -> None:
         """Files already attached to another report: stored again only if the monitor says so."""
@@ -371,9 +377,7 @@ class PhotoPanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText("")
-        QMessageBox.warning(
-            self, self.ctx.gettext("Photos and files"), user_message(exc, self.ctx.gettext)
-        )
+        self._tell(self.ctx.gettext("Photos and files"), user_message(exc, self.ctx.gettext))
 
     # ---------------------------------------------------------------- view / remove
     def _selected(self) -> Attachment | None:
