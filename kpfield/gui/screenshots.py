@@ -13,6 +13,7 @@ import io
 import json
 import sys
 import tempfile
+import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -88,6 +89,25 @@ def scene(seed: int) -> bytes:
     return out.getvalue()
 
 
+TRANSCRIPT = (
+    "Interview with W-Baobab, 3 October, at the clinic.\n\n"
+    "The guards came to the river at dawn. Four diggers were stopped and beaten with batons.\n"
+    "Two were taken to the clinic. The witness agreed to the interview and gave consent aloud\n"
+    "(recorded in consent-W-Baobab.wav).\n"
+)
+
+
+def recording(seconds: int = 42) -> bytes:
+    """A quiet tone as a WAV file (no real voice)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(bytes((128 + (8 if (i // 20) % 2 else -8)) for i in range(8000)) * seconds)
+    return out.getvalue()
+
+
 def seed_vault(data_dir: Path) -> None:
     session = create_session(data_dir, PASSPHRASE, params=KdfParams.cheap_for_tests())
     try:
@@ -104,7 +124,12 @@ def seed_vault(data_dir: Path) -> None:
         doc = json.loads(example.read_text(encoding="utf-8"))
         current = reports.create_from_document(doc)
         for i in range(3):
-            reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
+            att = reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
+            if i == 0:
+                reports.set_caption(att.id, "The guard post at the river crossing, from the road")
+        reports.attach_bytes(current, recording(), "consent-W-Baobab.wav")
+        notes = reports.attach_bytes(current, TRANSCRIPT.encode("utf-8"), "interview-notes.txt")
+        reports.set_caption(notes.id, "Notes typed after the interview, 3 October")
     finally:
         session.close()
 
@@ -232,7 +257,9 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shots.save(with_dialog(window, dialog), "witness")
     dialog.reject()
     editor.tabs.setCurrentIndex(3)
-    wait_until(lambda: editor.photos.list.count() == 3)
+    wait_until(lambda: editor.photos.list.count() == 5)
+    editor.photos.list.setCurrentRow(0)
+    settle(window)
     shots.save(window.grab(), "report-photos")
     editor.photos.list.setCurrentRow(0)
     editor.photos.view_selected()
@@ -243,6 +270,12 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     wait_until(lambda: viewer.image.pixmap() is not None and not viewer.image.pixmap().isNull())
     viewer._show(viewer._generation, viewer.image.pixmap().toImage())  # rescale to final size
     shots.save(with_dialog(window, viewer), "photo-viewer")
+    viewer.go(3)  # the recording: described, not played
+    settle(window)
+    shots.save(with_dialog(window, viewer), "viewer-recording")
+    viewer.go(1)  # the text document, read into memory
+    wait_until(lambda: bool(viewer.text.toPlainText()))
+    shots.save(with_dialog(window, viewer), "viewer-text")
     viewer.reject()
     window.seal_current()
     dialog = open_dialog(window, SealDialog)
