@@ -10,6 +10,11 @@ KIND_LABELS = {
     "document": N_("Document"),
 }
 TYPE_LABELS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WebP",
+    "image/tiff": "TIFF",
+    "image/gif": "GIF",
     "audio/wav": "WAV",
     "audio/mpeg": "MP3",
     "audio/ogg": "Ogg/Opus",

@@ -13,12 +13,12 @@ import io
 import json
 import sys
 import tempfile
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from PIL import Image, ImageDraw
+from PIL.TiffImagePlugin import IFDRational
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QWidget
 
 from kpfield.app import create_session
 from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.desk_screenshots import tone_wav
 from kpfield.gui.main_window import MainWindow
 from kpfield.gui.photo_viewer import PhotoViewer
 from kpfield.gui.seal_dialog import SealDialog
@@ -84,6 +85,11 @@ def scene(seed: int) -> bytes:
     exif[0x010F] = "Acme"
     exif[0x0110] = "FieldCam 3"
     exif.get_ifd(0x8769)[0x9003] = f"2026:10:0{3 + seed} 07:1{seed}:00"
+    if seed == 1:  # one photo with a GPS fix near the example report's site (8.64321, -10.97123)
+        gps = exif.get_ifd(0x8825)
+        gps[1], gps[3] = "N", "W"
+        gps[2] = (IFDRational(8), IFDRational(38), IFDRational(35556, 1000))
+        gps[4] = (IFDRational(10), IFDRational(58), IFDRational(16428, 1000))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=85, exif=exif)
     return out.getvalue()
@@ -91,21 +97,11 @@ def scene(seed: int) -> bytes:
 
 TRANSCRIPT = (
     "Interview with W-Baobab, 3 October, at the clinic.\n\n"
-    "The guards came to the river at dawn. Four diggers were stopped and beaten with batons.\n"
-    "Two were taken to the clinic. The witness agreed to the interview and gave consent aloud\n"
-    "(recorded in consent-W-Baobab.wav).\n"
+    "The guards came to the river at dawn. Four diggers were stopped and beaten with batons. "
+    "Two were taken to the clinic.\n\n"
+    "The witness agreed to the interview and gave consent aloud (recorded in "
+    "consent-W-Baobab.wav).\n"
 )
-
-
-def recording(seconds: int = 42) -> bytes:
-    """A quiet tone as a WAV file (no real voice)."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(bytes((128 + (8 if (i // 20) % 2 else -8)) for i in range(8000)) * seconds)
-    return out.getvalue()
 
 
 def seed_vault(data_dir: Path) -> None:
@@ -127,7 +123,7 @@ def seed_vault(data_dir: Path) -> None:
             att = reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
             if i == 0:
                 reports.set_caption(att.id, "The guard post at the river crossing, from the road")
-        reports.attach_bytes(current, recording(), "consent-W-Baobab.wav")
+        reports.attach_bytes(current, tone_wav(), "consent-W-Baobab.wav")
         notes = reports.attach_bytes(current, TRANSCRIPT.encode("utf-8"), "interview-notes.txt")
         reports.set_caption(notes.id, "Notes typed after the interview, 3 October")
     finally:
