@@ -88,6 +88,15 @@ class MediaError(KpfieldError):
     """A file offered as a photo cannot be accepted."""
 
 
+class DuplicateAttachment(MediaError):
+    """The same file (same SHA-256) is already attached in this vault; ``same_report`` says
+    whether to this very report (never stored twice) or to another one (stored if asked)."""
+
+    def __init__(self, template: str, *, same_report: bool, **params: Any) -> None:
+        self.same_report = same_report
+        super().__init__(template, **params)
+
+
 class CryptoError(KpfieldError):
     """A ciphertext, key or signature is malformed or does not verify."""
 

@@ -1,4 +1,4 @@
-"""Report commands: report new/show/list/search/seal/amend/trail, attach, attachment stripped."""
+"""Report commands: report new/show/list/search/seal/amend/trail, attach, attachment …"""
 
 from __future__ import annotations
 
@@ -209,13 +209,25 @@ def cmd_attach(args: argparse.Namespace) -> int:
     failures = 0
     with session(args) as s:
         rid = s.reports.resolve(args.report)
-        for path, result in s.reports.attach_files(rid, [Path(n) for n in args.files]):
+        paths = [Path(n) for n in args.files]
+        for path, result in s.reports.attach_files(
+            rid, paths, allow_duplicate=args.allow_duplicate
+        ):
             if isinstance(result, KpfieldError):
                 failures += 1
                 print(f"kpfield: {path}: {result.message}", file=sys.stderr)
+                if getattr(result, "same_report", True) is False:
+                    print("kpfield: (--allow-duplicate attaches it anyway)", file=sys.stderr)
                 continue
             print(f"{result.id}  {result.sha256}  {result.original_name}")
     return 2 if failures else 0
+
+
+def cmd_attachment_caption(args: argparse.Namespace) -> int:
+    with session(args) as s:
+        att = s.reports.set_caption(args.id, args.text)
+    print(f"{att.id}  caption: {att.caption or '(none)'}")
+    return 0
 
 
 def cmd_attachment_stripped(args: argparse.Namespace) -> int:
@@ -259,8 +271,16 @@ def register(sub: Subcommands) -> None:
     sp = command(sub, "attach", cmd_attach, "add photos or files to a draft")
     sp.add_argument("report")
     sp.add_argument("files", nargs="+")
+    sp.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="attach a file even if another report of this vault already has it",
+    )
 
     asub = group(sub, "attachment", "work with stored attachments")
     sp = command(asub, "stripped", cmd_attachment_stripped, "write a metadata-free copy of a photo")
     sp.add_argument("id")
     sp.add_argument("--out", required=True)
+    sp = command(asub, "caption", cmd_attachment_caption, "set a draft attachment's caption")
+    sp.add_argument("id")
+    sp.add_argument("text", help='the caption ("" removes it)')

@@ -512,6 +512,7 @@ def attachment_doc(a: Attachment) -> dict[str, Any]:
         "size": a.size,
         "mime": a.mime,
         "sha256": a.sha256,
+        "caption": a.caption,
         "imported_at": a.imported_at,
         "capture_claims": {
             k: v
@@ -523,6 +524,7 @@ def attachment_doc(a: Attachment) -> dict[str, Any]:
                 "camera_model": c.camera_model,
                 "width": c.width,
                 "height": c.height,
+                "duration_ms": c.duration_ms,
             }.items()
             if v is not None
         },

@@ -202,6 +202,8 @@ class CaptureClaims:
     camera_model: str | None = None
     width: int | None = None
     height: int | None = None
+    duration_ms: int | None = None
+    """A recording's length, where the file states it (WAV); other formats: unknown."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ class Attachment:
     claims: CaptureClaims
     imported_at: str
     has_thumbnail: bool = False
+    caption: str = ""
+    """The monitor's words about the file; sealed with the report."""
 
 
 @dataclass(frozen=True)

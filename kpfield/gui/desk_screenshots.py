@@ -3,7 +3,9 @@ laptops' bundles imported, one of them tampered with and one laptop with a missi
 
 from __future__ import annotations
 
+import io
 import json
+import wave
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +31,17 @@ def _laptop(root: Path, name: str, hq: object) -> object:
     return s
 
 
+def tone_wav(seconds: int = 42) -> bytes:
+    """A quiet tone as a WAV recording (no real voice)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(bytes(128 + (8 if (i // 20) % 2 else -8) for i in range(8000)) * seconds)
+    return out.getvalue()
+
+
 def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
     """Build the HQ vault; returns its folder."""
     example = json.loads(
@@ -41,8 +54,11 @@ def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
     try:
         r = kono.reports  # type: ignore[attr-defined]
         rid = r.create_from_document(example)
-        r.attach_bytes(rid, scene(0), "IMG_0412.jpg")
+        first = r.attach_bytes(rid, scene(0), "IMG_0412.jpg")
+        r.set_caption(first.id, "The guard post at the river crossing")
         r.attach_bytes(rid, scene(5), "IMG_0419.jpg")  # its EXIF date is five days later
+        consent = r.attach_bytes(rid, tone_wav(), "consent-W-Baobab.wav")
+        r.set_caption(consent.id, "Consent given aloud by W-Baobab")
         r.seal(rid)
         paths += [b.path for b in kono.field().export.to_folder(_dir(work, "k1")).bundles]  # type: ignore[attr-defined]
         doc = dict(example, title="Eviction of families near the Tongo dredging site")

@@ -418,3 +418,22 @@ class IncidentForm(QWidget):
                     flags |= Qt.ItemFlag.ItemIsUserCheckable
                 item.setFlags(flags)
         self._update_position_enabled()
+
+    def position_typed(self) -> str:
+        """The position as it stands on screen ("" when none is set)."""
+        if not self.has_position.isChecked():
+            return ""
+        lat, lon = self.lat.text().strip(), self.lon.text().strip()
+        return f"{lat}, {lon}" if lat or lon else ""
+
+    def set_position(self, lat_micro: int, lon_micro: int, source: CoordinateSource) -> None:
+        """Put a position in (e.g. from a photo's EXIF GPS) as if typed: it autosaves."""
+        if self._read_only:
+            return
+        self.has_position.setChecked(True)
+        self.lat.setText(format_degrees(lat_micro))
+        self.lon.setText(format_degrees(lon_micro))
+        index = self.source.findData(source.value)
+        if index >= 0:
+            self.source.setCurrentIndex(index)
+        self._changed()

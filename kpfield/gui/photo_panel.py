@@ -1,4 +1,5 @@
-"""Photos of a report: import (dialog or drag and drop, read in place), thumbnails, viewer, remove.
+"""A report's photos, sound recordings and documents: import (dialog or drag and drop, read in
+place), thumbnails, captions, duplicates flagged, viewer, a photo's GPS as the report's position.
 
 Thumbnails exist only as in-memory pixmaps made from ``thumbnail_bytes``; dropped files are read
 where they are (never copied to a temporary file).
@@ -14,28 +15,36 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from kpfield.app import Session
+from kpfield.domain.attachment_text import TYPE_LABELS, format_duration, human_size
 from kpfield.domain.ids import AttachmentId, ReportId
-from kpfield.domain.models import Attachment, Report
-from kpfield.errors import Cancelled, KpfieldError
+from kpfield.domain.models import Attachment, AttachmentKind, Report
+from kpfield.errors import Cancelled, DuplicateAttachment, KpfieldError
+from kpfield.gui.confirm import confirm
 from kpfield.gui.context import AppContext
-from kpfield.gui.photo_viewer import PhotoViewer, decode_scaled
+from kpfield.gui.photo_viewer import PhotoViewer, decode_scaled, has_gps
 from kpfield.gui.tasks import Job, Op, user_message
 
 THUMB = 160
 Thumbnails = list[tuple[Attachment, bytes | None]]
 Shown = list[tuple[Attachment, QImage | None]]
-ImportResult = tuple[Thumbnails, list[str]]
+Duplicates = list[tuple[Path, str]]
+ImportResult = tuple[Thumbnails, list[str], Duplicates]
+PHOTO_PATTERNS = "*.jpg *.jpeg *.png *.webp *.tif *.tiff *.gif"
+AUDIO_PATTERNS = "*.wav *.mp3 *.ogg *.oga *.opus *.m4a *.flac *.amr"
+DOCUMENT_PATTERNS = "*.pdf *.txt"
 
 
 def read_thumbnails(s: Session, atts: list[Attachment]) -> Thumbnails:
@@ -48,9 +57,25 @@ def decode_thumbnails(items: Thumbnails) -> Shown:
     return [(a, decode_scaled(data, THUMB) if data else None) for a, data in items]
 
 
+def item_text(att: Attachment, gettext: object) -> str:
+    """What a list tile says: the caption (or file name), and for recordings and documents their
+    type, size and length."""
+    first = att.caption or att.original_name
+    if len(first) > 60:
+        first = first[:58] + "…"
+    if att.kind is AttachmentKind.PHOTO:
+        return first
+    _ = gettext if callable(gettext) else str
+    facts = [str(_(TYPE_LABELS.get(att.mime, att.mime))), human_size(att.size)]
+    if length := format_duration(att.claims.duration_ms):
+        facts.append(length)
+    return f"{first}\n{' · '.join(facts)}"
+
+
 class PhotoPanel(QWidget):
     changed = Signal()
-    import_finished = Signal(int)  # how many photos were added
+    import_finished = Signal(int)  # how many files were added
+    position_from_photo = Signal(object)  # an Attachment with EXIF GPS
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,9 +89,10 @@ class PhotoPanel(QWidget):
         v = QVBoxLayout(self)
         self.hint = QLabel(
             _(
-                "Photos are kept exactly as imported, encrypted, with their SHA-256 fingerprint. "
-                "Drag photos here or use Import. Double-click a photo to see it and what it says "
-                "about itself."
+                "Photos, sound recordings (WAV, MP3, Ogg/Opus, M4A) and documents (PDF, plain "
+                "text) are kept exactly as imported, encrypted, with their SHA-256 fingerprint, "
+                "and sealed with the report. Drag files here or use Import. Double-click one to "
+                "open it."
             )
         )
         self.hint.setWordWrap(True)
@@ -80,6 +106,18 @@ class PhotoPanel(QWidget):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setWordWrap(True)
         v.addWidget(self.list, 1)
+        caption_row = QHBoxLayout()
+        self.caption_label = QLabel(_("Caption"))
+        self.caption = QLineEdit()
+        self.caption.setObjectName("captionEdit")
+        self.caption.setMaxLength(2000)
+        self.caption.setPlaceholderText(
+            _("What this file shows or holds; sealed and sent with the report")
+        )
+        self.caption_label.setBuddy(self.caption)
+        caption_row.addWidget(self.caption_label)
+        caption_row.addWidget(self.caption, 1)
+        v.addLayout(caption_row)
         progress_row = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setObjectName("importProgress")
@@ -90,14 +128,20 @@ class PhotoPanel(QWidget):
         progress_row.addWidget(self.cancel_button)
         v.addLayout(progress_row)
         row = QHBoxLayout()
-        self.import_button = QPushButton(_("Import photos…"))
+        self.import_button = QPushButton(_("Import files…"))
         self.import_button.setObjectName("importPhotos")
-        self.view_button = QPushButton(_("View…"))
+        self.view_button = QPushButton(_("Open…"))
         self.view_button.setObjectName("viewPhoto")
-        self.remove_button = QPushButton(_("Remove photo"))
+        self.gps_button = QPushButton(_("Use photo's position"))
+        self.gps_button.setObjectName("usePhotoPosition")
+        self.gps_button.setToolTip(
+            _("Copy the GPS position in this photo's EXIF into the report's position")
+        )
+        self.remove_button = QPushButton(_("Remove"))
         self.remove_button.setObjectName("removePhoto")
         row.addWidget(self.import_button)
         row.addWidget(self.view_button)
+        row.addWidget(self.gps_button)
         row.addWidget(self.remove_button)
         row.addStretch(1)
         self.status = QLabel()
@@ -107,9 +151,11 @@ class PhotoPanel(QWidget):
         self.import_button.clicked.connect(self.choose_files)
         self.view_button.clicked.connect(self.view_selected)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.gps_button.clicked.connect(self._use_position)
         self.cancel_button.clicked.connect(self.cancel_import)
+        self.caption.editingFinished.connect(self.save_caption)
         self.list.itemActivated.connect(lambda _i: self.view_selected())
-        self.list.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self.list.currentRowChanged.connect(self._selection_changed)
         self._show_progress(False)
 
     # ---------------------------------------------------------------- loading
@@ -141,22 +187,46 @@ class PhotoPanel(QWidget):
         self.status.setText("")
 
     def _add_item(self, att: Attachment, image: QImage | None) -> None:
-        item = QListWidgetItem(att.original_name)
+        item = QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, att.id)
-        item.setToolTip(f"{att.original_name}\nSHA-256 {att.sha256}")
         if image is not None and not image.isNull():
             item.setIcon(QIcon(QPixmap.fromImage(image)))
+        else:
+            kind = (
+                QStyle.StandardPixmap.SP_MediaVolume
+                if att.kind is AttachmentKind.AUDIO
+                else QStyle.StandardPixmap.SP_FileIcon
+            )
+            item.setIcon(self.style().standardIcon(kind))
         self.attachments.append(att)
         self.list.addItem(item)
+        self._label(item, att)
+
+    def _label(self, item: QListWidgetItem, att: Attachment) -> None:
+        item.setText(item_text(att, self.ctx.gettext))
+        tip = f"{att.original_name}\nSHA-256 {att.sha256}"
+        item.setToolTip(f"{att.caption}\n{tip}" if att.caption else tip)
+
+    def _selection_changed(self, _row: int) -> None:
+        att = self._selected()
+        self.caption.blockSignals(True)
+        self.caption.setText(att.caption if att is not None else "")
+        self.caption.blockSignals(False)
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         importing = self.current_import is not None
         editable = self.report_id is not None and not self.read_only and not importing
         self.import_button.setEnabled(editable)
         self.setAcceptDrops(editable)
-        selected = self.list.currentRow() >= 0
+        att = self._selected()
+        selected = att is not None
         self.view_button.setEnabled(selected)
         self.remove_button.setEnabled(editable and selected)
+        self.caption.setEnabled(selected)
+        self.caption.setReadOnly(not editable)
+        photo_gps = att is not None and att.kind is AttachmentKind.PHOTO and has_gps(att)
+        self.gps_button.setEnabled(editable and photo_gps)
 
     def _show_progress(self, on: bool) -> None:
         self.progress.setVisible(on)
@@ -165,12 +235,19 @@ class PhotoPanel(QWidget):
     # ---------------------------------------------------------------- import
     def choose_files(self) -> None:
         _ = self.ctx.gettext
-        dialog = QFileDialog(self, _("Import photos"))
+        dialog = QFileDialog(self, _("Import photos, recordings and documents"))
         # Qt's own dialog: no OS "recent files" list records what was imported.
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        every = f"{PHOTO_PATTERNS} {AUDIO_PATTERNS} {DOCUMENT_PATTERNS}"
         dialog.setNameFilters(
-            [_("Photos (*.jpg *.jpeg *.png *.webp *.tif *.tiff)"), _("All files (*)")]
+            [
+                _("Photos, recordings and documents ({patterns})").format(patterns=every),
+                _("Photos ({patterns})").format(patterns=PHOTO_PATTERNS),
+                _("Sound recordings ({patterns})").format(patterns=AUDIO_PATTERNS),
+                _("Documents ({patterns})").format(patterns=DOCUMENT_PATTERNS),
+                _("All files (*)"),
+            ]
         )
         dialog.filesSelected.connect(lambda files: self.import_files([Path(f) for f in files]))
         dialog.open()
@@ -185,8 +262,11 @@ class PhotoPanel(QWidget):
             event.acceptProposedAction()
             self.import_files(paths)
 
-    def import_files(self, paths: list[Path]) -> Op[ImportResult] | None:
-        """Import on the store thread with progress; each file is all-or-nothing."""
+    def import_files(
+        self, paths: list[Path], *, allow_duplicate: bool = False
+    ) -> Op[ImportResult] | None:
+        """Import on the store thread with progress; each file is all-or-nothing. A file already
+        attached to another report is asked about afterwards (``allow_duplicate`` then)."""
         rid = self.report_id
         if rid is None or self.read_only or self.current_import is not None or not paths:
             return None
@@ -195,16 +275,22 @@ class PhotoPanel(QWidget):
         def work(s: Session, job: Job) -> ImportResult:
             added: Thumbnails = []
             problems: list[str] = []
+            duplicates: Duplicates = []
             done_files = 0
 
             def step(done: int, size: int) -> None:
                 job.progress(done_files * 1000 + (done * 1000 // max(size, 1)), total * 1000)
 
             # Photos are decoded ahead in workers while this lane stores the current one.
-            results = s.reports.attach_files(rid, paths, progress=step, cancel=job.cancelled)
+            results = s.reports.attach_files(
+                rid, paths, progress=step, cancel=job.cancelled, allow_duplicate=allow_duplicate
+            )
             try:
-                for _path, result in results:
+                for path, result in results:
                     done_files += 1
+                    if isinstance(result, DuplicateAttachment) and not result.same_report:
+                        duplicates.append((path, result.translated(self.ctx.gettext)))
+                        continue
                     if isinstance(result, KpfieldError):
                         problems.append(result.translated(self.ctx.gettext))
                         continue
@@ -212,7 +298,7 @@ class PhotoPanel(QWidget):
                     added.extend(read_thumbnails(s, [result]))
             except Cancelled:
                 pass
-            return added, problems
+            return added, problems, duplicates
 
         op = self.ctx.runner.job(work)
         self.current_import = op
@@ -238,31 +324,60 @@ class PhotoPanel(QWidget):
 
     def _decode_imported(self, rid: ReportId, result: ImportResult) -> None:
         """The store lane is free again; thumbnails are decoded on the compute pool."""
-        read, problems = result
+        read, problems, duplicates = result
         self.ctx.runner.compute(lambda _job: decode_thumbnails(read)).success(
-            lambda added: self._imported(rid, added, problems)
+            lambda added: self._imported(rid, added, problems, duplicates)
         ).failure(self._failed)
 
-    def _imported(self, rid: ReportId, added: Shown, problems: list[str]) -> None:
+    def _imported(
+        self, rid: ReportId, added: Shown, problems: list[str], duplicates: Duplicates
+    ) -> None:
         _ = self.ctx.gettext
         if rid == self.report_id:
             for att, image in added:
                 self._add_item(att, image)
         self.status.setText(
-            self.ctx.i18n.ngettext("{n} photo added", "{n} photos added", len(added)).format(
+            self.ctx.i18n.ngettext("{n} file added", "{n} files added", len(added)).format(
                 n=len(added)
             )
         )
         self.changed.emit()
         self.import_finished.emit(len(added))
         if problems:
-            QMessageBox.warning(
-                self, _("Some files were not imported"), "\n".join(problems[:20])
-            )
+            self._tell(_("Some files were not imported"), "\n\n".join(problems[:20]))
+        if duplicates and rid == self.report_id:
+            self._ask_duplicates(duplicates)
+
+    def _tell(self, title: str, text: str) -> None:
+        """A warning that does not block the event loop (imports and saves go on behind it)."""
+        ok = QMessageBox.StandardButton.Ok
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, ok, self)
+        box.setObjectName("attachmentProblems")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _ask_duplicates(self, duplicates: Duplicates) -> None:
+        """Files already attached to another report: stored again only if the monitor says so."""
+        _ = self.ctx.gettext
+        paths = [p for p, _m in duplicates]
+
+        def again() -> None:
+            self.import_files(paths, allow_duplicate=True)
+
+        self.duplicate_question = confirm(
+            self,
+            name="duplicateQuestion",
+            title=_("Already in another report"),
+            text="\n\n".join(message for _p, message in duplicates[:10]),
+            yes=_("Attach here too"),
+            no=_("Do not attach"),
+            then=again,
+            destructive=False,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText("")
-        QMessageBox.warning(self, self.ctx.gettext("Photos"), user_message(exc, self.ctx.gettext))
+        self._tell(self.ctx.gettext("Photos and files"), user_message(exc, self.ctx.gettext))
 
     # ---------------------------------------------------------------- view / remove
     def _selected(self) -> Attachment | None:
@@ -272,9 +387,38 @@ class PhotoPanel(QWidget):
     def view_selected(self) -> None:
         att = self._selected()
         if att is not None:
-            viewer = PhotoViewer(self.ctx, att, self)
+            editable = not self.read_only and self.report_id is not None
+            index = self.attachments.index(att)
+            viewer = PhotoViewer(self.ctx, self.attachments, index, self, editable=editable)
             viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            viewer.use_position.connect(self.position_from_photo.emit)
             viewer.open()
+
+    def _use_position(self) -> None:
+        att = self._selected()
+        if att is not None and not self.read_only and has_gps(att):
+            self.position_from_photo.emit(att)
+
+    def save_caption(self) -> None:
+        """Store the caption typed for the selected attachment (drafts only)."""
+        att = self._selected()
+        text = self.caption.text().strip()
+        if att is None or self.read_only or text == att.caption:
+            return
+        aid = AttachmentId(att.id)
+
+        def saved(new: Attachment) -> None:
+            if att in self.attachments:
+                row = self.attachments.index(att)
+                self.attachments[row] = new
+                item = self.list.item(row)
+                if item is not None:
+                    self._label(item, new)
+            self.changed.emit()
+
+        self.ctx.runner.call(lambda s: s.reports.set_caption(aid, text)).success(saved).failure(
+            self._failed
+        )
 
     def remove_selected(self) -> None:
         _ = self.ctx.gettext
@@ -283,7 +427,7 @@ class PhotoPanel(QWidget):
             return
         answer = QMessageBox.question(
             self,
-            _("Remove photo"),
+            _("Remove file"),
             _("Remove {name} from this draft? The encrypted copy is deleted.").format(
                 name=att.original_name
             ),

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.domain.ids import ReportId
 from kpfield.domain.jobs import Changes
-from kpfield.domain.models import Report, ReportStatus
+from kpfield.domain.models import Attachment, CoordinateSource, Report, ReportStatus
+from kpfield.domain.position import format_degrees
 from kpfield.errors import N_, StateError
+from kpfield.gui.confirm import confirm
 from kpfield.gui.context import AppContext
 from kpfield.gui.incident_form import IncidentForm, mark_required
 from kpfield.gui.labels import STATUS
@@ -100,7 +102,7 @@ class ReportEditor(QWidget):
         self.witnesses = WitnessPanel(ctx)
         self.tabs.addTab(self.witnesses, _("Witnesses"))
         self.photos = PhotoPanel(ctx)
-        self.tabs.addTab(self.photos, _("Photos"))
+        self.tabs.addTab(self.photos, _("Photos and files"))
         self.notes = self._text("notesEdit", _("Sources checked, follow-up, context for HQ…"))
         self.private_notes = self._text(
             "privateNotesEdit", _("Reminders for yourself: never sealed, never sent")
@@ -118,12 +120,50 @@ class ReportEditor(QWidget):
         self.private_notes.textChanged.connect(self._edited)
         self.witnesses.report_changed.connect(self._witnesses_changed)
         self.photos.changed.connect(lambda: self.saved.emit(self.report))
+        self.photos.position_from_photo.connect(self.use_photo_position)
         self.seal_button.clicked.connect(self._request_seal)
         self.amend_button.clicked.connect(lambda: self._emit_id(self.amend_requested))
         self.trail_button.clicked.connect(lambda: self._emit_id(self.trail_requested))
         self.delete_button.clicked.connect(lambda: self._emit_id(self.delete_requested))
         ctx.runner.changed.connect(self._changes)
         self.show_report(None)
+
+    def use_photo_position(self, att: Attachment) -> None:
+        """Copy a photo's EXIF GPS into the report's position; asks first if one is set."""
+        c = att.claims
+        if self.report is None or not self.report.is_draft:
+            return
+        if c.gps_lat_micro is None or c.gps_lon_micro is None:
+            return
+        lat, lon = c.gps_lat_micro, c.gps_lon_micro
+
+        def apply() -> None:
+            self.incident.set_position(lat, lon, CoordinateSource.PHOTO_EXIF)
+            self.tabs.setCurrentIndex(0)
+
+        current = self.incident.position_typed()
+        if not current:
+            apply()
+            return
+        _ = self.ctx.gettext
+        confirm(
+            self,
+            name="replacePositionQuestion",
+            title=_("Replace the position?"),
+            text=_(
+                "This report's position is {current}. Replace it with {lat}, {lon} from the "
+                "EXIF of {name}? A camera's GPS is a claim; the source is set to photo EXIF."
+            ).format(
+                current=current,
+                lat=format_degrees(lat),
+                lon=format_degrees(lon),
+                name=att.original_name,
+            ),
+            yes=_("Replace the position"),
+            no=_("Keep the current position"),
+            then=apply,
+            destructive=False,
+        )
 
     def _notes_tab(self) -> QWidget:
         """Both kinds of notes, each labelled with where it goes (tested on a real bundle)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from PIL import Image, ImageDraw
+from PIL.TiffImagePlugin import IFDRational
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMenu, QMessageBox,
 
 from kpfield.app import create_session
 from kpfield.gui.custody_dialog import CustodyDialog
+from kpfield.gui.desk_screenshots import tone_wav
 from kpfield.gui.main_window import MainWindow
 from kpfield.gui.photo_viewer import PhotoViewer
 from kpfield.gui.seal_dialog import SealDialog
@@ -83,9 +85,23 @@ def scene(seed: int) -> bytes:
     exif[0x010F] = "Acme"
     exif[0x0110] = "FieldCam 3"
     exif.get_ifd(0x8769)[0x9003] = f"2026:10:0{3 + seed} 07:1{seed}:00"
+    if seed == 1:  # one photo with a GPS fix near the example report's site (8.64321, -10.97123)
+        gps = exif.get_ifd(0x8825)
+        gps[1], gps[3] = "N", "W"
+        gps[2] = (IFDRational(8), IFDRational(38), IFDRational(35556, 1000))
+        gps[4] = (IFDRational(10), IFDRational(58), IFDRational(16428, 1000))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=85, exif=exif)
     return out.getvalue()
+
+
+TRANSCRIPT = (
+    "Interview with W-Baobab, 3 October, at the clinic.\n\n"
+    "The guards came to the river at dawn. Four diggers were stopped and beaten with batons. "
+    "Two were taken to the clinic.\n\n"
+    "The witness agreed to the interview and gave consent aloud (recorded in "
+    "consent-W-Baobab.wav).\n"
+)
 
 
 def seed_vault(data_dir: Path) -> None:
@@ -106,7 +122,12 @@ def seed_vault(data_dir: Path) -> None:
         doc = json.loads(example.read_text(encoding="utf-8"))
         current = reports.create_from_document(doc)
         for i in range(3):
-            reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
+            att = reports.attach_bytes(current, scene(i + 1), f"IMG_04{20 + i}.jpg")
+            if i == 0:
+                reports.set_caption(att.id, "The guard post at the river crossing, from the road")
+        reports.attach_bytes(current, tone_wav(), "consent-W-Baobab.wav")
+        notes = reports.attach_bytes(current, TRANSCRIPT.encode("utf-8"), "interview-notes.txt")
+        reports.set_caption(notes.id, "Notes typed after the interview, 3 October")
     finally:
         session.close()
 
@@ -234,7 +255,9 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shots.save(with_dialog(window, dialog), "witness")
     dialog.reject()
     editor.tabs.setCurrentIndex(3)
-    wait_until(lambda: editor.photos.list.count() == 3)
+    wait_until(lambda: editor.photos.list.count() == 5)
+    editor.photos.list.setCurrentRow(0)
+    settle(window)
     shots.save(window.grab(), "report-photos")
     editor.photos.list.setCurrentRow(0)
     editor.photos.view_selected()
@@ -243,8 +266,14 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
         raise RuntimeError("no photo viewer")
     viewer.resize(1100, 640)
     wait_until(lambda: viewer.image.pixmap() is not None and not viewer.image.pixmap().isNull())
-    viewer._show(viewer.image.pixmap().toImage())  # rescale to the final size
+    viewer._show(viewer._generation, viewer.image.pixmap().toImage())  # rescale to final size
     shots.save(with_dialog(window, viewer), "photo-viewer")
+    viewer.go(3)  # the recording: described, not played
+    settle(window)
+    shots.save(with_dialog(window, viewer), "viewer-recording")
+    viewer.go(1)  # the text document, read into memory
+    wait_until(lambda: bool(viewer.text.toPlainText()))
+    shots.save(with_dialog(window, viewer), "viewer-text")
     viewer.reject()
     window.seal_current()
     dialog = open_dialog(window, SealDialog)

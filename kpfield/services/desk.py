@@ -141,6 +141,8 @@ class AttachmentView:
     flags: tuple[str, ...]
     """"time" / "gps" where the capture claims disagree with the report's date or place."""
     stored: bool
+    caption: str = ""
+    """The monitor's caption, sealed with the report (empty in reports sealed before captions)."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,7 @@ class CaseService:
                 dict(a.get("capture_claims") or {}),
                 cases.photo_flags(doc, dict(a.get("capture_claims") or {})),
                 blobs.attachment_blob(str(a.get("id", ""))) is not None,
+                str(a.get("caption") or ""),
             )
             for a in cases.attachments(doc)
         )

@@ -17,16 +17,16 @@ from kpfield.domain.document import (
     report_from_fields,
 )
 from kpfield.domain.identity import identifying_doc
-from kpfield.domain.ids import AttachmentId, ReportId, WitnessId
+from kpfield.domain.ids import ReportId, WitnessId
 from kpfield.domain.models import (
-    Attachment,
-    AttachmentKind,
-    CaptureClaims,
     Report,
     ReportStatus,
     Witness,
 )
 from kpfield.errors import N_, NotFound, StateError
+from kpfield.vault.attachment_rows import AttachmentRows, BlobRef, SameFile
+
+__all__ = ["BlobRef", "RecordStore", "ReportRow", "SameFile"]
 from kpfield.vault.db import Connection
 
 
@@ -82,13 +82,7 @@ class ReportRow:
     version: int
 
 
-@dataclass(frozen=True)
-class BlobRef:
-    name: str
-    key: bytes
-
-
-class RecordStore:
+class RecordStore(AttachmentRows):
     """Reads and writes records on one connection. Callers own transactions."""
 
     def __init__(self, conn: Connection) -> None:
@@ -212,7 +206,7 @@ class RecordStore:
         )
         self.unindex_report(rid)
         self.conn.execute(
-            "UPDATE attachments SET original_name = '', claims = '{}', mime = '',"
+            "UPDATE attachments SET original_name = '', claims = '{}', mime = '', caption = '',"
             " blob_key = zeroblob(32), thumb_name = NULL, thumb_key = NULL WHERE report_id = ?",
             (rid,),
         )
@@ -434,86 +428,10 @@ class RecordStore:
             )
         ]
 
-    # ---------------------------------------------------------------- attachments
-    def insert_attachment(
-        self, a: Attachment, blob: BlobRef, thumb: BlobRef | None, position: int
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO attachments(id, report_id, position, kind, original_name, size, mime,"
-            " sha256, claims, imported_at, blob_name, blob_key, thumb_name, thumb_key)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                a.id,
-                a.report_id,
-                position,
-                a.kind.value,
-                a.original_name,
-                a.size,
-                a.mime,
-                a.sha256,
-                json.dumps(_claims_json(a.claims), sort_keys=True),
-                a.imported_at,
-                blob.name,
-                blob.key,
-                thumb.name if thumb else None,
-                thumb.key if thumb else None,
-            ),
-        )
-
-    def next_attachment_position(self, rid: ReportId) -> int:
-        row = self.conn.execute(
-            "SELECT COALESCE(MAX(position), -1) + 1 FROM attachments WHERE report_id = ?", (rid,)
-        ).fetchone()
-        return int(row[0])
-
-    def attachments_for(self, rid: str) -> list[Attachment]:
-        return [
-            _attachment_from_row(r)
-            for r in self.conn.execute(
-                "SELECT id, report_id, kind, original_name, size, mime, sha256, claims,"
-                " imported_at, thumb_name FROM attachments WHERE report_id = ? ORDER BY position",
-                (rid,),
-            )
-        ]
-
-    def get_attachment(self, aid: str) -> Attachment:
-        row = self.conn.execute(
-            "SELECT id, report_id, kind, original_name, size, mime, sha256, claims,"
-            " imported_at, thumb_name FROM attachments WHERE id = ?",
-            (aid,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(N_("No attachment has the id {id}."), id=aid)
-        return _attachment_from_row(row)
-
-    def blob_refs(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
-        row = self.conn.execute(
-            "SELECT blob_name, blob_key, thumb_name, thumb_key FROM attachments WHERE id = ?",
-            (aid,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(N_("No attachment has the id {id}."), id=aid)
-        thumb = BlobRef(row[2], bytes(row[3])) if row[2] else None
-        return BlobRef(row[0], bytes(row[1])), thumb
-
-    def replace_thumbnail(self, aid: str, thumb: BlobRef) -> None:
-        """Point an attachment at a regenerated thumbnail (allowed on sealed reports too: the
-        thumbnail is a derivative, not part of what was sealed)."""
-        cur = self.conn.execute(
-            "UPDATE attachments SET thumb_name = ?, thumb_key = ? WHERE id = ?",
-            (thumb.name, thumb.key, aid),
-        )
-        if cur.rowcount != 1:
-            raise NotFound(N_("No attachment has the id {id}."), id=aid)
-
     def delete_draft(self, rid: str) -> None:
         """The draft's row (witness links go with it); sealed rows are refused by a trigger."""
         self.conn.execute("DELETE FROM reports WHERE id = ? AND status = 'draft'", (rid,))
 
-    def delete_attachment(self, aid: str) -> tuple[BlobRef, BlobRef | None]:
-        refs = self.blob_refs(aid)
-        self.conn.execute("DELETE FROM attachments WHERE id = ?", (aid,))
-        return refs
 
 
 def _tokenize(query: str) -> list[str]:
@@ -542,23 +460,3 @@ def _witness_json(w: Witness | WitnessFields) -> dict[str, Any]:
     if isinstance(w, Witness) and w.identity_salt:
         doc["identity_salt"] = w.identity_salt
     return doc
-
-
-def _claims_json(c: CaptureClaims) -> dict[str, Any]:
-    return {k: v for k, v in c.__dict__.items() if v is not None}
-
-
-def _attachment_from_row(r: Any) -> Attachment:
-    claims = CaptureClaims(**json.loads(r[7]))
-    return Attachment(
-        id=AttachmentId(r[0]),
-        report_id=ReportId(r[1]),
-        kind=AttachmentKind(r[2]),
-        original_name=r[3],
-        size=r[4],
-        mime=r[5],
-        sha256=r[6],
-        claims=claims,
-        imported_at=r[8],
-        has_thumbnail=r[9] is not None,
-    )

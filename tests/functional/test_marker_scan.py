@@ -23,6 +23,7 @@ from tests.support import markers as mk
 from tests.support import writes
 from tests.support.cli import REPO, Sandbox, kpfield
 from tests.support.photos import jpeg_com_segments, jpeg_with_marker
+from tests.support.recordings import wav_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +81,15 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Flow:
     photo = jpeg_with_marker(photo_marker.encode("ascii"), seed=7)
     photo_file = inputs / "evidence.jpg"
     photo_file.write_bytes(photo)
+    # A plain-text document, a WAV recording and a caption (issue 8) carry markers too.
+    for label in ("document", "recording", "caption"):
+        text_markers[label] = mk.new_marker(label)
+    document_file = inputs / "transcript.txt"
+    document_file.write_text(f"Interview transcript {text_markers['document']}\n", "utf-8")
+    recording_file = inputs / "interview.wav"
+    recording_file.write_bytes(wav_bytes(text_markers["recording"].encode("ascii") * 50))
+    caption = f"The fence at the river site {text_markers['caption']}"
+    (inputs / "caption.txt").write_text(caption, encoding="utf-8")
 
     reason = writes.strace_usable()
     log_base = root / "strace" / "log"
@@ -91,7 +101,9 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> Flow:
 
     run("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1")
     rid = run("report", "new", "--from", str(report_file)).strip()
-    run("attach", rid, str(photo_file))
+    attached = run("attach", rid, str(photo_file), str(document_file), str(recording_file))
+    photo_id = attached.splitlines()[0].split()[0]
+    run("attachment", "caption", photo_id, caption)
     # Exercise the paths that read, index and search the secrets too, not only the writes.
     assert rid in run("report", "search", text_markers["narrative"], "--json")
     assert rid in run("report", "search", text_markers["pseudonym"], "--json")
@@ -131,8 +143,9 @@ def _key_material(data: Path, copy: Path, passphrase_file: Path) -> dict[str, by
         for i, (blob_key, thumb_key) in enumerate(
             vault.conn.execute("SELECT blob_key, thumb_key FROM attachments")
         ):
-            keys[f"photo {i} blob key"] = bytes(blob_key)
-            keys[f"photo {i} thumbnail key"] = bytes(thumb_key)
+            keys[f"attachment {i} blob key"] = bytes(blob_key)
+            if thumb_key is not None:  # only photos have a thumbnail
+                keys[f"attachment {i} thumbnail key"] = bytes(thumb_key)
     return keys
 
 
@@ -144,7 +157,9 @@ def test_the_vault_really_holds_the_secrets(flow: Flow) -> None:
     witness = flow.report["witnesses"][0]
     assert flow.text_markers["full_name"] in witness["identifying"]["full_name"]
     attachments = flow.report["attachments"]
-    assert [a["sha256"] for a in attachments] == [flow.photo_sha256]
+    assert attachments[0]["sha256"] == flow.photo_sha256
+    assert [a["kind"] for a in attachments] == ["photo", "document", "audio"]
+    assert flow.text_markers["caption"] in attachments[0]["caption"]
     files, size = mk.count_bytes([flow.box.data])
     assert files >= 4  # keyslots, vault.db, an original and a thumbnail blob
     assert size > 10_000
@@ -159,7 +174,8 @@ def test_no_marker_anywhere_the_app_writes(flow: Flow) -> None:
 
 def test_no_key_material_anywhere_the_app_writes(flow: Flow) -> None:
     """Invariant 1 covers keys too: only wrapped or encrypted forms may be on disk."""
-    assert len(flow.keys) == 5  # master, database, device, one photo's blob and thumbnail
+    # master, database, device, the photo's blob and thumbnail, the document's and WAV's blobs
+    assert len(flow.keys) == 7
     assert all(len(k) == 32 for k in flow.keys.values())
     assert len(set(flow.keys.values())) == len(flow.keys)
     patterns = [

@@ -59,7 +59,8 @@ class PhotoStrip(QWidget):
             image.setAlignment(Qt.AlignmentFlag.AlignCenter)
             image.setStyleSheet("background:#eee")
             claims = a.claims
-            lines = [
+            lines = [a.caption] if a.caption else []
+            lines += [
                 _("Taken: {when}").format(when=claims.get("taken_at") or _("not recorded")),
                 _("Camera: {camera}").format(
                     camera=" ".join(

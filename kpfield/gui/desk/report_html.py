@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
+from kpfield.domain.attachment_text import KIND_LABELS, TYPE_LABELS, format_duration, human_size
 from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
 from kpfield.errors import N_
 from kpfield.gui import labels
@@ -74,6 +75,13 @@ _LABELS = (
     N_("No witnesses."),
     N_("Notes for HQ"),
     N_("Perpetrators"),
+    N_("Recordings and documents"),
+    N_("SHA-256 verified at import; the original is kept encrypted in this vault."),
+    N_("Not stored at HQ: this file did not arrive."),
+    N_(
+        "KP Field does not play recordings or show PDF documents inside the app; the original "
+        "is kept byte for byte."
+    ),
     N_("Place"),
     N_("What happened"),
     N_("Witnesses"),
@@ -128,6 +136,7 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
             f" · {e(_word(_AGE, w.age_group, _))} · {e(_word(_GENDER, w.gender, _))}<br>"
             f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}</p>"
         )
+    parts.append(_other_attachments(v, t, _))
     parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
     for c in v.checks:
         mark = "✔" if c.ok else "✘"
@@ -155,3 +164,33 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
         parts.append(f"<li>{e(step.at[:19].replace('T', ' '))} — {e(label)}</li>")
     parts.append("</ol>")
     return "".join(parts)
+
+
+def _other_attachments(v: CaseView, t: dict[str, str], _: Gettext) -> str:
+    """Recordings and documents (photos are shown as pictures below the text)."""
+    others = [a for a in v.attachments if a.kind not in ("photo", "")]
+    if not others:
+        return ""
+    e = escape
+    out = [f"<h3>{e(t['Recordings and documents'])}</h3><ul>"]
+    for a in others:
+        kind = _(KIND_LABELS.get(a.kind, a.kind))
+        facts = [_(TYPE_LABELS.get(a.mime, a.mime or "—")), human_size(a.size)]
+        if length := format_duration(a.claims.get("duration_ms")):
+            facts.append(length)
+        state = (
+            "✔ " + t["SHA-256 verified at import; the original is kept encrypted in this vault."]
+            if a.stored
+            else "✘ " + t["Not stored at HQ: this file did not arrive."]
+        )
+        caption = f"<br><i>{e(a.caption)}</i>" if a.caption else ""
+        out.append(
+            f"<li><b>{e(kind)}</b> · {e(a.original_name or '—')} · {e(' · '.join(facts))}"
+            f"{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
+        )
+    key = (
+        "KP Field does not play recordings or show PDF documents inside the app; the original "
+        "is kept byte for byte."
+    )
+    out.append(f"</ul><p><small>{e(t[key])}</small></p>")
+    return "".join(out)

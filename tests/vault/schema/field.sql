@@ -1,8 +1,11 @@
 -- Schema of a fresh field vault; regenerate: see tests/vault/test_schema.py
--- user_version 8
+-- user_version 9
 
 -- index attachments_report on attachments
 CREATE INDEX attachments_report ON attachments(report_id, position);
+
+-- index attachments_sha256 on attachments
+CREATE INDEX attachments_sha256 ON attachments(sha256);
 
 -- index consent_withdrawals_pending on consent_withdrawals
 CREATE INDEX consent_withdrawals_pending ON consent_withdrawals(sent_in_sequence);
@@ -83,7 +86,7 @@ CREATE TABLE attachments (
     blob_key BLOB NOT NULL,
     thumb_name TEXT UNIQUE,
     thumb_key BLOB
-);
+, caption TEXT NOT NULL DEFAULT '');
 
 -- table bundles_out on bundles_out
 CREATE TABLE bundles_out (
@@ -220,6 +223,13 @@ CREATE TABLE witnesses (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+
+-- trigger attachment_captions_of_sealed_reports_fixed on attachments
+CREATE TRIGGER attachment_captions_of_sealed_reports_fixed
+BEFORE UPDATE OF caption ON attachments
+WHEN NEW.caption != '' AND NEW.caption != OLD.caption
+    AND (SELECT status FROM reports WHERE id = OLD.report_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'captions of sealed reports cannot change'); END;
 
 -- trigger attachments_added_to_drafts_only on attachments
 CREATE TRIGGER attachments_added_to_drafts_only
