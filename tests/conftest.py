@@ -6,6 +6,9 @@ import io
 import json
 import os
 import random
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -100,24 +103,55 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
     server.stop()
 
 
-# ---------------------------------------------------------------------- leave promptly
-# A thread some test leaves running (found at the end of 2026-12-02: the suite printed its
-# summary, then the interpreter waited on 30 live threads at shutdown) must not hang CI for its
-# 90 minutes. After the summary is printed, exit with pytest's status without joining threads.
-# The leak itself is an open bug, named in the closing note.
-_EXIT_STATUS: list[int] = []
+# ---------------------------------------------------------------------- no thread left behind
+# A non-daemon thread still running when the tests end keeps the interpreter waiting at exit
+# (2026-12-02: a window whose close was refused was deleted without stopping its store lane, and
+# CI would have hung for its 90 minutes). Each test's new threads are noted with the test's name;
+# at the end, a thread still running after a bounded wait fails the run, named with the test that
+# started it, and the process then exits with that failure instead of hanging.
+LEFT_BEHIND_WAIT = 10.0
+"""Seconds, in total, the end of the run waits for threads that are finishing on their own."""
+_STARTED_BY: dict[threading.Thread, str] = {}
+_LEFT_BEHIND: list[str] = []
 
 
+def _non_daemon_threads() -> set[threading.Thread]:
+    main = threading.main_thread()
+    return {t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def _note_threads_started(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = _non_daemon_threads()
+    yield
+    for thread in _non_daemon_threads() - before:
+        _STARTED_BY.setdefault(thread, request.node.nodeid)
+
+
+@pytest.hookimpl(trylast=True)  # after the session-scoped fixtures (servers) are torn down
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _EXIT_STATUS.append(int(exitstatus))
+    deadline = time.monotonic() + LEFT_BEHIND_WAIT
+    for thread in _non_daemon_threads():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = sorted(_non_daemon_threads(), key=lambda t: t.name)
+    if not left:
+        return
+    _LEFT_BEHIND.extend(
+        f"{t.name} (started during {_STARTED_BY.get(t, 'collection or a session fixture')})"
+        for t in left
+    )
+    sys.stderr.write(
+        "\nnon-daemon threads still running at the end of the tests:\n  "
+        + "\n  ".join(_LEFT_BEHIND)
+        + "\n"
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    import os
-    import sys
-
-    if _EXIT_STATUS and os.environ.get("KPFIELD_JOIN_THREADS_AT_EXIT") != "1":
+    # Only when the check above failed: joining those threads at exit would never return.
+    if _LEFT_BEHIND:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(_EXIT_STATUS[-1])
+        os._exit(int(pytest.ExitCode.TESTS_FAILED))

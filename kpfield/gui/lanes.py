@@ -74,6 +74,19 @@ class Lane:
             log.warning("lane %s still busy at close", self.name)
         return stopped
 
+    def retire(self) -> None:
+        """Stop once the work already queued has run; never waits (for an owner being destroyed).
+
+        Unlike :meth:`close`, nothing queued is dropped: a save queued before the owner went
+        away still runs, then the workers leave instead of waiting for work forever.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(None)
+
     def _work(self) -> None:
         while True:
             item = self._queue.get()

@@ -9,6 +9,7 @@ example report, a witness, photos drawn here, a sealed report and a second draft
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import sys
@@ -19,7 +20,7 @@ from typing import TypeVar
 
 from PIL import Image, ImageDraw
 from PIL.TiffImagePlugin import IFDRational
-from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMenu, QMessageBox, QWidget
@@ -201,6 +202,25 @@ def make_window(data_dir: Path) -> MainWindow:
     return window
 
 
+def close_window(window: MainWindow) -> None:
+    """Close ``window`` and destroy it now, from C++, on this thread.
+
+    A closed window left to Python's cyclic garbage collector is destroyed whenever a collection
+    happens to run: in the middle of Qt delivering an event to it (installing the next language's
+    translator sends LanguageChange to every top-level window, closed ones too), or on a task
+    lane's thread. Collecting the wrappers of its layout items in arbitrary order also frees some
+    items twice. That was the crash (SIGSEGV, once std::bad_alloc) of about half the loaded runs,
+    in the third language. Deleted from C++ first, every wrapper of the tree is invalidated and
+    the collector only frees empty Python shells.
+    """
+    window.close()
+    if window.isVisible():
+        raise RuntimeError("the window refused to close")
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()  # the empty shells, now, rather than during the next window's work
+
+
 def shoot_language(out: Path, language: str, work: Path) -> None:
     shots = Shooter(out, language)
     # first run
@@ -216,7 +236,7 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     setup.next.click()
     setup.use_duress.setChecked(True)
     shots.save(window.grab(), "setup-duress")
-    window.close()
+    close_window(window)
 
     # daily use
     data = work / f"vault-{language}"
@@ -359,7 +379,7 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shoot_help_and_enrollment(window, shots, work)
     window.lock()
     settle(window)
-    window.close()
+    close_window(window)
     shoot_setup_name(work, language, shots)
 
     # the HQ desk
@@ -371,7 +391,7 @@ def shoot_language(out: Path, language: str, work: Path) -> None:
     shoot_desk(window, shots.save, settle, wait_until)
     window.lock()
     settle(window)
-    window.close()
+    close_window(window)
 
 
 def shoot_help_and_enrollment(window: MainWindow, shots: Shooter, work: Path) -> None:

@@ -71,6 +71,11 @@ class TaskRunner(QObject):
         self._closed = False
         self._finished.connect(self._deliver)
         self._progress.connect(self._deliver_progress)
+        # A runner destroyed without shutdown() (its window deleted while a close was refused,
+        # or never closed) must not leave the store thread waiting for work forever: it is not
+        # a daemon, so the process could not exit. What is queued still runs, then the session
+        # is closed and the lanes stop. Bound to the lanes, not to self, which is being deleted.
+        self.destroyed.connect(_retire_when_destroyed(self._lanes, self._live, self.close_session))
 
     # ---------------------------------------------------------------- lanes
     def run(self, fn: Callable[[Job], T], *, lane: str = STORE) -> Op[T]:
@@ -242,6 +247,24 @@ class TaskRunner(QObject):
             except RuntimeError as exc:  # the progress widget was deleted meanwhile
                 if "deleted" not in str(exc):
                     raise
+
+
+def _retire_when_destroyed(
+    lanes: dict[str, Lane], live: set[Op[Any]], close_session: Callable[[], None]
+) -> Callable[[], None]:
+    def retire(*_args: object) -> None:
+        for op in list(live):
+            if op.lane != STORE:
+                op.cancel()
+        store = lanes[STORE]
+        try:
+            store.submit(close_session)
+        except LaneClosed:  # shut down properly already
+            return
+        for lane in lanes.values():
+            lane.retire()
+
+    return retire
 
 
 def _invoke(fn: Callable[[], None]) -> None:

@@ -37,7 +37,25 @@ def make_window(qtbot: QtBot, data_dir: Path) -> Iterator[object]:
 
     yield make
     for w in windows:
-        w.close()
+        close_for_good(w)
+
+
+def close_for_good(window: MainWindow) -> None:
+    """Close as the user would, answering "Close anyway" if the window asks (a test that leaves
+    text that cannot be saved); a window left open keeps its store thread running."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window.close()
+    if not window.isVisible():
+        return
+    for box in window.findChildren(QMessageBox):
+        if box.objectName() == "closeUnsaved" and box.isVisible():
+            button = next(
+                b for b in box.buttons()
+                if box.buttonRole(b) is QMessageBox.ButtonRole.DestructiveRole
+            )
+            button.click()
+    assert not window.isVisible(), "the window refused to close"
 
 
 @pytest.fixture

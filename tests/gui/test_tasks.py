@@ -83,3 +83,33 @@ def test_unexpected_errors_are_shown_without_detail() -> None:
     text = user_message(RuntimeError("secret narrative text"), lambda s: s)
     assert "secret" not in text
     assert "RuntimeError" in text
+
+
+def test_a_runner_destroyed_without_shutdown_runs_what_was_queued_then_its_threads_stop(
+    qtbot: QtBot,
+) -> None:
+    # A window deleted while its close was refused never reaches shutdown(). The store thread is
+    # not a daemon: left waiting for work it would keep the process from exiting.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    runner = TaskRunner()
+    threads = [t for lane in runner._lanes.values() for t in lane._threads]
+    started = threading.Event()
+    release = threading.Event()
+    ran: list[str] = []
+
+    def slow_save(job: Job) -> None:
+        started.set()
+        release.wait()
+        ran.append("save")
+
+    runner.run(slow_save)
+    runner.run(lambda job: ran.append("queued after"))
+    assert started.wait(10)
+    runner.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert ran == ["save", "queued after"]  # nothing queued was dropped
