@@ -147,7 +147,7 @@ def test_kill_anywhere_in_export_keeps_hq_chain_whole(tmp_path: Path) -> None:
             for k in range(rnd.randint(2, 4)):
                 rid = s.reports.create_from_document(dict(example, title=f"Run {i} report {k}"))
                 for photo in rnd.sample(photos, rnd.randint(1, 2)):
-                    s.reports.attach_bytes(rid, photo, "photo.jpg")
+                    s.reports.attach_bytes(rid, photo, "photo.jpg", allow_duplicate=True)
                 s.reports.seal(rid)
                 sealed.add(rid)
             waiting = len(s.field().export.pending())
