@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kpfield.app import Session
-from kpfield.services import reports
+from kpfield.services import attachments
 from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import EXAMPLE, seal_report, stick
 from tests.conftest import PASSPHRASE
@@ -94,4 +94,4 @@ def test_export_loads_no_relay_client_pillow_or_desk(
 def test_attachment_limit_matches_media() -> None:
     from kpfield import media
 
-    assert reports.MAX_ATTACHMENT_BYTES == media.DEFAULT_MAX_BYTES
+    assert attachments.MAX_ATTACHMENT_BYTES == media.DEFAULT_MAX_BYTES
