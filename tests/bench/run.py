@@ -464,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-bundles", action="store_true", help="skip the bundle export/import run")
     p.add_argument("--no-sync", action="store_true", help="skip the sync-over-bad-links run")
     p.add_argument(
+        "--no-before-after", action="store_true", help="skip issue 12's before/after trees"
+    )
+    p.add_argument(
         "--no-relay-scale", action="store_true", help="skip the relay backends side by side"
     )
     p.add_argument(
@@ -523,6 +526,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.bench import bench_bundle
 
         bench_bundle.main(["--write"])
+    if not a.no_before_after and not a.quick:
+        from tests.bench import before_after
+
+        before_after.main(["--write"])
     if not a.no_sync and not a.quick:
         from tests.bench import sync
 
