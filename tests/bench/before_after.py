@@ -136,20 +136,26 @@ def _warm(files: list[Path]) -> None:
 
 
 # ---------------------------------------------------------------------- export
+# This tree's setup (through the service API every compared tree has), loaded by path so that
+# ``kpfield`` comes from the tree being measured; older trees' own copies may be stale.
 _SETUP = """
-import sys
+import importlib.util, sys
 from pathlib import Path
-from tests.bench import bench_bundle as bb
+spec = importlib.util.spec_from_file_location("bench_setup", sys.argv[2])
+bb = importlib.util.module_from_spec(spec)
+sys.modules["bench_setup"] = bb
+spec.loader.exec_module(bb)
 root = Path(sys.argv[1])
 bb.WORK = root.parent
 bb.WORK.mkdir(parents=True, exist_ok=True)
 (bb.WORK / "pass").write_text(bb.PASSPHRASE + "\\n")
-bb._setup(root, [Path(p) for p in sys.argv[2:]])
+bb._setup(root, [Path(p) for p in sys.argv[3:]])
 """
 
 
 def export_setup(tree: Tree, root: Path, photos: list[Path]) -> None:
-    _run(tree, [sys.executable, "-c", _SETUP, str(root), *map(str, photos)])
+    setup = Path(__file__).with_name("bench_bundle.py")
+    _run(tree, [sys.executable, "-c", _SETUP, str(root), str(setup), *map(str, photos)])
 
 
 def export_ours(tree: Tree, root: Path) -> Measured:
