@@ -30,6 +30,7 @@ from tests.bench.measure import (
     launcher_floor_mib,
     python_module,
     run_measured,
+    use_bytecode,
 )
 from tests.bench.records import ENGINES
 
@@ -485,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = time.perf_counter()
     settings.cache.mkdir(parents=True, exist_ok=True)
+    use_bytecode(settings.cache / "pycache")
     info = machine()
     files = corpus.photos(settings.cache, settings.photos)
     print(f"attach: {len(files)} photos…", flush=True)
