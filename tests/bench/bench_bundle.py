@@ -27,7 +27,6 @@ from tests.bench.measure import (
     launcher,
     launcher_floor_mib,
     run_measured,
-    use_bytecode,
 )
 
 PASSPHRASE = "bench passphrase"
@@ -180,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tool} is not installed", file=sys.stderr)
             return 2
     WORK.mkdir(parents=True, exist_ok=True)
+    from tests.bench.measure import use_bytecode  # here: before_after loads _setup into old trees
+
     use_bytecode(REPO / "bench-out" / "pycache")
     (WORK / "pass").write_text(PASSPHRASE + "\n")
     avg = (corpus.MIN_BYTES + corpus.MAX_BYTES) / 2
