@@ -13,35 +13,42 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpfield.domain.models import VaultRole
 from kpfield.domain.taxonomy import Taxonomy, load_taxonomy
 from kpfield.errors import N_, UsageError
 from kpfield.paths import resources_dir
 from kpfield.process import harden_process
-from kpfield.services.acknowledgement import AcknowledgementService
 from kpfield.services.clock import Clock, SystemClock, iso
-from kpfield.services.desk import CaseService
-from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
-from kpfield.services.export import ExportService
-from kpfield.services.exports.service import CaseExportService
-from kpfield.services.figures import FigureService
-from kpfield.services.hq_identities import WitnessIdentityService
-from kpfield.services.hq_keys import HqKeyService
 from kpfield.services.identity import IdentityService
-from kpfield.services.inbox import InboxService
-from kpfield.services.intake import IntakeService
 from kpfield.services.passphrases import PassphraseService
-from kpfield.services.profiles import FieldProfileService, HqProfileService
-from kpfield.services.pull import HqPullService
-from kpfield.services.repair import RepairResult, repair_derivatives
 from kpfield.services.reports import ReportService
-from kpfield.services.sync import FieldSyncService
-from kpfield.services.verify import DamagedDerivative, VerifyResult, verify_vault
-from kpfield.services.witnesses import WitnessService
 from kpfield.vault.keyslots import KdfParams
 from kpfield.vault.vault import Vault
+
+# Each role's services are imported when a session of that role is built, and the relay
+# clients (httpx) when sync or pull is first asked for: a command loads only what it runs
+# (``kpfield export`` starts in a fraction of the time; tests/test_startup_imports.py).
+if TYPE_CHECKING:
+    from kpfield.services.acknowledgement import AcknowledgementService
+    from kpfield.services.desk import CaseService
+    from kpfield.services.enrollment import DeviceService, FieldEnrollmentService
+    from kpfield.services.export import ExportService
+    from kpfield.services.exports.service import CaseExportService
+    from kpfield.services.figures import FigureService
+    from kpfield.services.hq_identities import WitnessIdentityService
+    from kpfield.services.hq_keys import HqKeyService
+    from kpfield.services.inbox import InboxService
+    from kpfield.services.intake import IntakeService
+    from kpfield.services.profiles import FieldProfileService, HqProfileService
+    from kpfield.services.pull import HqPullService
+    from kpfield.services.repair import RepairResult
+    from kpfield.services.sync import FieldSyncService
+    from kpfield.services.verify import DamagedDerivative, VerifyResult
+    from kpfield.services.witnesses import WitnessService
 
 __all__ = ["FieldSession", "HqSession", "Session", "harden_process", "open_session"]
 
@@ -81,10 +88,14 @@ class Session:
 
     def verify(self) -> VerifyResult:
         """Check the custody chain, every seal and every stored blob."""
+        from kpfield.services.verify import verify_vault
+
         return verify_vault(self.vault)
 
     def repair(self, damaged: Sequence[DamagedDerivative]) -> RepairResult:
         """Regenerate damaged derivatives (thumbnails) from their verified originals."""
+        from kpfield.services.repair import repair_derivatives
+
         return repair_derivatives(self.vault, damaged)
 
     def close(self) -> None:
@@ -97,8 +108,16 @@ class FieldSession(Session):
     enrollment: FieldEnrollmentService
     export: ExportService
     acknowledgements: AcknowledgementService
-    sync: FieldSyncService
     witnesses: WitnessService
+
+    @cached_property
+    def sync(self) -> FieldSyncService:
+        """Built on first use: it brings the relay client (httpx) that nothing else needs."""
+        from kpfield.services.sync import FieldSyncService
+
+        return FieldSyncService(
+            self.vault, self.clock, self.profile, self.export, self.acknowledgements
+        )
 
     def field(self) -> FieldSession:
         return self
@@ -110,12 +129,18 @@ class HqSession(Session):
     profile: HqProfileService
     devices: DeviceService
     intake: IntakeService
-    pull: HqPullService
     cases: CaseService
     inbox: InboxService
     figures: FigureService
     exports: CaseExportService
     identities: WitnessIdentityService
+
+    @cached_property
+    def pull(self) -> HqPullService:
+        """Built on first use: it brings the relay client (httpx) that nothing else needs."""
+        from kpfield.services.pull import HqPullService
+
+        return HqPullService(self.vault, self.clock, self.intake, self.devices)
 
     def hq(self) -> HqSession:
         return self
@@ -139,6 +164,16 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         "identity": IdentityService(vault),
     }
     if VaultRole(vault.role) is VaultRole.HQ:
+        from kpfield.services.desk import CaseService
+        from kpfield.services.enrollment import DeviceService
+        from kpfield.services.exports.service import CaseExportService
+        from kpfield.services.figures import FigureService
+        from kpfield.services.hq_identities import WitnessIdentityService
+        from kpfield.services.hq_keys import HqKeyService
+        from kpfield.services.inbox import InboxService
+        from kpfield.services.intake import IntakeService
+        from kpfield.services.profiles import HqProfileService
+
         devices, intake = DeviceService(vault, clock), IntakeService(vault, clock)
         cases = CaseService(vault, clock)
         cases.ensure_indexed()
@@ -150,13 +185,18 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
             profile=HqProfileService(vault, clock),
             devices=devices,
             intake=intake,
-            pull=HqPullService(vault, clock, intake, devices),
             cases=cases,
             inbox=InboxService(vault),
             figures=figures,
             exports=CaseExportService(vault, clock, taxonomy, cases, figures),
             identities=WitnessIdentityService(vault, clock),
         )
+    from kpfield.services.acknowledgement import AcknowledgementService
+    from kpfield.services.enrollment import FieldEnrollmentService
+    from kpfield.services.export import ExportService
+    from kpfield.services.profiles import FieldProfileService
+    from kpfield.services.witnesses import WitnessService
+
     profiles = FieldProfileService(vault)
     export = ExportService(vault, clock, profiles)
     acknowledgements = AcknowledgementService(vault, clock, profiles)
@@ -166,7 +206,6 @@ def session_for(vault: Vault, clock: Clock | None = None) -> FieldSession | HqSe
         enrollment=FieldEnrollmentService(vault, clock),
         export=export,
         acknowledgements=acknowledgements,
-        sync=FieldSyncService(vault, clock, profiles, export, acknowledgements),
         witnesses=WitnessService(vault, clock),
     )
 

@@ -19,11 +19,14 @@ import contextlib
 import hashlib
 import mmap
 import os
+import queue
 import sys
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
 READ_SIZE = 1 << 20  # a multiple of every sector and page size in use
+AHEAD = 3  # O_DIRECT reads in flight or waiting to be hashed (4 MiB of buffers)
 F_NOCACHE_DARWIN = 48  # <sys/fcntl.h>; ``fcntl.F_NOCACHE`` only from Python 3.12 on
 
 
@@ -53,6 +56,11 @@ class _DirectRefused(Exception):
 
 
 def _sha256_direct(path: Path) -> str:
+    """Read with ``O_DIRECT`` a few buffers ahead in a worker while this thread hashes.
+
+    The device reads the next MiB while SHA-256 runs over the last one (both release the GIL),
+    so the read-back takes about as long as the slower of the two instead of their sum.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
     except OSError as exc:
@@ -60,29 +68,57 @@ def _sha256_direct(path: Path) -> str:
             raise _DirectRefused from None
         raise
     sha = hashlib.sha256()
-    buf = mmap.mmap(-1, READ_SIZE)  # anonymous mappings are page-aligned
-    view = memoryview(buf)
-    try:
+    bufs = [mmap.mmap(-1, READ_SIZE) for _ in range(AHEAD + 1)]  # page-aligned mappings
+    free: queue.Queue[int] = queue.Queue()
+    for i in range(len(bufs)):
+        free.put(i)
+    filled: queue.Queue[tuple[int, int] | BaseException] = queue.Queue()
+    stop = threading.Event()
+
+    def read_ahead() -> None:
         offset = 0
+        try:
+            while not stop.is_set():
+                i = free.get()
+                if i < 0:
+                    return
+                try:
+                    n = os.preadv(fd, [bufs[i]], offset)
+                except OSError as exc:
+                    if exc.errno == 22 and offset == 0:
+                        raise _DirectRefused from None
+                    raise
+                filled.put((i, n))
+                offset += n
+                if n < READ_SIZE:  # O_DIRECT reads stop short only at the end of the file
+                    return
+        except BaseException as exc:  # raised again in the hashing thread
+            filled.put(exc)
+
+    reader = threading.Thread(target=read_ahead, name="read-back", daemon=True)
+    reader.start()
+    total = 0
+    try:
         while True:
-            try:
-                n = os.preadv(fd, [buf], offset)
-            except OSError as exc:
-                if exc.errno == 22 and offset == 0:
-                    raise _DirectRefused from None
-                raise
-            if n <= 0:
-                break
-            sha.update(view[:n])
-            offset += n
+            item = filled.get()
+            if isinstance(item, BaseException):
+                raise item
+            i, n = item
+            if n > 0:
+                with memoryview(bufs[i]) as view:
+                    sha.update(view[:n])
+                total += n
+            free.put(i)
             if n < READ_SIZE:
-                # O_DIRECT reads stop short only at the end of the file.
                 break
-        if offset != os.fstat(fd).st_size:  # a short read before the end: do not guess
+        if total != os.fstat(fd).st_size:  # a short read before the end: do not guess
             raise _DirectRefused
     finally:
-        view.release()
-        buf.close()
+        stop.set()
+        free.put(-1)
+        reader.join()
+        for buf in bufs:
+            buf.close()
         os.close(fd)
     return sha.hexdigest()
 

@@ -39,10 +39,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     ) as s:
         print(f"Created a {args.role} vault in {data_dir(args)}")
         print(f"Device fingerprint: {s.identity.fingerprint()}")
-    from kpfield.services.memory_exposure import memory_exposures, warnings
+    from kpfield.services.memory_exposure import how_to_fix, memory_exposures, warnings
 
-    for template, where in warnings(memory_exposures()):
+    found = warnings(memory_exposures())
+    for template, where in found:
         print(f"kpfield: warning: {template.format(where=where)}", file=sys.stderr)
+    if found:
+        print(f"kpfield: {how_to_fix()}", file=sys.stderr)
     return 0
 
 

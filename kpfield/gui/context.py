@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from kpfield.domain.taxonomy import Taxonomy
 from kpfield.gui.settings import GuiSettings
 from kpfield.gui.tasks import TaskRunner
 from kpfield.i18n import I18n
+from kpfield.services.memory_exposure import Exposure, memory_exposures
 from kpfield.services.vaults import KdfParams
 
 
@@ -22,6 +25,10 @@ class AppContext:
     kdf_params: KdfParams | None = None
     """None: calibrate for this laptop (the real app). Tests pass cheap parameters."""
     taxonomy: Taxonomy | None = None
+    memory_probe: Callable[[], list[Exposure]] = memory_exposures
+    """Where this computer may write memory to disk (tests pass a fake /proc and /sys)."""
+    platform: str = sys.platform
+    """Whose fixes setup explains (tests choose)."""
 
     def gettext(self, message: str) -> str:
         return self.i18n.gettext(message)

@@ -24,6 +24,7 @@ from kpfield.gui.context import AppContext
 from kpfield.gui.fields import paragraph, secret_field
 from kpfield.gui.tasks import user_message
 from kpfield.i18n import LANGUAGES
+from kpfield.services.memory_exposure import Exposure, how_to_fix, warnings
 
 MIN_LENGTH = 10
 MAX_DEVICE_NAME = 64
@@ -146,6 +147,10 @@ class SetupScreen(QWidget):
         # 4. the laptop's name, then create
         page = QWidget()
         v4 = QVBoxLayout(page)
+        self.memory_warning = paragraph("")
+        self.memory_warning.setObjectName("memoryWarning")
+        self.memory_warning.hide()
+        v4.addWidget(self.memory_warning)
         v4.addWidget(
             paragraph(
                 _(
@@ -205,8 +210,22 @@ class SetupScreen(QWidget):
         for field in (self.pass1, self.pass2, self.duress1, self.duress2):
             field.returnPressed.connect(self._next)  # Enter moves on, as in a wizard
         self._go(start_page)
+        probe = ctx.memory_probe
+        ctx.runner.compute(lambda _job: probe()).success(self._show_memory_warning)
 
     # ---------------------------------------------------------------- helpers
+
+    def _show_memory_warning(self, exposures: list[Exposure]) -> None:
+        """The same warnings ``kpfield init`` prints, and how to fix them on this system."""
+        _ = self.ctx.gettext
+        found = warnings(exposures)
+        if not found:
+            self.memory_warning.hide()
+            return
+        parts = [_(template).format(where=where) for template, where in found]
+        parts.append(_(how_to_fix(self.ctx.platform)))
+        self.memory_warning.setText("\n\n".join(parts))
+        self.memory_warning.show()
 
     def _go(self, index: int) -> None:
         self.pages.setCurrentIndex(max(0, min(index, self.pages.count() - 1)))

@@ -16,6 +16,8 @@ QLabel#unlockPolicy { color: #555555; }
 QGroupBox#identifyingBox { border: 2px solid #c0392b; border-radius: 4px; margin-top: 14px; }
 QGroupBox#identifyingBox::title { color: #c0392b; subcontrol-origin: margin; left: 8px; }
 QLabel#identifyingWarning { color: #7b241c; }
+QLabel#memoryWarning { color: #7b241c; background: #fdf2e9; border: 1px solid #e0b090;
+    border-radius: 4px; padding: 8px; margin-bottom: 6px; }
 QLabel#statusLocked { color: #a32020; font-weight: 600; }
 QLabel#statusUnlocked { color: #2e6b30; font-weight: 600; }
 """

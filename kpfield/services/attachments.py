@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpfield import media
 from kpfield.domain.ids import AttachmentId, new_attachment_id
 from kpfield.domain.jobs import CancelCheck, Progress
 from kpfield.domain.models import Attachment, AttachmentKind, CaptureClaims, Report
@@ -41,7 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTACHMENT_BYTES = media.DEFAULT_MAX_BYTES
+MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
+"""``media.DEFAULT_MAX_BYTES``, spelt out so that Pillow loads only when a file is attached
+(a test checks the two agree)."""
 MAX_CAPTION = 2000
 """Characters in a caption: a sentence or a short paragraph about the file."""
 
@@ -96,6 +97,8 @@ def prepare_attachment(data: bytes, name: str) -> Prepared:
         raise MediaError(N_("{name} is empty."), name=name)
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise MediaError(N_("{name} is too large."), name=name)
+    from kpfield import media  # Pillow, loaded on the first attach only
+
     kind, mime = media.detect_kind(data, name)
     claims = CaptureClaims()
     thumb_bytes: bytes | None = None
@@ -318,6 +321,8 @@ class AttachmentUseCases:
         att = self.store.get_attachment(aid)
         if att.kind is not AttachmentKind.PHOTO:
             raise MediaError(N_("Only photos have a metadata-free copy."))
+        from kpfield import media
+
         return media.strip_metadata(self.original_bytes(aid), name=att.original_name)
 
     def _refuse_duplicate(self, report: Report, p: Prepared, allow_duplicate: bool) -> None:

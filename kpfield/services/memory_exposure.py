@@ -21,17 +21,41 @@ ENCRYPTED, NOT_ENCRYPTED, UNKNOWN = "encrypted", "not encrypted", "unknown"
 
 SWAP_IN_CLEAR = N_(
     "Swap space on this computer ({where}) is not encrypted: the system may write parts of what "
-    "KP Field holds in memory there, readable by whoever takes the disk. Turn on full-disk "
-    "encryption with encrypted swap (Linux: LUKS)."
+    "KP Field holds in memory there, readable by whoever takes the disk."
 )
 HIBERNATION_IN_CLEAR = N_(
     "Hibernation writes this computer's memory to {where}, which is not encrypted. Lock KP Field "
-    "before the laptop sleeps, and turn on full-disk encryption (Linux: LUKS)."
+    "before the laptop sleeps or hibernates."
 )
 CANNOT_TELL = N_(
-    "KP Field cannot tell whether this computer's swap and hibernation files are encrypted. Turn "
-    "on full-disk encryption: BitLocker or Device Encryption on Windows, FileVault on macOS."
+    "KP Field cannot tell whether this computer's swap and hibernation files are encrypted: "
+    "the system may write parts of what KP Field holds in memory there."
 )
+
+FIX_LINUX = N_(
+    "How to fix it on Linux: install the system with full-disk encryption (LUKS; installers call "
+    "it “Encrypt the new installation” or “Encrypt system”), or move swap onto an encrypted "
+    "volume or replace it with zram. If hibernation cannot be encrypted, turn it off."
+)
+FIX_WINDOWS = N_(
+    "How to fix it on Windows: turn on BitLocker for the system drive (Settings → Privacy & "
+    "security → Device encryption, or Control Panel → BitLocker Drive Encryption); it also "
+    "encrypts the page file and the hibernation file there. To turn hibernation off, run "
+    "“powercfg /h off” as an administrator."
+)
+FIX_MACOS = N_(
+    "How to fix it on macOS: turn on FileVault (System Settings → Privacy & Security → "
+    "FileVault); it also encrypts the sleep image that hibernation writes."
+)
+
+
+def how_to_fix(platform: str = sys.platform) -> str:
+    """What to do about a warning on this operating system (a template without placeholders)."""
+    if platform.startswith("linux"):
+        return FIX_LINUX
+    if platform == "darwin":
+        return FIX_MACOS
+    return FIX_WINDOWS
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.bench import corpus
-from tests.bench.measure import REPO, Measured, launcher, launcher_floor_mib, run_measured
+from tests.bench.measure import (
+    REPO,
+    Measured,
+    launcher,
+    launcher_floor_mib,
+    run_measured,
+)
 
 PASSPHRASE = "bench passphrase"
 WORK = REPO / "bench-out" / "bundle"
@@ -173,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tool} is not installed", file=sys.stderr)
             return 2
     WORK.mkdir(parents=True, exist_ok=True)
+    from tests.bench.measure import use_bytecode  # here: before_after loads _setup into old trees
+
+    use_bytecode(REPO / "bench-out" / "pycache")
     (WORK / "pass").write_text(PASSPHRASE + "\n")
     avg = (corpus.MIN_BYTES + corpus.MAX_BYTES) / 2
     count = max(2, round(args.mib * (1 << 20) / avg))

@@ -30,6 +30,7 @@ from tests.bench.measure import (
     launcher_floor_mib,
     python_module,
     run_measured,
+    use_bytecode,
 )
 from tests.bench.records import ENGINES
 
@@ -464,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-bundles", action="store_true", help="skip the bundle export/import run")
     p.add_argument("--no-sync", action="store_true", help="skip the sync-over-bad-links run")
     p.add_argument(
+        "--no-before-after", action="store_true", help="skip issue 12's before/after trees"
+    )
+    p.add_argument(
         "--no-relay-scale", action="store_true", help="skip the relay backends side by side"
     )
     p.add_argument(
@@ -482,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = time.perf_counter()
     settings.cache.mkdir(parents=True, exist_ok=True)
+    use_bytecode(settings.cache / "pycache")
     info = machine()
     files = corpus.photos(settings.cache, settings.photos)
     print(f"attach: {len(files)} photos…", flush=True)
@@ -523,6 +528,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.bench import bench_bundle
 
         bench_bundle.main(["--write"])
+    if not a.no_before_after and not a.quick:
+        from tests.bench import before_after
+
+        before_after.main(["--write"])
     if not a.no_sync and not a.quick:
         from tests.bench import sync
 

@@ -15,7 +15,17 @@ from kpfield.bundle.usb import sha256_from_medium
 
 
 @pytest.mark.parametrize(
-    "size", [0, 1, 4095, 4096, readback.READ_SIZE, 3 * readback.READ_SIZE + 17]
+    "size",
+    [
+        0,
+        1,
+        4095,
+        4096,
+        readback.READ_SIZE,
+        3 * readback.READ_SIZE + 17,
+        (readback.AHEAD + 2) * readback.READ_SIZE,  # every buffer used more than once
+        (2 * readback.AHEAD + 3) * readback.READ_SIZE - 4096,
+    ],
 )
 def test_uncached_digest_matches_every_size(tmp_path: Path, size: int) -> None:
     data = os.urandom(size)

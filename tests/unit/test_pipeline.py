@@ -78,3 +78,18 @@ def test_writer_thread_reports_a_full_medium() -> None:
         write_all()
     w.close()
     assert not w._thread.is_alive()
+    assert not w._hasher.thread.is_alive()
+
+
+def test_writer_thread_batches_keep_order_across_batch_edges() -> None:
+    import hashlib
+
+    out = io.BytesIO()
+    w = HashingWriterThread(out, depth=1, batch=4096)
+    pieces = [bytes([i % 256]) * (i * 37 % 5000 + 1) for i in range(500)]
+    for p in pieces:
+        w.write(memoryview(p))
+    w.finish()
+    w.close()
+    assert out.getvalue() == b"".join(pieces)
+    assert w.sha.hexdigest() == hashlib.sha256(b"".join(pieces)).hexdigest()
