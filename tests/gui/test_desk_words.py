@@ -30,6 +30,7 @@ DETAILS = {
     "override": {"export": "pdf_brief", "file": "brief.pdf", "reason": "asked by the WG"},
     "device_approved": {"device": "d" * 32, "name": "kono-laptop", "fingerprint": "12345 67890"},
     "device_revoked": {"device": "d" * 32, "name": "kono-laptop", "fingerprint": "12345 67890"},
+    "identity_deleted": {"witness": "w1", "device": "d" * 32, "reason": "asked", "reports": ["r1"]},
 }
 
 

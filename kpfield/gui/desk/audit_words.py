@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "override": N_("Consent override"),
     "device_approved": N_("Device approved"),
     "device_revoked": N_("Device revoked"),
+    "identity_deleted": N_("Witness identity deleted"),
 }
 EXPORT_KIND_LABELS = {
     "cases_csv": N_("cases CSV"),
