@@ -89,6 +89,16 @@ def check_resources() -> str:
     )
 
 
+def check_hardening() -> str:
+    """What start-up hardening achieved in this process (each entry point runs it first)."""
+    from kpfield import process
+
+    done = process.LAST_RESULT or process.harden_process()
+    missing = [name for name, ok in done.items() if not ok]
+    _check(not missing, f"not achieved: {', '.join(missing)}")
+    return ", ".join(done)
+
+
 def check_crypto() -> str:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -324,6 +334,7 @@ def run_self_test(
 ) -> Iterator[StepResult]:
     """Yield one result per step as it finishes. ``gui_check`` is None when Qt is unavailable."""
     yield _run("resources and catalogs", check_resources)
+    yield _run("process hardening", check_hardening)
     yield _run("cryptography", check_crypto)
     yield _run("PDF brief (fpdf2, DejaVu Sans)", check_pdf)
     yield _run("relay client (httpx, TLS, SOCKS)", check_http)

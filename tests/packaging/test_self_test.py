@@ -39,6 +39,7 @@ def test_self_test_passes_and_leaves_nothing(tmp_path: Path) -> None:
     names = [line.split(":")[0][6:] for line in lines[:-1]]
     assert names == [
         "resources and catalogs",
+        "process hardening",
         "cryptography",
         "PDF brief (fpdf2, DejaVu Sans)",
         "relay client (httpx, TLS, SOCKS)",
@@ -66,7 +67,8 @@ def test_self_test_fails_clearly_without_its_resources(tmp_path: Path) -> None:
     assert "Traceback" not in r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("FAIL  resources and catalogs")
-    assert lines[1].startswith("OK    cryptography")
+    assert lines[1].startswith("OK    process hardening")
+    assert lines[2].startswith("OK    cryptography")
     assert any(line.startswith("SKIP  ") for line in lines)
     assert lines[-1].startswith("SKIP  Qt platform plugin")
     assert "self-test FAILED" in r.stderr

@@ -37,3 +37,82 @@ def test_umask_and_core_limit() -> None:
         "m = os.umask(0); print(oct(m), resource.getrlimit(resource.RLIMIT_CORE))"
     )
     assert out == "0o77 (0, 0)"
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask():  # type: ignore[no-untyped-def]
+    """harden_process() sets the umask of the process it runs in: put this one's back."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)
+
+
+class _Recorder:
+    """Stands in for libc / kernel32 / advapi32 / wer of an operating system not running here:
+    records each call and answers as the real function does on success."""
+
+    def __init__(self, answers: dict[str, int]) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self._answers = answers
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: object) -> int:
+            self.calls.append((name, args))
+            return self._answers.get(name, 0)
+
+        return call
+
+
+class _Libs:
+    def __init__(self, **answers: int) -> None:
+        self.libc = _Recorder(answers)
+        self.kernel32 = _Recorder({"InitializeAcl": 1, "GetCurrentProcess": -1, **answers})
+        self.advapi32 = _Recorder({"InitializeAcl": 1, **answers})
+        self.wer = _Recorder(answers)
+
+
+def test_macos_refuses_debuggers() -> None:
+    from kpfield.process import PT_DENY_ATTACH, harden_process
+
+    libs = _Libs()
+    done = harden_process("darwin", libs)
+    assert libs.libc.calls == [("ptrace", (PT_DENY_ATTACH, 0, None, 0))]
+    assert done["debuggers refused (PT_DENY_ATTACH)"] is True
+
+
+def test_windows_gets_an_empty_dacl_and_no_error_report_dumps() -> None:
+    from kpfield.process import DACL_SECURITY_INFORMATION, SE_KERNEL_OBJECT, harden_process
+
+    libs = _Libs()
+    done = harden_process("win32", libs)
+    names = [name for name, _ in libs.advapi32.calls]
+    assert names == ["InitializeAcl", "SetSecurityInfo"]
+    _, args = libs.advapi32.calls[1]
+    assert args[1:5] == (SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, None, None)
+    assert args[6] is None  # no SACL: only the DACL is replaced
+    assert [n for n, _ in libs.wer.calls] == ["WerAddExcludedApplication"]
+    assert all(done.values()), done
+
+
+def test_a_refused_step_is_reported_not_raised() -> None:
+    from kpfield.process import harden_process
+
+    done = harden_process("win32", _Libs(SetSecurityInfo=5, WerAddExcludedApplication=1))
+    assert done["process memory closed to other processes (DACL)"] is False
+    assert done["no error-report dumps (WER)"] is False
+    done = harden_process("darwin", _Libs(ptrace=-1))
+    assert done["debuggers refused (PT_DENY_ATTACH)"] is False
+
+
+def test_self_test_reports_the_hardening() -> None:
+    out = run(
+        "from kpfield.process import harden_process\nharden_process()\n"
+        "from kpfield.selftest import check_hardening\nprint(check_hardening())"
+    )
+    assert "no core dumps" in out
+    if sys.platform.startswith("linux"):
+        assert "not dumpable (prctl)" in out
