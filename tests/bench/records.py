@@ -81,20 +81,21 @@ WORDS = [
 ]
 
 
-ENGINES = ("sqlcipher", "sqlcipher-no-memsec", "sqlite")
+ENGINES = ("sqlcipher", "sqlcipher-memsec-on", "sqlite")
 
 
 def connect(engine: str, path: Path) -> Any:
     if engine == "sqlcipher":
         return db.connect(path, secrets.token_bytes(32), create=True)
-    if engine == "sqlcipher-no-memsec":
-        # What-if: the vault's pragmas with SQLCipher's memory wiping off. It must never have
-        # been on in this process: once on, SQLCipher keeps it on.
+    if engine == "sqlcipher-memsec-on":
+        # What-if: the vault's pragmas with SQLCipher's memory wiping on, as the vault had it
+        # until issue 12 (docs/benchmarks.md, "Decisions"). Each engine runs in its own process:
+        # once on, SQLCipher keeps it on for the whole process.
         import sqlcipher3
 
         conn = sqlcipher3.connect(str(path), isolation_level=None)
         for pragma in db._pragmas(secrets.token_bytes(32)):
-            conn.execute(pragma.replace("memory_security = ON", "memory_security = OFF")).fetchall()
+            conn.execute(pragma.replace("memory_security = OFF", "memory_security = ON")).fetchall()
         return conn
     conn = sqlite3.connect(str(path), isolation_level=None)
     # The vault's own pragma list (private, but it keeps this side in step with the vault's),
