@@ -81,7 +81,10 @@ def _prctl(option: int, value: int, libs: Any = None) -> int:
 
 def _deny_attach(libs: Any) -> bool:
     with contextlib.suppress(OSError, AttributeError, TypeError):
-        return int(_libc(libs).ptrace(PT_DENY_ATTACH, 0, None, 0)) == 0
+        ptrace = _libc(libs).ptrace
+        ptrace.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+        ptrace.restype = ctypes.c_int
+        return int(ptrace(PT_DENY_ATTACH, 0, None, 0)) == 0
     return False
 
 
@@ -94,15 +97,26 @@ def _windll(libs: Any, name: str) -> Any:
 def _empty_dacl(libs: Any) -> bool:
     """Replace the process object's DACL with an empty one (no access granted to anyone but
     the implicit owner rights to read and change the DACL itself)."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
+    with contextlib.suppress(OSError, AttributeError, TypeError, ValueError):
+        from ctypes import wintypes
+
         advapi32 = _windll(libs, "advapi32")
         kernel32 = _windll(libs, "kernel32")
+        # Declared, so that 64-bit handles and pointers are passed whole (a bare Python int
+        # would go as a 32-bit C int and GetCurrentProcess's -1 would arrive as 0xFFFFFFFF).
+        get_current = kernel32.GetCurrentProcess
+        get_current.restype = wintypes.HANDLE
+        init_acl = advapi32.InitializeAcl
+        init_acl.argtypes = [ctypes.c_void_p, wintypes.DWORD, wintypes.DWORD]
+        init_acl.restype = wintypes.BOOL
+        set_info = advapi32.SetSecurityInfo
+        set_info.argtypes = [wintypes.HANDLE, ctypes.c_int, wintypes.DWORD] + [ctypes.c_void_p] * 4
+        set_info.restype = wintypes.DWORD
         acl = ctypes.create_string_buffer(64)  # an ACL header is 8 bytes; no entries follow
-        if not advapi32.InitializeAcl(acl, ctypes.sizeof(acl), ACL_REVISION):
+        if not init_acl(acl, ctypes.sizeof(acl), ACL_REVISION):
             return False
-        process = kernel32.GetCurrentProcess()
-        status = advapi32.SetSecurityInfo(
-            process, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, None, None, acl, None
+        status = set_info(
+            get_current(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, None, None, acl, None
         )
         return int(status) == 0  # ERROR_SUCCESS
     return False
@@ -110,11 +124,15 @@ def _empty_dacl(libs: Any) -> bool:
 
 def _no_wer_dumps(libs: Any) -> bool:
     """No crash dialog, and Windows Error Reporting leaves this executable alone."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
+    with contextlib.suppress(OSError, AttributeError, TypeError, ValueError):
+        from ctypes import wintypes
+
         kernel32 = _windll(libs, "kernel32")
         kernel32.SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX)
-        wer = _windll(libs, "wer")
-        return int(wer.WerAddExcludedApplication(sys.executable, False)) == 0  # S_OK
+        exclude = _windll(libs, "wer").WerAddExcludedApplication
+        exclude.argtypes = [wintypes.LPCWSTR, wintypes.BOOL]
+        exclude.restype = ctypes.c_long  # HRESULT
+        return int(exclude(sys.executable, False)) == 0  # S_OK
     return False
 
 

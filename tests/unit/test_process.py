@@ -55,16 +55,19 @@ class _Recorder:
     def __init__(self, answers: dict[str, int]) -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self._answers = answers
+        self.fns: dict[str, object] = {}
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        if name.startswith("_"):
+        if name.startswith("_") or name in ("calls", "fns"):
             raise AttributeError(name)
+        if name not in self.fns:
 
-        def call(*args: object) -> int:
-            self.calls.append((name, args))
-            return self._answers.get(name, 0)
+            def call(*args: object) -> int:
+                self.calls.append((name, args))
+                return self._answers.get(name, 0)
 
-        return call
+            self.fns[name] = call  # argtypes/restype set by the caller stay on it
+        return self.fns[name]
 
 
 class _Libs:
@@ -94,6 +97,11 @@ def test_windows_gets_an_empty_dacl_and_no_error_report_dumps() -> None:
     _, args = libs.advapi32.calls[1]
     assert args[1:5] == (SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, None, None)
     assert args[6] is None  # no SACL: only the DACL is replaced
+    from ctypes import wintypes
+
+    # Handles and pointers declared, so that 64-bit values are not cut to a C int.
+    assert libs.kernel32.fns["GetCurrentProcess"].restype is wintypes.HANDLE  # type: ignore[attr-defined]
+    assert libs.advapi32.fns["SetSecurityInfo"].argtypes[0] is wintypes.HANDLE  # type: ignore[attr-defined]
     assert [n for n, _ in libs.wer.calls] == ["WerAddExcludedApplication"]
     assert all(done.values()), done
 
