@@ -3,7 +3,9 @@
 A worker process (``tests/support/export_worker.py``) exports to a stick and is SIGKILLed: exactly
 before and exactly after the bundle's rename onto the stick (the windows that matter), and at
 random moments through the whole export (writing, reading back, recording, later bundles of a
-multi-bundle export). After every kill the laptop is opened again (which settles a pending bundle)
+multi-bundle export), and once inside each stage of the threaded pipeline (blob decryption,
+encryption, the write worker, the bundle's fsync, the read-back; ``tests.support.stop_at``).
+After every kill the laptop is opened again (which settles a pending bundle)
 and every visible bundle on the stick must be one the laptop recorded. At the end HQ imports the
 whole stick: every bundle is imported, none refused, no gap, every sealed report arrives, and no
 temporary file is left on the stick.
@@ -35,10 +37,11 @@ from tests.bundle.world import new_field, new_hq
 from tests.conftest import PASSPHRASE
 from tests.support.cli import REPO
 from tests.support.photos import noisy_photo
+from tests.support.stop_at import EXPORT_STAGES
 
 pytestmark = pytest.mark.slow
 
-ITERATIONS = int(os.environ.get("KPFIELD_EXPORT_CRASH_ITERATIONS", "12"))
+ITERATIONS = int(os.environ.get("KPFIELD_EXPORT_CRASH_ITERATIONS", "15"))
 HANG_SECONDS = 60.0
 EXAMPLE = REPO / "docs" / "example-report.json"
 
@@ -132,8 +135,11 @@ def test_kill_anywhere_in_export_keeps_hq_chain_whole(tmp_path: Path) -> None:
     sealed: set[str] = set()
     # Phases are dealt out so that every run covers each; the rest are random moments.
     plan = ["none"] + ["after-rename", "before-rename"] * 2
+    plan += [f"stage:{stage}" for stage in EXPORT_STAGES]  # one kill inside each thread's stage
     plan += ["random"] * max(0, ITERATIONS - len(plan))
-    rnd.shuffle(plan[1:])
+    rest = plan[1:]  # the first run is uninterrupted: it times the export
+    rnd.shuffle(rest)
+    plan[1:] = rest
     per_report = 0.05  # seconds of export per pending report, measured by the first run
     outcomes: list[tuple[str, float | None, bool]] = []
     for i, phase in enumerate(plan):
@@ -194,3 +200,4 @@ def test_kill_anywhere_in_export_keeps_hq_chain_whole(tmp_path: Path) -> None:
     # The run exercised what it claims: the rename windows were hit, and random kills landed.
     assert sum(1 for o in killed if o[0] == "after-rename") >= 2
     assert any(o[0] == "random" for o in killed)
+    assert {o[0] for o in killed} >= {f"stage:{stage}" for stage in EXPORT_STAGES}

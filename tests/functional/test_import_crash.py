@@ -5,6 +5,9 @@ whole import: while the decrypt worker reads ahead, while the reader hashes, whi
 encrypt, write or fsync, and around the commit. After every kill HQ is opened again: every
 attachment row names a blob that decrypts to its recorded SHA-256 (no row without its photo),
 and once orphans are swept no blob file is left that no row names (no photo without its row).
+Besides the random kills, one kill lands inside each stage of the pipeline for sure
+(``tests.support.stop_at``: the decrypt worker, the reader, a blob worker's encryption and its
+fsync, and the transaction with every row written but not committed).
 At the end an uninterrupted import brings every report. Seeded: ``KPFIELD_IMPORT_CRASH_SEED``.
 """
 
@@ -30,6 +33,7 @@ from tests.bundle.world import export, new_field, new_hq, seal_report
 from tests.conftest import PASSPHRASE
 from tests.support.cli import REPO
 from tests.support.photos import noisy_photo
+from tests.support.stop_at import IMPORT_STAGES
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +52,32 @@ def _import_cmd(hq: Path, pass_file: Path, stick: Path) -> list[str]:
         "--passphrase-file",
         str(pass_file),
     ]
+
+
+def _kill_in_stage(stage: str, hq: Path, pass_file: Path, stick: Path) -> bool:
+    """Run the import stopped inside ``stage``; SIGKILL it there. False if it never got there."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.support.stop_at",
+        stage,
+        *_import_cmd(hq, pass_file, stick)[3:],
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdout is not None
+    reached = False
+    try:
+        for raw in proc.stdout:  # the stopped thread never returns: the import cannot finish
+            if raw.decode().strip() == f"phase {stage}":
+                reached = True
+                break
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    return reached
 
 
 def _check_consistent(hq_dir: Path) -> int:
@@ -96,6 +126,16 @@ def test_kill_anywhere_in_import_keeps_hq_consistent(
     start = time.monotonic()
     subprocess.run(_import_cmd(probe, pass_file, stick), cwd=REPO, check=True, capture_output=True)
     span = time.monotonic() - start
+    # First one kill inside each stage (each stops in the first bundle: nothing is committed
+    # yet, so every stage is still ahead of the next run), then kills at random moments.
+    missed = []
+    for stage in IMPORT_STAGES:
+        if not _kill_in_stage(stage, hq_dir, pass_file, stick):
+            missed.append(stage)
+        # Killed inside the first bundle, even with every row written: nothing half-stored.
+        assert _check_consistent(hq_dir) == 0, f"{stage}: a killed import left rows"
+        print(f"killed in {stage}")
+    assert missed == [], f"the import never reached {missed}"
     for i in range(ITERATIONS):
         proc = subprocess.Popen(
             _import_cmd(hq_dir, pass_file, stick),

@@ -4,7 +4,9 @@ Run as ``python -m tests.support.export_worker DATA_DIR STICK PASSPHRASE_FILE PH
 ``opened`` once the vault is open and ``done <bundles>`` after the export returned. With PHASE
 ``before-rename`` or ``after-rename`` it prints ``phase <PHASE>`` just before (or just after) the
 bundle's rename onto the stick and then waits to be killed, so the parent can kill exactly in the
-windows that matter; with ``none`` it runs straight through (the parent kills at random).
+windows that matter; with ``stage:NAME`` it stops the same way inside one stage of the threaded
+pipeline (``tests.support.stop_at``: blob decryption, encryption, the write worker, fsync, the
+read-back); with ``none`` it runs straight through (the parent kills at random).
 
 The rename is found by wrapping ``os.replace`` for destinations on the stick: both the old
 one-step export and the staged one rename the bundle with it, so the same worker shows the
@@ -43,6 +45,10 @@ def main(argv: list[str]) -> int:
             signal.pause()
 
     os.replace = replace  # type: ignore[assignment]
+    if phase.startswith("stage:"):  # stop inside one stage of the threaded pipeline
+        from tests.support.stop_at import install
+
+        install(phase.removeprefix("stage:"), stick)
     passphrase = passphrase_file.read_text("utf-8").splitlines()[0]
     session = open_session(data_dir, passphrase)
     ack("opened")
