@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kpfield.errors import KpfieldError
 
 if TYPE_CHECKING:
-    from kpfield.services.sync import SyncResult
+    from kpfield.services.sync_status import SyncResult
 
 KINDS = ("network", "refused", "unenrolled", "security", "revoked", "setup", "other")
 MAX_SAVED_ERRORS = 4
