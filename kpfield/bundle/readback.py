@@ -16,6 +16,7 @@ wrote, not that the stick holds it. Each platform has its own way to bypass the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import mmap
 import os
@@ -196,3 +197,154 @@ def _sha256_windows(path: Path) -> tuple[str, str]:  # pragma: no cover - Window
         with contextlib.suppress(BufferError):
             buf.close()
     return sha.hexdigest(), "FILE_FLAG_NO_BUFFERING"
+
+
+SEGMENT = 32 << 20
+"""Bytes written between two fsyncs of a bundle being followed (a multiple of READ_SIZE)."""
+
+
+class FollowingReadBack:
+    """Read a file back from the medium while it is still being written (Linux, ``O_DIRECT``).
+
+    The writer calls :meth:`durable` each time a prefix of the file has been fsynced; a worker
+    thread reads that prefix with ``O_DIRECT`` (the device, never the page cache) and hashes it,
+    so most of the read-back overlaps with encrypting and writing the rest. :meth:`finish`, after
+    the last fsync, reads what is left and returns the SHA-256 of the whole file as the medium
+    holds it. Only whole :data:`READ_SIZE` blocks below a durable offset are read before the
+    end, so every read is aligned. :meth:`start` returns None where ``O_DIRECT`` is refused: the
+    caller then reads the finished file back with :func:`sha256_uncached`.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._sha = hashlib.sha256()
+        self._buf = mmap.mmap(-1, READ_SIZE)  # page-aligned, as O_DIRECT requires
+        self._offset = 0
+        self._targets: queue.Queue[int | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._final: int | None = None
+        self._thread = threading.Thread(target=self._run, name="read-back", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def start(cls, path: Path) -> FollowingReadBack | None:
+        if sys.platform == "win32" or not hasattr(os, "O_DIRECT"):  # pragma: no cover
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+        except OSError as exc:
+            if exc.errno == 22:  # EINVAL: O_DIRECT not supported on this filesystem
+                return None
+            raise
+        return cls(fd)
+
+    def durable(self, upto: int) -> None:
+        """The first ``upto`` bytes are on the medium (fsynced): they may be read back."""
+        self._targets.put(upto)
+
+    def _read_block(self) -> int:
+        n = os.preadv(self._fd, [self._buf], self._offset)
+        if n > 0:
+            with memoryview(self._buf) as view:
+                self._sha.update(view[:n])
+        self._offset += n
+        return n
+
+    def _run(self) -> None:
+        try:
+            while True:
+                target = self._targets.get()
+                if target is None:  # the end: read to the end of the file
+                    while self._read_block() == READ_SIZE:
+                        pass
+                    return
+                while self._offset + READ_SIZE <= target:
+                    if self._read_block() != READ_SIZE:
+                        raise OSError(errno.EIO, "short read before the end of the file")
+        except BaseException as exc:  # raised again by finish()
+            self._error = exc
+
+    def finish(self) -> str:
+        """After the last fsync: the SHA-256 of the whole file, read from the medium."""
+        self._targets.put(None)
+        self._thread.join()
+        if self._error is not None:
+            if isinstance(self._error, OSError) and self._error.errno == 22:
+                raise _DirectRefused from None
+            raise self._error
+        if self._offset != os.fstat(self._fd).st_size:
+            raise OSError(errno.EIO, "the read-back stopped short of the end of the file")
+        return self._sha.hexdigest()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._targets.put(None)
+            self._thread.join()
+        self._buf.close()
+        os.close(self._fd)
+
+
+class SyncingWriter:
+    """A file-like ``write`` whose file is fdatasynced every :data:`SEGMENT` bytes, in its own
+    thread, each synced prefix handed to a :class:`FollowingReadBack`.
+
+    The writing thread never waits for the device: it writes (into the page cache) and goes on;
+    the ``sync`` thread makes each segment durable behind it, so the device writes while the
+    rest is encrypted, and the follower reads back what is durable. :meth:`close` stops the
+    thread (the caller's own final fsync covers the rest); a failed sync is raised by the next
+    :meth:`write` or by :meth:`close`.
+    """
+
+    def __init__(self, fh: BinaryIO, follower: FollowingReadBack, segment: int = SEGMENT) -> None:
+        self._fh = fh
+        self._fd = fh.fileno()
+        self._follower = follower
+        self._segment = segment
+        self._written = 0
+        self._synced = 0
+        self._stop = False
+        self._error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> int:
+        if self._error is not None:
+            raise self._error
+        n = self._fh.write(data)
+        self._fh.flush()  # in the kernel before the sync thread may count it
+        with self._cond:
+            self._written += len(data)
+            if self._written - self._synced >= self._segment:
+                self._cond.notify()
+        return n
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while not self._stop and self._written - self._synced < self._segment:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    mark = self._written
+                os.fdatasync(self._fd)  # everything written before this call is durable
+                with self._cond:
+                    self._synced = mark
+                self._follower.durable(mark)
+        except BaseException as exc:  # raised in the writing thread
+            self._error = exc
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

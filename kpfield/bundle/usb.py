@@ -17,9 +17,15 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
-from kpfield.bundle.readback import no_cache_for_writes, sha256_uncached
+from kpfield.bundle.readback import (
+    FollowingReadBack,
+    SyncingWriter,
+    _DirectRefused,
+    no_cache_for_writes,
+    sha256_uncached,
+)
 from kpfield.errors import N_, BundleError, UsageError
 from kpfield.fsutil import fsync_dir
 
@@ -97,16 +103,28 @@ def write_hidden(
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise media_error(exc, folder) from None
+    follower: FollowingReadBack | None = None
     try:
         try:
+            # Where the medium can be read without the cache while the file grows (Linux), it
+            # is fsynced every SEGMENT and read back behind the writer; elsewhere after the end.
+            follower = FollowingReadBack.start(tmp)
             with os.fdopen(fd, "wb") as fh:
                 no_cache_for_writes(fh)
-                result = write(fh)
+                if follower is None:
+                    result = write(fh)
+                else:
+                    syncing = SyncingWriter(fh, follower)
+                    try:
+                        result = write(cast(BinaryIO, syncing))
+                    finally:
+                        syncing.close()
                 fh.flush()
                 os.fsync(fh.fileno())
+            medium = _finish_read_back(follower, tmp)
         except OSError as exc:
             raise media_error(exc, folder) from None
-        if sha256_from_medium(tmp) != verify_sha256(result):
+        if medium != verify_sha256(result):
             raise BundleError(
                 N_(
                     "The copy on {path} does not read back correctly; the stick may be failing."
@@ -118,7 +136,21 @@ def write_hidden(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        if follower is not None:
+            follower.close()
     return tmp, result
+
+
+def _finish_read_back(follower: FollowingReadBack | None, path: Path) -> str:
+    if follower is not None:
+        try:
+            digest = follower.finish()
+            log.debug("read back through O_DIRECT, following the writer")
+            return digest
+        except _DirectRefused:  # the filesystem refused a read after all: read it whole
+            pass
+    return sha256_from_medium(path)
 
 
 def publish(tmp: Path, final: Path) -> None:

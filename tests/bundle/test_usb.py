@@ -92,9 +92,40 @@ def test_medium_fills_up_mid_write(
 def test_bad_read_back(
     tmp_path: Path, field_s: Session, example_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The medium holds other bytes than were written (a failing stick): one byte is changed
+    in the file behind the writer's back before it is synced; the read-back from the medium
+    (following the writer on Linux, after it elsewhere) sees it and nothing is exported."""
     rid = seal_report(field_s, example_doc, photos=1)
     folder = stick(tmp_path)
-    monkeypatch.setattr(usb, "sha256_from_medium", lambda path: "0" * 64)
+    real_fdopen = os.fdopen
+
+    class Failing:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+            self.changed = False
+
+        def flush(self) -> None:
+            self.fh.flush()
+            fd = self.fh.fileno()
+            if not self.changed and os.fstat(fd).st_size > 100:
+                self.changed = True  # once: the bytes at offset 100 are not what was written
+                other = os.open(f"/proc/self/fd/{fd}", os.O_RDWR)
+                try:
+                    byte = os.pread(other, 1, 100)
+                    os.pwrite(other, bytes([byte[0] ^ 0x01]), 100)
+                finally:
+                    os.close(other)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.fh, name)
+
+        def __enter__(self) -> Failing:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(usb.os, "fdopen", lambda fd, mode: Failing(real_fdopen(fd, mode)))
     with pytest.raises(BundleError, match="does not read back"):
         field_s.field().export.to_folder(folder)
     monkeypatch.undo()
