@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import logging
 
-from kpfield.bundle.sinks import OutboxSink
 from kpfield.crypto import minisign
 from kpfield.custody.seal import device_age_identity
 from kpfield.errors import N_, CryptoError, IntegrityError, KpfieldError
@@ -19,11 +18,11 @@ from kpfield.protocol.notices import parse_gap_notice
 from kpfield.protocol.profile import Profile, parse_profile
 from kpfield.protocol.receipts import open_receipt
 from kpfield.services.acknowledgement import AcknowledgementService
-from kpfield.services.clock import Clock, iso
+from kpfield.services.clock import Clock
 from kpfield.services.enrollment_state import note_device_list
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
-from kpfield.services.sync_status import SyncResult
+from kpfield.services.sync_status import SyncParts, SyncResult
 from kpfield.services.sync_upload import SyncPlan
 from kpfield.sync.relay_client import RelayDocument
 from kpfield.vault.db import transaction
@@ -34,7 +33,7 @@ from kpfield.vault.vault import Vault
 log = logging.getLogger(__name__)
 
 
-class DocumentsPhase:
+class DocumentsPhase(SyncParts):
     """Apply HQ's documents and device list (store lane), then clean the outbox."""
 
     def __init__(
@@ -45,18 +44,8 @@ class DocumentsPhase:
         export: ExportService,
         acknowledgements: AcknowledgementService,
     ) -> None:
-        self._vault = vault
-        self._clock = clock
-        self._profiles = profiles
-        self._export = export
+        super().__init__(vault, clock, profiles, export)
         self._ack = acknowledgements
-
-    def _now(self) -> str:
-        return iso(self._clock.now())
-
-    @property
-    def _outbox(self) -> OutboxSink:
-        return self._export.outbox
 
     def apply(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kpfield.bundle.sinks import OutboxSink
 from kpfield.domain.jobs import Changes
 from kpfield.errors import N_, KpfieldError, UsageError
 from kpfield.services.acknowledgement import ReceiptsResult
@@ -97,8 +98,8 @@ _META_PROXY = "sync_proxy_url"
 _META_RELAY = "sync_relay_url"
 
 
-class SyncState:
-    """Sync as the vault records it: status for screens, the monitor's relay and proxy."""
+class SyncParts:
+    """What every part of field sync works with: the vault, its clock, profile and export."""
 
     def __init__(
         self,
@@ -114,6 +115,14 @@ class SyncState:
 
     def _now(self) -> str:
         return iso(self._clock.now())
+
+    @property
+    def _outbox(self) -> OutboxSink:
+        return self._export.outbox
+
+
+class SyncState(SyncParts):
+    """Sync as the vault records it: status for screens, the monitor's relay and proxy."""
 
     # ------------------------------------------------------------------ status (for screens)
     def pending_count(self) -> int:

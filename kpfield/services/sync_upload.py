@@ -19,12 +19,12 @@ from kpfield.domain.ids import ReportId
 from kpfield.domain.jobs import CancelCheck, Progress, StoreRunner
 from kpfield.domain.models import ReportStatus
 from kpfield.errors import N_, Cancelled, IntegrityError, UsageError
-from kpfield.services.clock import Clock, iso
+from kpfield.services.clock import Clock
 from kpfield.services.enrollment_state import note_relay_refusal
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin
-from kpfield.services.sync_status import SyncResult
+from kpfield.services.sync_status import SyncParts, SyncResult
 from kpfield.sync.link import Link
 from kpfield.sync.relay_client import RelayInfo
 from kpfield.sync.transport import (
@@ -57,7 +57,7 @@ class SyncPlan:
     bundles: list[Bundle]
 
 
-class UploadPhase:
+class UploadPhase(SyncParts):
     """Export to the outbox, pin the relay, upload each pending bundle, record what happened."""
 
     def __init__(
@@ -68,18 +68,8 @@ class UploadPhase:
         export: ExportService,
         relay_override: Callable[[], str],
     ) -> None:
-        self._vault = vault
-        self._clock = clock
-        self._profiles = profiles
-        self._export = export
+        super().__init__(vault, clock, profiles, export)
         self._relay_override = relay_override
-
-    def _now(self) -> str:
-        return iso(self._clock.now())
-
-    @property
-    def _outbox(self) -> OutboxSink:
-        return self._export.outbox
 
     # ------------------------------------------------------------ before the uploads (store lane)
     def prepare(self, relay_url: str | None, result: SyncResult) -> SyncPlan:
