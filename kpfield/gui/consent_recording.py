@@ -34,7 +34,7 @@ class RecordingChoice:
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(24)
+        self.combo.setMinimumContentsLength(16)
         for a in audio:
             self._add(describe(a), a.sha256)
         if stored and stored not in {a.sha256 for a in audio}:

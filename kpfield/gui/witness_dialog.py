@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -156,7 +157,10 @@ class WitnessDialog(QDialog):
         audio = [a for a in recordings if a.kind is AttachmentKind.AUDIO]
         stored = witness.consent.recording_sha256 if witness and witness.consent else ""
         self.recording = RecordingChoice(ctx, audio, stored)
-        cf.addRow(self.recording.label, self.recording.combo)
+        # Its own lines, not a form row: the long label widened the consent column and cut
+        # off the French warning about identifying details.
+        cv.addWidget(self.recording.label)
+        cv.addWidget(self.recording.combo)
         cv.addWidget(self.recording.hint)
         self.method.currentIndexChanged.connect(lambda _i: self._update_consent_enabled())
         cv.addWidget(QLabel(_("The witness agrees that the coalition may:")))
@@ -211,6 +215,28 @@ class WitnessDialog(QDialog):
                 elif isinstance(w, QCheckBox | QRadioButton | QComboBox):
                     w.setEnabled(False)
         self.pseudonym.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        self._fit_to_content()
+
+    def adjustSize(self) -> None:  # noqa: N802 - Qt name
+        super().adjustSize()
+        self._fit_to_content()
+
+    def _fit_to_content(self) -> None:
+        """Grow to the height the wrapped sentences need at this width. Qt opens a window at
+        most 2/3 of the screen high, which cut them off on a 1366×768 laptop; the screen's
+        free height stays the limit."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        need = layout.totalHeightForWidth(self.width())
+        screen = self.screen()
+        if screen is not None:
+            need = min(need, screen.availableGeometry().height())
+        if self.height() < need:
+            self.resize(self.width(), need)
 
     def _scope_boxes(self) -> tuple[QCheckBox, ...]:
         return (
@@ -274,6 +300,8 @@ class WitnessDialog(QDialog):
             recorded and self.method.currentData() == ConsentMethod.VERBAL_RECORDED.value,
             editable=not self.read_only,
         )
+        if self.isVisible():
+            self._fit_to_content()
         for box in self._scope_boxes():
             box.setEnabled(given and not self.read_only)
         allowed = given and self.scope_identity.isChecked()

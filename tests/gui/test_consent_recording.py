@@ -3,25 +3,38 @@ imported at HQ, the case view links the consent to that recording."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QDialogButtonBox
+import pytest
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QUrl
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
-from kpfield.app import Session, create_session
+from kpfield.app import Session, create_session, open_session
 from kpfield.domain.models import ConsentMethod
 from kpfield.gui.main_window import MainWindow
+from kpfield.gui.settings import GuiSettings, save_settings
 from kpfield.gui.witness_dialog import WitnessDialog
+from kpfield.i18n import LANGUAGES
 from kpfield.protocol.enrollment import parse_request
 from kpfield.vault.keyslots import KdfParams
+from tests.bundle.world import EXAMPLE
 from tests.conftest import PASSPHRASE as HQ_PASSPHRASE
-from tests.gui.conftest import fill_complete, idle, new_report, unlock
+from tests.gui.conftest import PASSPHRASE, fill_complete, idle, new_report, unlock
 from tests.gui.test_witnesses import press
 from tests.support.recordings import MP3, wav_bytes
 
 WAV = wav_bytes(b"\x01\x00" * 8000 * 75)  # 1:15
+LAPTOP = QSize(1366, 728)  # a 1366×768 screen less its taskbar
 
 
 def _run(qtbot: QtBot, window: MainWindow, fn: Any) -> Any:
@@ -184,3 +197,51 @@ def test_chosen_recording_is_sealed_and_linked_at_hq(
     bar.setValue(0)
     cases.report.text.anchorClicked.emit(QUrl(f"#att-{a.attachment_id}"))
     assert bar.value() > 0
+
+
+def _cut_off(dialog: WitnessDialog) -> list[str]:
+    """Visible controls outside the dialog, and wrapped sentences given less height than
+    their text needs (what a 2/3-of-the-screen window did to the French warning)."""
+    out = []
+    inside = dialog.rect()
+    for w in dialog.findChildren(QWidget):
+        if not w.isVisible():
+            continue
+        box = QRect(w.mapTo(dialog, QPoint(0, 0)), w.size())
+        name = w.objectName() or w.metaObject().className()
+        if isinstance(w, QAbstractButton | QLineEdit | QComboBox) and not inside.contains(box):
+            out.append(name)
+        if isinstance(w, QLabel) and w.wordWrap() and w.height() < w.heightForWidth(w.width()):
+            out.append(f"{name}: {w.text()[:30]}")
+    return out
+
+
+@pytest.mark.usefixtures("existing_vault")
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("audio", [True, False], ids=["recordings", "none"])
+def test_dialog_fits_a_laptop_in_every_language(
+    qtbot: QtBot, make_window: Any, data_dir: Path, language: str, audio: bool
+) -> None:
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    session = open_session(data_dir, PASSPHRASE)
+    try:
+        rid = session.reports.create_from_document(example)
+        if audio:
+            att = session.reports.attach_bytes(rid, WAV, "consent-W-Baobab-at-the-clinic.wav")
+            session.reports.set_caption(att.id, "Consent read aloud in Krio, agreed before " * 3)
+        view = session.reports.view(rid)
+    finally:
+        session.close()
+    save_settings(data_dir, GuiSettings(language=language, auto_sync=False))
+    window = make_window()
+    unlock(qtbot, window)
+    [w] = view.witnesses
+    dialog = WitnessDialog(window.ctx, w, recordings=view.attachments, parent=window)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    assert dialog.recording.combo.isVisible() is audio
+    assert dialog.recording.hint.isVisible() is not audio
+    assert dialog.withdraw_button.isVisible()  # the tallest consent column
+    assert dialog.width() <= LAPTOP.width() and dialog.height() <= LAPTOP.height()
+    assert _cut_off(dialog) == []
+    dialog.discard()
