@@ -208,3 +208,31 @@ def test_amendment_keeps_the_link(session: Session, example_doc: dict[str, Any])
     draft = session.reports.amend(first.id)
     doc = _sealed_doc(session, session.reports.seal(draft.id).id)
     assert doc["witnesses"][0]["consent"]["recording_sha256"] == WAV_SHA
+
+
+def test_service_names_only_a_recording_of_a_report_citing_the_witness(
+    session: Session, example_doc: dict[str, Any]
+) -> None:
+    from kpfield.errors import UsageError
+    from tests.conftest import make_jpeg
+
+    rid = session.reports.create_from_document(example_doc)
+    (w,) = session.reports.view(rid).witnesses
+    wav = session.reports.attach_bytes(rid, WAV, "consent.wav")
+    photo = session.reports.attach_bytes(rid, make_jpeg(seed=3), "scene.jpg")
+    with pytest.raises(UsageError, match="not a recording"):
+        session.reports.set_consent_recording(w.id, photo.id)
+    other = session.reports.create_from_document(dict(example_doc, witnesses=[]))
+    elsewhere = session.reports.attach_bytes(other, wav_bytes(b"\x01\x02" * 8000), "b.wav")
+    with pytest.raises(UsageError, match="does not cite the witness"):
+        session.reports.set_consent_recording(w.id, elsewhere.id)
+    linked = session.reports.set_consent_recording(w.id, wav.id)
+    assert linked.consent is not None and linked.consent.recording_sha256 == WAV_SHA
+    cleared = session.reports.set_consent_recording(w.id, None)
+    assert cleared.consent is not None and cleared.consent.recording_sha256 == ""
+    assert w.consent is not None
+    session.reports.save_witness(
+        replace(w, consent=replace(w.consent, method=ConsentMethod.WRITTEN))
+    )
+    with pytest.raises(UsageError, match="audio recorded"):
+        session.reports.set_consent_recording(w.id, wav.id)
