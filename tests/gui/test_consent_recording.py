@@ -245,3 +245,36 @@ def test_dialog_fits_a_laptop_in_every_language(
     assert dialog.width() <= LAPTOP.width() and dialog.height() <= LAPTOP.height()
     assert _cut_off(dialog) == []
     dialog.discard()
+
+
+def test_a_recording_named_but_not_attached_here_is_kept_unless_changed(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    rid = new_report(qtbot, unlocked)
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    other = _run(qtbot, unlocked, lambda s: s.reports.create_from_document(example))
+    wav = _run(qtbot, unlocked, lambda s: s.reports.attach_bytes(other, WAV, "consent.wav"))
+    [w] = _run(qtbot, unlocked, lambda s: s.reports.view(other).witnesses)
+    w = _run(qtbot, unlocked, lambda s: s.reports.set_consent_recording(w.id, wav.id))
+    # The witness opened from a report holding another recording (or none): the link to the
+    # first report's file is shown as such and survives a save.
+    mp3 = _run(qtbot, unlocked, lambda s: s.reports.attach_bytes(rid, MP3, "song.mp3"))
+    dialog = WitnessDialog(unlocked.ctx, w, recordings=[mp3], parent=unlocked)
+    dialog.open()
+    combo = dialog.recording.combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "song.mp3",
+        "A recording not attached to this report",
+        "Not on this laptop",
+    ]
+    assert combo.currentData() == wav.sha256
+    assert dialog.witness().consent.recording_sha256 == wav.sha256  # type: ignore[union-attr]
+    combo.setCurrentIndex(combo.count() - 1)
+    assert dialog.witness().consent.recording_sha256 == ""  # type: ignore[union-attr]
+    dialog.discard()
+    # With no recording attached here, the kept link is still offered (to keep or drop).
+    bare = WitnessDialog(unlocked.ctx, w, recordings=(), parent=unlocked)
+    bare.open()
+    assert bare.recording.combo.isVisible()  # the kept link can still be dropped
+    assert bare.witness().consent.recording_sha256 == wav.sha256  # type: ignore[union-attr]
+    bare.discard()
