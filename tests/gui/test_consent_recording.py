@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from kpfield.app import Session, create_session, open_session
-from kpfield.domain.models import ConsentMethod
+from kpfield.domain.models import ConsentMethod, ReportStatus
 from kpfield.gui.main_window import MainWindow
 from kpfield.gui.settings import GuiSettings, save_settings
 from kpfield.gui.witness_dialog import WitnessDialog
@@ -30,6 +30,7 @@ from kpfield.vault.keyslots import KdfParams
 from tests.bundle.world import EXAMPLE
 from tests.conftest import PASSPHRASE as HQ_PASSPHRASE
 from tests.gui.conftest import PASSPHRASE, fill_complete, idle, new_report, unlock
+from tests.gui.test_seal_and_amend import open_seal
 from tests.gui.test_witnesses import press
 from tests.support.recordings import MP3, wav_bytes
 
@@ -165,9 +166,19 @@ def test_chosen_recording_is_sealed_and_linked_at_hq(
     _give_spoken_consent(qtbot, dialog)
     dialog.recording.combo.setCurrentIndex(0)
     _save(qtbot, field, dialog)
-    field.workspace.editor.flush()  # type: ignore[union-attr]
+    editor = field.workspace.editor  # type: ignore[union-attr]
+    seal = open_seal(qtbot, field)
+    assert seal.seal_button is not None
+    qtbot.mouseClick(seal.seal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: editor.report is not None and editor.report.status is ReportStatus.SEALED,
+        timeout=10_000,
+    )
     idle(qtbot, field)
-    _run(qtbot, field, lambda s: s.reports.seal(rid))
+    sealed = _run(qtbot, field, lambda s: s.reports.document(rid))
+    assert sealed["witnesses"][0]["consent"]["recording_sha256"] == sealed["attachments"][0][
+        "sha256"
+    ]
     stick = tmp_path / "stick"
     stick.mkdir()
     result = _run(qtbot, field, lambda s: s.field().export.to_folder(stick))
