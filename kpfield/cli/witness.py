@@ -1,4 +1,5 @@
-"""Witness commands: list witnesses, record a withdrawal of consent (the GUI's twin)."""
+"""Witness commands: list witnesses, record a withdrawal of consent, name the recording of a
+spoken consent (the GUI's twins)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,19 @@ def cmd_withdraw_consent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_consent_recording(args: argparse.Namespace) -> int:
+    if (args.attachment is None) == (not args.none):
+        raise UsageError(N_("Give the recording's attachment id, or --none."))
+    with field_session(args) as s:
+        w = s.reports.set_consent_recording(args.witness, None if args.none else args.attachment)
+    sha = w.consent.recording_sha256 if w.consent else ""
+    if sha:
+        print(f"The consent of {w.pseudonym} is recorded in {sha}.")
+    else:
+        print(f"The consent of {w.pseudonym} names no recording.")
+    return 0
+
+
 def register(sub: Subcommands) -> None:
     wsub = group(sub, "witness", "list witnesses and record withdrawals of consent")
     sp = command(wsub, "list", cmd_witness_list, "list the witnesses in this vault")
@@ -83,3 +97,14 @@ def register(sub: Subcommands) -> None:
         help=f"'all', or a comma-separated list of: {', '.join(SCOPE_NAMES)}",
     )
     sp.add_argument("--on", help="the day the witness withdrew (YYYY-MM-DD; default today)")
+    sp = command(
+        wsub,
+        "consent-recording",
+        cmd_consent_recording,
+        "name the audio attachment that holds a witness's spoken consent (optional)",
+    )
+    sp.add_argument("witness", help="the witness id")
+    sp.add_argument(
+        "attachment", nargs="?", help="the id of an audio attachment of a report citing them"
+    )
+    sp.add_argument("--none", action="store_true", help="name no recording")

@@ -7,7 +7,7 @@ sealed canonical JSON. See docs/report-schema.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ from kpfield.domain.ids import WitnessId, is_uuid
 from kpfield.domain.models import (
     AgeGroup,
     Attachment,
+    AttachmentKind,
     Consent,
     ConsentMethod,
     ConsentScope,
@@ -38,6 +39,7 @@ MAX_SHORT = 300
 MAX_WITNESSES = 200
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 Problems = list[tuple[str, str]]
 NO_SCOPE = "consent is given but nothing is ticked: tick what the witness agreed to"
@@ -278,7 +280,9 @@ def _consent(r: _Reader, raw: Any, path: str) -> Consent | None:
     if raw is None:
         return None
     obj = r.obj(raw, path)
-    r.unknown_keys(obj, path, {"given", "method", "recorded_on", "scope", "notes"})
+    r.unknown_keys(
+        obj, path, {"given", "method", "recorded_on", "scope", "notes", "recording_sha256"}
+    )
     if "given" not in obj:
         r.add(f"{path}.given", "is required")
     given = r.boolean(obj.get("given"), f"{path}.given")
@@ -304,6 +308,7 @@ def _consent(r: _Reader, raw: Any, path: str) -> Consent | None:
         recontact=r.boolean(scope_raw.get("recontact"), f"{spath}.recontact"),
         identity_to_hq=r.boolean(scope_raw.get("identity_to_hq"), f"{spath}.identity_to_hq"),
     )
+    recording = _recording(r, obj.get("recording_sha256"), f"{path}.recording_sha256", method)
     if method is None:
         return None
     return Consent(
@@ -312,7 +317,22 @@ def _consent(r: _Reader, raw: Any, path: str) -> Consent | None:
         recorded_on=recorded_on,
         scope=scope,
         notes=r.text(obj.get("notes"), f"{path}.notes", limit=MAX_TEXT),
+        recording_sha256=recording,
     )
+
+
+def _recording(r: _Reader, value: Any, path: str, method: ConsentMethod | None) -> str:
+    """The SHA-256 naming the recording of a spoken consent; refused with any other method (a
+    link that is never valid is dropped, even in lenient mode: it is not something typed)."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        r.add(path, "must be the SHA-256 of an audio attachment: 64 lowercase hex digits")
+        return ""
+    if method is not ConsentMethod.VERBAL_RECORDED:
+        r.add(path, "names a recording, but consent was not spoken and audio recorded")
+        return ""
+    return value
 
 
 def _identifying(r: _Reader, raw: Any, path: str) -> IdentifyingDetails | None:
@@ -452,7 +472,7 @@ def parse_report_document(
 def consent_doc(c: Consent | None) -> dict[str, Any] | None:
     if c is None:
         return None
-    return {
+    doc: dict[str, Any] = {
         "given": c.given,
         "method": c.method.value,
         "recorded_on": c.recorded_on,
@@ -465,11 +485,27 @@ def consent_doc(c: Consent | None) -> dict[str, Any] | None:
         },
         "notes": c.notes,
     }
+    # Only when named: documents and seals made before this field are unchanged.
+    if c.recording_sha256 and c.method is ConsentMethod.VERBAL_RECORDED:
+        doc["recording_sha256"] = c.recording_sha256
+    return doc
 
 
-def witness_doc(w: Witness, *, sealed: bool = False) -> dict[str, Any]:
+def witness_doc(
+    w: Witness, *, sealed: bool = False, recordings: frozenset[str] | None = None
+) -> dict[str, Any]:
     """A witness in document form. ``sealed``: what a seal signs, with the identifying details
-    replaced by their salted hash (``identity_sha256``, null when there are none)."""
+    replaced by their salted hash (``identity_sha256``, null when there are none).
+    ``recordings``: the SHA-256 of the report's audio attachments; a consent naming any other
+    recording loses the link (the file was removed, or belongs to another report)."""
+    c = w.consent
+    if (
+        c is not None
+        and c.recording_sha256
+        and recordings is not None
+        and c.recording_sha256 not in recordings
+    ):
+        w = replace(w, consent=replace(c, recording_sha256=""))
     doc: dict[str, Any] = {
         "id": w.id,
         "pseudonym": w.pseudonym,
@@ -531,6 +567,11 @@ def attachment_doc(a: Attachment) -> dict[str, Any]:
     }
 
 
+def audio_hashes(attachments: list[Attachment]) -> frozenset[str]:
+    """The SHA-256 of a report's recordings: what a spoken consent's link may name."""
+    return frozenset(a.sha256 for a in attachments if a.kind is AttachmentKind.AUDIO)
+
+
 def report_doc(
     report: Report,
     witnesses: list[Witness],
@@ -541,6 +582,7 @@ def report_doc(
     """The report in document form: what ``report show --json`` prints for a draft, and (with
     ``sealed``) what sealing signs. Private notes are never part of it (see ``private_notes``)."""
     d = report.incident_date
+    recordings = audio_hashes(attachments)
     return {
         "schema": SCHEMA,
         "id": report.id,
@@ -563,7 +605,7 @@ def report_doc(
         "narrative": report.narrative,
         "monitor_notes": report.monitor_notes,
         "language": report.language,
-        "witnesses": [witness_doc(w, sealed=sealed) for w in witnesses],
+        "witnesses": [witness_doc(w, sealed=sealed, recordings=recordings) for w in witnesses],
         "attachments": [attachment_doc(a) for a in attachments],
     }
 

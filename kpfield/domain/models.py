@@ -141,6 +141,10 @@ class Consent:
     recorded_on: str  # ISO date
     scope: ConsentScope = field(default_factory=ConsentScope)
     notes: str = ""
+    # Consent spoken and recorded: the SHA-256 (lowercase hex) of the report's audio attachment
+    # that holds it, so HQ can find the evidence. Empty when not named (or not on this laptop:
+    # a voice identifies the witness, so the recording may stay elsewhere).
+    recording_sha256: str = ""
 
 
 @dataclass(frozen=True)

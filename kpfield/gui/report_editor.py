@@ -102,6 +102,7 @@ class ReportEditor(QWidget):
         self.witnesses = WitnessPanel(ctx)
         self.tabs.addTab(self.witnesses, _("Witnesses"))
         self.photos = PhotoPanel(ctx)
+        self.witnesses.attachments = lambda: list(self.photos.attachments)
         self.tabs.addTab(self.photos, _("Photos and files"))
         self.notes = self._text("notesEdit", _("Sources checked, follow-up, context for HQ…"))
         self.private_notes = self._text(

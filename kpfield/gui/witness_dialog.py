@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
 from kpfield.domain.ids import WitnessId
 from kpfield.domain.models import (
     AgeGroup,
+    Attachment,
+    AttachmentKind,
     Consent,
     ConsentMethod,
     ConsentScope,
@@ -39,6 +42,7 @@ from kpfield.domain.models import (
     Witness,
     WitnessRole,
 )
+from kpfield.gui.consent_recording import RecordingChoice
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE, SCOPE
 from kpfield.gui.tasks import user_message
@@ -54,8 +58,10 @@ class WitnessDialog(QDialog):
         witness: Witness | None = None,
         *,
         read_only: bool = False,
+        recordings: Sequence[Attachment] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``recordings``: the report's attachments; its audio ones can hold a spoken consent."""
         super().__init__(parent)
         self.ctx = ctx
         _ = ctx.gettext
@@ -148,6 +154,15 @@ class WitnessDialog(QDialog):
         self.consent_date.setPlaceholderText("YYYY-MM-DD")
         cf.addRow(_("Date"), self.consent_date)
         cv.addLayout(cf)
+        audio = [a for a in recordings if a.kind is AttachmentKind.AUDIO]
+        stored = witness.consent.recording_sha256 if witness and witness.consent else ""
+        self.recording = RecordingChoice(ctx, audio, stored)
+        # Its own lines, not a form row: the long label widened the consent column and cut
+        # off the French warning about identifying details.
+        cv.addWidget(self.recording.label)
+        cv.addWidget(self.recording.combo)
+        cv.addWidget(self.recording.hint)
+        self.method.currentIndexChanged.connect(lambda _i: self._update_consent_enabled())
         cv.addWidget(QLabel(_("The witness agrees that the coalition may:")))
         self.scope_coalition = QCheckBox(_("use this testimony in its own work"))
         self.scope_coalition.setObjectName("scopeCoalition")
@@ -200,6 +215,28 @@ class WitnessDialog(QDialog):
                 elif isinstance(w, QCheckBox | QRadioButton | QComboBox):
                     w.setEnabled(False)
         self.pseudonym.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        self._fit_to_content()
+
+    def adjustSize(self) -> None:  # noqa: N802 - Qt name
+        super().adjustSize()
+        self._fit_to_content()
+
+    def _fit_to_content(self) -> None:
+        """Grow to the height the wrapped sentences need at this width. Qt opens a window at
+        most 2/3 of the screen high, which cut them off on a 1366×768 laptop; the screen's
+        free height stays the limit."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        need = layout.totalHeightForWidth(self.width())
+        screen = self.screen()
+        if screen is not None:
+            need = min(need, screen.availableGeometry().height())
+        if self.height() < need:
+            self.resize(self.width(), need)
 
     def _scope_boxes(self) -> tuple[QCheckBox, ...]:
         return (
@@ -259,6 +296,12 @@ class WitnessDialog(QDialog):
         recorded = self.consent_group.checkedId() != CONSENT_UNKNOWN
         for w in (self.method, self.consent_date, self.consent_notes):
             w.setEnabled(recorded)
+        self.recording.show_for(
+            recorded and self.method.currentData() == ConsentMethod.VERBAL_RECORDED.value,
+            editable=not self.read_only,
+        )
+        if self.isVisible():
+            self._fit_to_content()
         for box in self._scope_boxes():
             box.setEnabled(given and not self.read_only)
         allowed = given and self.scope_identity.isChecked()
@@ -282,9 +325,10 @@ class WitnessDialog(QDialog):
         consent = None
         if choice != CONSENT_UNKNOWN:
             given = choice == CONSENT_GIVEN
+            method = ConsentMethod(str(self.method.currentData()))
             consent = Consent(
                 given=given,
-                method=ConsentMethod(str(self.method.currentData())),
+                method=method,
                 recorded_on=self.consent_date.text().strip(),
                 scope=ConsentScope(
                     coalition_use=given and self.scope_coalition.isChecked(),
@@ -294,6 +338,9 @@ class WitnessDialog(QDialog):
                     identity_to_hq=given and self.scope_identity.isChecked(),
                 ),
                 notes=self.consent_notes.text().strip(),
+                recording_sha256=self.recording.sha256()
+                if method is ConsentMethod.VERBAL_RECORDED
+                else "",
             )
         identifying = IdentifyingDetails(
             full_name=self.full_name.text().strip(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.app import Session
 from kpfield.domain.ids import ReportId, WitnessId
-from kpfield.domain.models import Report, Witness
+from kpfield.domain.models import Attachment, Report, Witness
 from kpfield.gui.context import AppContext
 from kpfield.gui.labels import ROLE
 from kpfield.gui.tasks import user_message
@@ -34,6 +36,9 @@ class WitnessPanel(QWidget):
         self.report_id: ReportId | None = None
         self.cited: list[Witness] = []
         self.read_only = False
+        # The open report's attachments as the editor holds them now (its audio files can hold
+        # a witness's spoken consent); set by the report editor.
+        self.attachments: Callable[[], list[Attachment]] = list
         v = QVBoxLayout(self)
         intro = QLabel(
             _(
@@ -136,7 +141,7 @@ class WitnessPanel(QWidget):
 
     # ---------------------------------------------------------------- actions
     def new_witness(self) -> None:
-        dialog = WitnessDialog(self.ctx, parent=self)
+        dialog = WitnessDialog(self.ctx, recordings=self.attachments(), parent=self)
         dialog.accepted.connect(lambda: self._save(dialog.witness(), add=True))
         dialog.open()
 
@@ -144,7 +149,9 @@ class WitnessPanel(QWidget):
         w = self._selected()
         if w is None:
             return
-        dialog = WitnessDialog(self.ctx, w, read_only=self.read_only, parent=self)
+        dialog = WitnessDialog(
+            self.ctx, w, read_only=self.read_only, recordings=self.attachments(), parent=self
+        )
         if not self.read_only:
             dialog.accepted.connect(lambda: self._save(dialog.witness(), add=False))
         dialog.open()

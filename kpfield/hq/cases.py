@@ -57,6 +57,20 @@ def consent_scope(witness: dict[str, Any]) -> dict[str, bool]:
     return {u.value: given and scope.get(u.value) is True for u in ConsentUse}
 
 
+def consent_method(witness: dict[str, Any]) -> str:
+    """How the witness's consent was recorded (``verbal_recorded``…), or empty."""
+    return _str(_dict(witness.get("consent")).get("method"))
+
+
+def consent_recording(witness: dict[str, Any]) -> str:
+    """The SHA-256 a spoken consent names as its recording; empty when none is named. A value
+    that is not text comes back as ``"?"``, which names no attachment (the view says so)."""
+    value = _dict(witness.get("consent")).get("recording_sha256")
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else "?"
+
+
 def allowed_uses(doc: dict[str, Any]) -> tuple[str, ...]:
     """The uses every witness allows (all of them for a report without witnesses)."""
     ws = witnesses(doc)

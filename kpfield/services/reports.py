@@ -28,6 +28,8 @@ from kpfield.domain.ids import (
 from kpfield.domain.jobs import CancelCheck
 from kpfield.domain.models import (
     Attachment,
+    AttachmentKind,
+    ConsentMethod,
     CustodyEntry,
     Report,
     ReportStatus,
@@ -38,6 +40,7 @@ from kpfield.errors import (
     N_,
     Cancelled,
     StateError,
+    UsageError,
     ValidationError,
 )
 from kpfield.protocol.canonical import canonical_json, sha256_hex
@@ -294,6 +297,26 @@ class ReportService(AttachmentUseCases):
                 if report.is_draft:
                     self.store.index_report(report)
         return w
+
+    def set_consent_recording(self, wid: str, aid: str | None) -> Witness:
+        """Name the audio attachment holding a witness's spoken consent (None: name none)."""
+        w = self.store.get_witness(wid)
+        c = w.consent
+        if c is None or c.method is not ConsentMethod.VERBAL_RECORDED:
+            raise UsageError(
+                N_("Only a consent given aloud and audio recorded can name its recording.")
+            )
+        sha = ""
+        if aid is not None:
+            att = self.store.get_attachment(aid)
+            if att.kind is not AttachmentKind.AUDIO:
+                raise UsageError(N_("This attachment is not a recording."))
+            if w.id not in self.store.get_report(att.report_id).witness_ids:
+                raise UsageError(
+                    N_("The report this recording belongs to does not cite the witness.")
+                )
+            sha = att.sha256
+        return self.save_witness(replace(w, consent=replace(c, recording_sha256=sha)))
 
     def set_witnesses(self, rid: ReportId, wids: list[WitnessId]) -> Report:
         report = self.get(rid)

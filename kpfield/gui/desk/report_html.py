@@ -12,6 +12,7 @@ from kpfield.domain.attachment_text import KIND_LABELS, TYPE_LABELS, format_dura
 from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
 from kpfield.errors import N_
 from kpfield.gui import labels
+from kpfield.gui.desk.consent_recording import anchor_html, consent_recording_html
 from kpfield.services.desk import CaseView
 
 Gettext = Callable[[str], str]
@@ -134,7 +135,8 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
         parts.append(
             f"<p><b>{e(w.pseudonym)}</b> · {e(_word(_ROLE, w.role, _))}"
             f" · {e(_word(_AGE, w.age_group, _))} · {e(_word(_GENDER, w.gender, _))}<br>"
-            f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}</p>"
+            f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}"
+            f"{consent_recording_html(w, v.attachments, _)}</p>"
         )
     parts.append(_other_attachments(v, t, _))
     parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
@@ -185,7 +187,8 @@ def _other_attachments(v: CaseView, t: dict[str, str], _: Gettext) -> str:
         )
         caption = f"<br><i>{e(a.caption)}</i>" if a.caption else ""
         out.append(
-            f"<li><b>{e(kind)}</b> · {e(a.original_name or '—')} · {e(' · '.join(facts))}"
+            f"<li>{anchor_html(a)}<b>{e(kind)}</b> · {e(a.original_name or '—')}"
+            f" · {e(' · '.join(facts))}"
             f"{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
         )
     key = (

@@ -20,6 +20,8 @@ class ReportView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("caseText")
         self.text.setOpenLinks(False)
+        # In-page links only (a spoken consent to its recording's entry); nothing is opened.
+        self.text.anchorClicked.connect(lambda url: self.text.scrollToAnchor(url.fragment()))
         self.photos = PhotoStrip(ctx)
         scroll = QScrollArea()
         scroll.setWidget(self.photos)

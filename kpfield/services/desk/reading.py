@@ -135,6 +135,8 @@ class CaseReading(CaseBase):
                 str(w.get("role", "")),
                 cases.consent_scope(w),
                 held_identity(self._vault, w) is not None,
+                cases.consent_method(w),
+                cases.consent_recording(w),
             )
             for w in cases.witnesses(doc)
         )

@@ -78,6 +78,9 @@ class WitnessView:
     consent: dict[str, bool]
     has_identity: bool
     """Identifying details travelled with the report (revealing them is logged)."""
+    consent_method: str = ""
+    recording_sha256: str = ""
+    """The SHA-256 of the audio attachment holding a spoken consent ("" when none is named)."""
 
 
 @dataclass(frozen=True)
