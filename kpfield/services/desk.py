@@ -127,6 +127,9 @@ class WitnessView:
     consent: dict[str, bool]
     has_identity: bool
     """Identifying details travelled with the report (revealing them is logged)."""
+    identity_apart: bool = False
+    """HQ holds them apart from the seal (bundle format 2), so an analyst may delete them;
+    otherwise they are inside the sealed report and stay there."""
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,7 @@ class CaseService:
                 str(w.get("role", "")),
                 cases.consent_scope(w),
                 self._identity_of(w) is not None,
+                HqWitnessStore(self._vault.conn).identity_device(str(w.get("id", ""))) is not None,
             )
             for w in cases.witnesses(doc)
         )

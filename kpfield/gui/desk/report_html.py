@@ -69,6 +69,10 @@ _LABELS = (
     N_("Checks"),
     N_("Consent"),
     N_("Custody trail"),
+    N_("Identifying details"),
+    N_("held at HQ, apart from the seal"),
+    N_("inside the sealed report"),
+    N_("none at HQ"),
     N_("Field"),
     N_("Incident"),
     N_("Narrative"),
@@ -131,10 +135,16 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
         parts.append(f"<p>{e(t['No witnesses.'])}</p>")
     for w in v.witnesses:
         allowed = [_(CONSENT_LABELS[ConsentUse(k)]) for k, yes in w.consent.items() if yes]
+        held = (
+            t["held at HQ, apart from the seal"] if w.identity_apart
+            else t["inside the sealed report"] if w.has_identity
+            else t["none at HQ"]
+        )  # fmt: skip
         parts.append(
             f"<p><b>{e(w.pseudonym)}</b> · {e(_word(_ROLE, w.role, _))}"
             f" · {e(_word(_AGE, w.age_group, _))} · {e(_word(_GENDER, w.gender, _))}<br>"
-            f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}</p>"
+            f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}<br>"
+            f"{e(t['Identifying details'])}: {e(held)}</p>"
         )
     parts.append(_other_attachments(v, t, _))
     parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")

@@ -1,10 +1,12 @@
-"""One case: the report as HTML, its photos from memory, and the review panel."""
+"""One case: the report as HTML, its photos from memory, its witnesses' identities at HQ, and
+the review panel."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.desk.identity_panel import IdentityPanel
 from kpfield.gui.desk.photo_strip import THUMB, PhotoStrip
 from kpfield.gui.desk.report_html import report_html
 from kpfield.gui.desk.review_panel import ReviewPanel
@@ -26,14 +28,20 @@ class ReportView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFixedHeight(THUMB + 24)  # one row of thumbnails and a scroll bar
         self.photo_scroll = scroll
+        self.identities = IdentityPanel(ctx)
         self.review = ReviewPanel(ctx)
+        # The review and the witnesses' identities share the room below the text, as tabs.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("caseActions")
+        self.tabs.addTab(self.review, ctx.gettext("Review"))
+        self.tabs.addTab(self.identities, "")
         self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.text, 3)
         layout.addWidget(scroll)
-        layout.addWidget(self.review)
+        layout.addWidget(self.tabs)
         self.show_case(None)
 
     def show_case(self, v: CaseView | None) -> None:
@@ -41,6 +49,8 @@ class ReportView(QWidget):
         self.placeholder.setVisible(v is None)
         self.text.setVisible(v is not None)
         self.review.show_case(v)
+        self.identities.show_case(v)
+        self._name_identity_tab()
         if v is None:
             self.text.clear()
             self.photos.clear()
@@ -52,6 +62,14 @@ class ReportView(QWidget):
         self.photo_scroll.setVisible(bool(photos))
         if self.photos.tiles.keys() != {a.attachment_id for a in photos}:
             self.photos.show_photos(photos)
+
+    def _name_identity_tab(self) -> None:
+        _ = self.ctx.gettext
+        n = self.identities.held_count()
+        title = (
+            _("Witness identities ({n} held at HQ)").format(n=n) if n else _("Witness identities")
+        )
+        self.tabs.setTabText(self.tabs.indexOf(self.identities), title)
 
     def clear(self) -> None:
         self.show_case(None)
