@@ -40,6 +40,7 @@ from kpfield.domain.models import (
     WitnessRole,
 )
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE, SCOPE
 from kpfield.gui.tasks import user_message
 from kpfield.gui.withdraw_dialog import WithdrawConsentDialog
@@ -60,6 +61,7 @@ class WitnessDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("witnessDialog")
+        set_help_page(self, "witnesses")
         self.setWindowTitle(_("Witness"))
         self.original = witness
         self.read_only = read_only
