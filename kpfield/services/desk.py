@@ -32,6 +32,7 @@ from kpfield.domain.desk import (
 from kpfield.domain.jobs import Changes
 from kpfield.errors import N_, CryptoError, NotFound, UsageError
 from kpfield.hq import audit, cases
+from kpfield.services.case_documents import DocumentText, read_text
 from kpfield.services.clock import Clock, iso
 from kpfield.vault.db import transaction
 from kpfield.vault.desk_store import AuditRecord, CaseRecord, DeskStore
@@ -488,6 +489,13 @@ class CaseService:
         from kpfield.hq.intake import original_bytes
 
         return b"".join(original_bytes(self._vault, attachment_id))
+
+    def text_of(
+        self, report_id: str, attachment_id: str, limit: int | None = None
+    ) -> DocumentText:
+        """A plain-text document of the case, in memory, cut at a size cap (not logged: like
+        the photos, it is the sealed report's own content)."""
+        return read_text(self._vault, report_id, attachment_id, limit)
 
     # ------------------------------------------------------------------ review
     def review(self, report_id: str, state: ReviewState | str, reason: str = "") -> Changes:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -127,6 +128,7 @@ class IdentityPanel(QWidget):
         delete.clicked.connect(lambda: self.ask_delete(w.witness_id))
         # One block a witness: who, what HQ holds, the two actions, the details once shown.
         block = QWidget()
+        block.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lines = QVBoxLayout(block)
         lines.setContentsMargins(0, 0, 0, 6)
         name = QLabel(f"<b>{escape(w.pseudonym or '—')}</b>")
@@ -140,6 +142,7 @@ class IdentityPanel(QWidget):
         lines.addLayout(actions)
         lines.addWidget(details)
         self.grid.addWidget(block)
+        block.show()  # now, not at the next turn of the event loop (the old rows are hidden)
         self.rows[w.witness_id] = row
         return row
 

@@ -12,8 +12,11 @@ from kpfield.domain.attachment_text import KIND_LABELS, TYPE_LABELS, format_dura
 from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse, VerificationState
 from kpfield.errors import N_
 from kpfield.gui import labels
+from kpfield.services.case_documents import TEXT_MIME
 from kpfield.services.desk import CaseView
 
+DOCUMENT_LINK = "document:"
+"""The report text links a plain-text document as ``document:<attachment id>``."""
 Gettext = Callable[[str], str]
 Label = Callable[[str], str]
 """A taxonomy term id to its label in the reader's language."""
@@ -79,6 +82,7 @@ _LABELS = (
     N_("No witnesses."),
     N_("Notes for HQ"),
     N_("Perpetrators"),
+    N_("Read the text"),
     N_("Recordings and documents"),
     N_("SHA-256 verified at import; the original is kept encrypted in this vault."),
     N_("Not stored at HQ: this file did not arrive."),
@@ -194,13 +198,20 @@ def _other_attachments(v: CaseView, t: dict[str, str], _: Gettext) -> str:
             else "✘ " + t["Not stored at HQ: this file did not arrive."]
         )
         caption = f"<br><i>{e(a.caption)}</i>" if a.caption else ""
+        read = (
+            f" · <a href='{DOCUMENT_LINK}{e(a.attachment_id)}'>{e(t['Read the text'])}</a>"
+            if a.stored and a.mime == TEXT_MIME
+            else ""
+        )
         out.append(
             f"<li><b>{e(kind)}</b> · {e(a.original_name or '—')} · {e(' · '.join(facts))}"
-            f"{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
+            f"{read}{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
         )
-    key = (
-        "KP Field does not play recordings or show PDF documents inside the app; the original "
-        "is kept byte for byte."
-    )
-    out.append(f"</ul><p><small>{e(t[key])}</small></p>")
+    out.append("</ul>")
+    if any(a.mime != TEXT_MIME for a in others):
+        key = (
+            "KP Field does not play recordings or show PDF documents inside the app; the "
+            "original is kept byte for byte."
+        )
+        out.append(f"<p><small>{e(t[key])}</small></p>")
     return "".join(out)

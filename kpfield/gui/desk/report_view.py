@@ -3,14 +3,24 @@ the review panel."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.desk.document_dialog import DocumentDialog
 from kpfield.gui.desk.identity_panel import IdentityPanel
 from kpfield.gui.desk.photo_strip import THUMB, PhotoStrip
-from kpfield.gui.desk.report_html import report_html
+from kpfield.gui.desk.report_html import DOCUMENT_LINK, report_html
 from kpfield.gui.desk.review_panel import ReviewPanel
-from kpfield.services.desk import CaseView
+from kpfield.services.desk import AttachmentView, CaseView
 
 
 class ReportView(QWidget):
@@ -22,6 +32,7 @@ class ReportView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("caseText")
         self.text.setOpenLinks(False)
+        self.text.anchorClicked.connect(self._link)
         self.photos = PhotoStrip(ctx)
         scroll = QScrollArea()
         scroll.setWidget(self.photos)
@@ -33,6 +44,7 @@ class ReportView(QWidget):
         # The review and the witnesses' identities share the room below the text, as tabs.
         self.tabs = QTabWidget()
         self.tabs.setObjectName("caseActions")
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.tabs.addTab(self.review, ctx.gettext("Review"))
         self.tabs.addTab(self.identities, "")
         self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
@@ -62,6 +74,24 @@ class ReportView(QWidget):
         self.photo_scroll.setVisible(bool(photos))
         if self.photos.tiles.keys() != {a.attachment_id for a in photos}:
             self.photos.show_photos(photos)
+
+    def _link(self, url: QUrl) -> None:
+        """Only the report's own ``document:<id>`` links do anything; nothing goes online."""
+        link = url.toString()
+        if self.view is None or not link.startswith(DOCUMENT_LINK):
+            return
+        aid = link[len(DOCUMENT_LINK) :]
+        att = next((a for a in self.view.attachments if a.attachment_id == aid), None)
+        if att is not None:
+            self.open_document(att)
+
+    def open_document(self, att: AttachmentView) -> DocumentDialog | None:
+        if self.view is None:
+            return None
+        dialog = DocumentDialog(self.ctx, self.view.report_id, att, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _name_identity_tab(self) -> None:
         _ = self.ctx.gettext
