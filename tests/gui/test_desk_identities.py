@@ -3,6 +3,7 @@ logged reveal, and deletes them with a reason through the same service as the CL
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtWidgets import QDialog
@@ -132,3 +133,29 @@ def test_a_witness_without_details_at_hq_offers_nothing(
     assert row.state.text() == "HQ holds no identifying details."
     assert not row.show.isEnabled() and not row.delete.isEnabled()
     assert panel.ask_delete(target.witness_id) is None
+
+
+def test_details_inside_a_seal_or_without_consent_to_show_are_said_and_not_offered(
+    hq_window: MainWindow, qtbot: QtBot  # noqa: F811
+) -> None:
+    window = hq_window
+    target: HeldIdentity = on_store(qtbot, window, lambda s: s.hq().identities.held())[0]
+    panel = open_case_of(qtbot, window, target)
+    view = desk_of(window).cases.report.view
+    assert view is not None
+    w = next(x for x in view.witnesses if x.witness_id == target.witness_id)
+    # A report sealed before bundle format 2 carries the details inside its seal.
+    inside = replace(w, identity_apart=False)
+    panel.show_case(replace(view, witnesses=(inside,)))
+    row = panel.rows[w.witness_id]
+    assert "inside the sealed report" in row.state.text()
+    assert row.show.isEnabled() and not row.delete.isEnabled()
+    assert panel.ask_delete(w.witness_id) is None
+    # Consent to the coalition's use withdrawn from the scope: nothing to show.
+    private = replace(w, consent=dict(w.consent, coalition_use=False))
+    panel.show_case(replace(view, witnesses=(private,)))
+    row = panel.rows[w.witness_id]
+    assert "does not allow showing them" in row.state.text()
+    assert not row.show.isEnabled() and row.delete.isEnabled()
+    panel.show_case(replace(view, witnesses=()))
+    assert panel.rows == {} and panel.none.isVisibleTo(panel)
