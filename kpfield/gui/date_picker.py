@@ -8,6 +8,7 @@ from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtWidgets import QCalendarWidget, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 
 QT_LOCALES = {"en": "en_GB", "fr": "fr_FR", "pt": "pt_PT"}
 
@@ -19,6 +20,7 @@ class DatePicker(QDialog):
         super().__init__(parent)
         _ = ctx.gettext
         self.setObjectName("datePicker")
+        set_help_page(self, "editor")
         self.setWindowTitle(_("Incident date"))
         v = QVBoxLayout(self)
         self.calendar = QCalendarWidget()

@@ -42,6 +42,16 @@ def tone_wav(seconds: int = 42) -> bytes:
     return out.getvalue()
 
 
+STATEMENT = """Statement of the nurse at the Koidu clinic, taken on 4 October 2026
+
+Four men came to the clinic on the evening of 3 October. Two had bruises on the back and arms,
+one a cut above the eye that needed five stitches. They said guards of the concession had held
+them in a container since the morning, without water.
+
+The clinic register shows the four entries, at 18:40, 18:45, 18:50 and 19:05.
+"""
+
+
 def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
     """Build the HQ vault; returns its folder."""
     example = json.loads(
@@ -53,12 +63,19 @@ def seed_desk(work: Path, scene: Callable[[int], bytes]) -> Path:
     paths: list[Path] = []
     try:
         r = kono.reports  # type: ignore[attr-defined]
-        rid = r.create_from_document(example)
+        # W-Baobab let HQ hold their identity, and the monitor sent it (the identities tab).
+        sent = dict(example, witnesses=[
+            dict(w, send_identity=True, consent=dict(w["consent"], scope=dict(
+                w["consent"]["scope"], identity_to_hq=True)))
+            for w in example["witnesses"]
+        ])  # fmt: skip
+        rid = r.create_from_document(sent)
         first = r.attach_bytes(rid, scene(0), "IMG_0412.jpg")
         r.set_caption(first.id, "The guard post at the river crossing")
         r.attach_bytes(rid, scene(5), "IMG_0419.jpg")  # its EXIF date is five days later
         consent = r.attach_bytes(rid, tone_wav(), "consent-W-Baobab.wav")
         r.set_caption(consent.id, "Consent given aloud by W-Baobab")
+        r.attach_bytes(rid, STATEMENT.encode("utf-8"), "statement-clinic-nurse.txt")
         r.seal(rid)
         paths += [b.path for b in kono.field().export.to_folder(_dir(work, "k1")).bundles]  # type: ignore[attr-defined]
         doc = dict(example, title="Eviction of families near the Tongo dredging site")
@@ -166,6 +183,7 @@ def shoot_desk(
     save(window.grab(), "hq-audit")
     # Added last so the numbers of the shots above stay as they were.
     shoot_figures_and_export(window, save, settle, wait_until)
+    shoot_identities_and_document(window, save, settle, wait_until)
 
 
 def shoot_figures_and_export(
@@ -214,3 +232,53 @@ def shoot_figures_and_export(
     save(with_dialog(window, over), "hq-export-override")
     over.accept()
     dialog.reject()
+
+
+def shoot_identities_and_document(
+    window: MainWindow,
+    save: Callable[[QPixmap, str], None],
+    settle: Callable[[MainWindow], None],
+    wait_until: Callable[[Callable[[], bool]], None],
+) -> None:
+    """A witness's identity at HQ shown, the deletion asked, and a text document read."""
+    from kpfield.gui.screenshots import with_dialog
+
+    desk = window.desk
+    if desk is None:
+        raise RuntimeError("no desk")
+    cases = desk.cases
+    desk.setCurrentWidget(cases)
+    n = cases.model.rowCount()
+    rows = [cases.model.row_at(i) for i in range(n)]
+    row = next(i for i, r in enumerate(rows) if r and r.photos == 2)
+    target = rows[row].report_id  # type: ignore[union-attr]
+    cases.table.clearSelection()  # selecting the row already selected would open nothing
+    cases.table.selectRow(row)
+    report = cases.report
+    panel = report.identities
+    wait_until(lambda: report.view is not None and report.view.report_id == target)
+    report.tabs.setCurrentWidget(panel)
+    witness = next(iter(panel.rows))
+    panel.toggle(witness)
+    wait_until(lambda: bool(panel.rows[witness].shown))
+    settle(window)
+    save(window.grab(), "hq-witness-identity")
+    dialog = panel.ask_delete(witness)
+    if dialog is None:
+        raise RuntimeError("no delete dialog")
+    dialog.reason.setText("The witness asked for it by phone, 12 November")
+    settle(window)
+    save(with_dialog(window, dialog), "hq-delete-identity")
+    dialog.reject()
+    view = report.view
+    doc = next(a for a in view.attachments if a.mime == "text/plain") if view else None
+    if doc is None:
+        raise RuntimeError("no text document")
+    reader = report.open_document(doc)
+    if reader is None:
+        raise RuntimeError("no document dialog")
+    wait_until(lambda: reader.text.toPlainText() != "")
+    settle(window)
+    save(with_dialog(window, reader), "hq-document")
+    reader.reject()
+    settle(window)

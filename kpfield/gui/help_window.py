@@ -1,8 +1,12 @@
 """Help menu: the offline help pages (F1, for what has the focus) and About KP Field.
 
 F1 walks up from the focused widget to the first one carrying a ``helpPage`` property (see
-``HELP_PAGE``), so a screen says which page is about it with one line. The pages are local HTML
+``help_page``), so a screen says which page is about it with one line. The pages are local HTML
 in the monitor's language, shown in a text browser that never loads anything from a network.
+
+The F1 of the Help menu is an application shortcut of the main window, which a modal dialog
+blocks; so every modal dialog of the window gets its own F1 the first time it takes the focus,
+and the help opens above that dialog (a sibling of a window-modal dialog would be blocked too).
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QUrl
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -29,11 +34,14 @@ from kpfield.app import Session
 from kpfield.domain.models import VaultRole
 from kpfield.gui.context import AppContext
 from kpfield.gui.enrollment_status import explanation, headline
+from kpfield.gui.help_page import HELP_PAGE, page_for, set_help_page
 from kpfield.services.enrollment_state import EnrollmentState
 from kpfield.services.help import page_path
 
-HELP_PAGE = "helpPage"
-"""The Qt property naming a widget's help page (one of kpfield.services.help.PAGES)."""
+__all__ = ["HELP_PAGE", "AboutDialog", "HelpActions", "HelpWindow", "page_for", "set_help_page"]
+
+DIALOG_F1 = "helpF1"
+"""Object name of the F1 shortcut given to a modal dialog."""
 
 LICENCES = (
     ("KP Field", "AGPL-3.0-or-later"),
@@ -46,20 +54,6 @@ LICENCES = (
     ("platformdirs", "MIT"),
     ("Natural Earth", "public domain"),
 )
-
-
-def set_help_page(widget: QWidget, page: str) -> None:
-    widget.setProperty(HELP_PAGE, page)
-
-
-def page_for(widget: QWidget | None) -> str:
-    """The help page for ``widget``: its own, or its nearest ancestor's, else the contents."""
-    while widget is not None:
-        page = widget.property(HELP_PAGE)
-        if isinstance(page, str) and page:
-            return page
-        widget = widget.parentWidget()
-    return "index"
 
 
 class HelpWindow(QDialog):
@@ -171,6 +165,10 @@ class HelpActions(QObject):
         self.about_action.triggered.connect(self.about)
         window.addAction(self.about_action)
         self.help_window: HelpWindow | None = None
+        self._dialog_keys: list[QShortcut] = []
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
 
     @property
     def actions(self) -> tuple[QAction, QAction]:
@@ -180,10 +178,43 @@ class HelpActions(QObject):
         # The main window's own focus child when no window is active (the help was its menu's).
         return self.show_help(page_for(QApplication.focusWidget() or self.window.focusWidget()))
 
+    def _ours(self, widget: QWidget) -> bool:
+        """``widget`` is this main window or inside one of its (nested) dialogs."""
+        w: QWidget | None = widget
+        while w is not None and w is not self.window:
+            w = w.parentWidget()
+        return w is self.window
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        dialog = now.window() if now is not None else None
+        if not isinstance(dialog, QDialog) or isinstance(dialog, HelpWindow):
+            return
+        if not self._ours(dialog):
+            return
+        key = dialog.findChild(QShortcut, DIALOG_F1)
+        if key is None:
+            key = QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), dialog)
+            key.setObjectName(DIALOG_F1)
+            key.setContext(Qt.ShortcutContext.WindowShortcut)
+            key.activated.connect(self.help_for_focus)
+            self._dialog_keys = [k for k in self._dialog_keys if shiboken6.isValid(k)] + [key]
+        # Only while modal: in a modeless dialog the Help menu's F1 works, and two would clash.
+        key.setEnabled(dialog.isModal())
+
+    def _above(self) -> QWidget:
+        """The window the help belongs to: the modal dialog of ours in front, else the window."""
+        modal = QApplication.activeModalWidget()
+        if modal is not None and not isinstance(modal, HelpWindow) and self._ours(modal):
+            return modal
+        return self.window
+
     def show_help(self, page: str) -> HelpWindow:
+        parent = self._above()
         if self.help_window is None:
-            self.help_window = HelpWindow(self.ctx, self.window)
+            self.help_window = HelpWindow(self.ctx, parent)
             self.help_window.destroyed.connect(self._gone)
+        elif self.help_window.parentWidget() is not parent:
+            self.help_window.setParent(parent, self.help_window.windowFlags())
         self.help_window.show_page(page)
         self.help_window.show()
         self.help_window.raise_()
@@ -212,6 +243,14 @@ class HelpActions(QObject):
         return dialog
 
     def dispose(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.disconnect(self._focus_changed)
+        for key in self._dialog_keys:  # dialogs still open keep no F1 bound to a retired object
+            if shiboken6.isValid(key):
+                key.setParent(None)
+                key.deleteLater()
+        self._dialog_keys.clear()
         if self.help_window is not None:
             self.help_window.close()
             self.help_window.deleteLater()

@@ -27,6 +27,7 @@ from kpfield.domain.attachment_text import KIND_LABELS, TYPE_LABELS, format_dura
 from kpfield.domain.models import Attachment, AttachmentKind
 from kpfield.domain.position import format_degrees
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import user_message
 
 MAX_SIDE = 1400
@@ -67,6 +68,7 @@ class PhotoViewer(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("photoViewer")
+        set_help_page(self, "data")
         self.attachments = list(attachments)
         self.index = max(0, min(index, len(self.attachments) - 1))
         self.editable = editable

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from kpfield.domain.models import Report
 from kpfield.gui.changes import report_changed
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import problem_text
 from kpfield.gui.tasks import Op, user_message
 
@@ -39,6 +40,7 @@ class SealDialog(QDialog):
         self.op: Op[Report] | None = None
         _ = ctx.gettext
         self.setObjectName("sealDialog")
+        set_help_page(self, "editor")
         self.setWindowTitle(_("Seal the report"))
         self.setMinimumWidth(560)
         v = QVBoxLayout(self)

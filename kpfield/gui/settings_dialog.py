@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kpfield.app import Session
 from kpfield.gui.context import AppContext
 from kpfield.gui.fields import paragraph, secret_field
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.settings import MAX_IDLE_MINUTES
 from kpfield.gui.setup_screen import MIN_LENGTH
 from kpfield.gui.tasks import user_message
@@ -38,6 +39,7 @@ class SettingsDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("settingsDialog")
+        set_help_page(self, "safety")
         self.setWindowTitle(_("Settings"))
         self.setMinimumWidth(600)
         v = QVBoxLayout(self)

@@ -39,6 +39,7 @@ class SyncDialog(QDialog):
         ctx = controller.ctx
         _ = ctx.gettext
         self.setObjectName("syncDialog")
+        self.setProperty("helpPage", "sending")  # F1: kpfield.gui.help_page
         self.setWindowTitle(_("Sync with headquarters"))
         self.setMinimumWidth(660)
         v = QVBoxLayout(self)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.app import Session
 from kpfield.gui.changes import TRANSFERRED, transferred
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import Job, Op, TaskRunner, user_message
 
 Gettext = Callable[[str], str]
@@ -46,6 +47,7 @@ class TransferDialog(QDialog):
         super().__init__(parent)
         self._ = gettext
         self.setObjectName("transferDialog")
+        set_help_page(self, "sending")
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
         self.result: Any = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 
 
 class WipeDialog(QDialog):
@@ -14,6 +15,7 @@ class WipeDialog(QDialog):
         super().__init__(parent)
         _ = ctx.gettext
         self.setObjectName("wipeDialog")
+        set_help_page(self, "safety")
         self.setWindowTitle(_("Erase everything"))
         self.setMinimumWidth(520)
         v = QVBoxLayout(self)

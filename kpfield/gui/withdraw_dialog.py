@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.domain.models import SCOPE_NAMES, Witness
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import SCOPE
 
 
@@ -26,6 +27,7 @@ class WithdrawConsentDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("withdrawConsentDialog")
+        set_help_page(self, "witnesses")
         self.setWindowTitle(_("Withdraw consent"))
         v = QVBoxLayout(self)
         text = QLabel(

@@ -44,6 +44,7 @@ from kpfield.domain.models import (
 )
 from kpfield.gui.consent_recording import RecordingChoice
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import AGE_GROUP, CONSENT_METHOD, GENDER, ROLE, SCOPE
 from kpfield.gui.tasks import user_message
 from kpfield.gui.withdraw_dialog import WithdrawConsentDialog
@@ -66,6 +67,7 @@ class WitnessDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("witnessDialog")
+        set_help_page(self, "witnesses")
         self.setWindowTitle(_("Witness"))
         self.original = witness
         self.read_only = read_only

@@ -78,6 +78,10 @@ def details_in_words(action: str, d: dict[str, Any], _: Gettext) -> str:
         return _("Included in “{file}” without consent to share with KP bodies: {reason}").format(
             file=d.get("file", ""), reason=d.get("reason", "")
         )
+    if action == "identity_deleted":
+        return _("The identifying details of witness {id} were deleted: {reason}").format(
+            id=short(d.get("witness")), reason=d.get("reason", "")
+        )
     if action in ("device_approved", "device_revoked"):
         return f"{d.get('name') or '—'} ({d.get('fingerprint', '')})"
     return "; ".join(f"{k}: {v}" for k, v in sorted(d.items()))

@@ -13,8 +13,11 @@ from kpfield.domain.desk import CONSENT_LABELS, VERIFICATION_LABELS, ConsentUse,
 from kpfield.errors import N_
 from kpfield.gui import labels
 from kpfield.gui.desk.consent_recording import anchor_html, consent_recording_html
+from kpfield.services.case_documents import TEXT_MIME
 from kpfield.services.desk import CaseView
 
+DOCUMENT_LINK = "document:"
+"""The report text links a plain-text document as ``document:<attachment id>``."""
 Gettext = Callable[[str], str]
 Label = Callable[[str], str]
 """A taxonomy term id to its label in the reader's language."""
@@ -70,12 +73,17 @@ _LABELS = (
     N_("Checks"),
     N_("Consent"),
     N_("Custody trail"),
+    N_("Identifying details"),
+    N_("held at HQ, apart from the seal"),
+    N_("inside the sealed report"),
+    N_("none at HQ"),
     N_("Field"),
     N_("Incident"),
     N_("Narrative"),
     N_("No witnesses."),
     N_("Notes for HQ"),
     N_("Perpetrators"),
+    N_("Read the text"),
     N_("Recordings and documents"),
     N_("SHA-256 verified at import; the original is kept encrypted in this vault."),
     N_("Not stored at HQ: this file did not arrive."),
@@ -132,11 +140,17 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
         parts.append(f"<p>{e(t['No witnesses.'])}</p>")
     for w in v.witnesses:
         allowed = [_(CONSENT_LABELS[ConsentUse(k)]) for k, yes in w.consent.items() if yes]
+        held = (
+            t["held at HQ, apart from the seal"] if w.identity_apart
+            else t["inside the sealed report"] if w.has_identity
+            else t["none at HQ"]
+        )  # fmt: skip
         parts.append(
             f"<p><b>{e(w.pseudonym)}</b> · {e(_word(_ROLE, w.role, _))}"
             f" · {e(_word(_AGE, w.age_group, _))} · {e(_word(_GENDER, w.gender, _))}<br>"
             f"{e(t['Consent'])}: {e(', '.join(allowed) or t['none recorded'])}"
-            f"{consent_recording_html(w, v.attachments, _)}</p>"
+            f"{consent_recording_html(w, v.attachments, _)}<br>"
+            f"{e(t['Identifying details'])}: {e(held)}</p>"
         )
     parts.append(_other_attachments(v, t, _))
     parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
@@ -186,14 +200,21 @@ def _other_attachments(v: CaseView, t: dict[str, str], _: Gettext) -> str:
             else "✘ " + t["Not stored at HQ: this file did not arrive."]
         )
         caption = f"<br><i>{e(a.caption)}</i>" if a.caption else ""
+        read = (
+            f" · <a href='{DOCUMENT_LINK}{e(a.attachment_id)}'>{e(t['Read the text'])}</a>"
+            if a.stored and a.mime == TEXT_MIME
+            else ""
+        )
         out.append(
             f"<li>{anchor_html(a)}<b>{e(kind)}</b> · {e(a.original_name or '—')}"
             f" · {e(' · '.join(facts))}"
-            f"{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
+            f"{read}{caption}<br><tt>SHA-256 {e(a.sha256)}</tt><br>{e(state)}</li>"
         )
-    key = (
-        "KP Field does not play recordings or show PDF documents inside the app; the original "
-        "is kept byte for byte."
-    )
-    out.append(f"</ul><p><small>{e(t[key])}</small></p>")
+    out.append("</ul>")
+    if any(a.mime != TEXT_MIME for a in others):
+        key = (
+            "KP Field does not play recordings or show PDF documents inside the app; the "
+            "original is kept byte for byte."
+        )
+        out.append(f"<p><small>{e(t[key])}</small></p>")
     return "".join(out)

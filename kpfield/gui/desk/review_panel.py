@@ -1,5 +1,6 @@
-"""Review of one case: state with a reason, a link to another report, an analyst note, and
-the reveal of a witness's identity. Every action goes through CaseService, which logs it."""
+"""Review of one case: state with a reason, a link to another report, and analyst notes.
+Every action goes through CaseService, which logs it (witness identities are shown and deleted
+in identity_panel)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from typing import Any
 from kpfield.custody.seal import verify_seal
 from kpfield.errors import N_, CryptoError, NotFound
 from kpfield.hq import cases
+from kpfield.services.case_documents import DocumentText, read_text
 from kpfield.services.desk.base import CaseBase
 from kpfield.services.desk.views import (
     AttachmentView,
@@ -137,6 +138,10 @@ class CaseReading(CaseBase):
                 held_identity(self._vault, w) is not None,
                 cases.consent_method(w),
                 cases.consent_recording(w),
+                identity_apart=HqWitnessStore(self._vault.conn).identity_device(
+                    str(w.get("id", ""))
+                )
+                is not None,
             )
             for w in cases.witnesses(doc)
         )
@@ -234,3 +239,10 @@ class CaseReading(CaseBase):
         from kpfield.hq.intake import original_bytes
 
         return b"".join(original_bytes(self._vault, attachment_id))
+
+    def text_of(
+        self, report_id: str, attachment_id: str, limit: int | None = None
+    ) -> DocumentText:
+        """A plain-text document of the case, in memory, cut at a size cap (not logged: like
+        the photos, it is the sealed report's own content)."""
+        return read_text(self._vault, report_id, attachment_id, limit)

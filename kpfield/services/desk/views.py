@@ -81,6 +81,9 @@ class WitnessView:
     consent_method: str = ""
     recording_sha256: str = ""
     """The SHA-256 of the audio attachment holding a spoken consent ("" when none is named)."""
+    identity_apart: bool = False
+    """HQ holds them apart from the seal (bundle format 2), so an analyst may delete them;
+    otherwise they are inside the sealed report and stay there."""
 
 
 @dataclass(frozen=True)
