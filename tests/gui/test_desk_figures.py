@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kpfield.figures.drawing import BAR, Rect
@@ -73,15 +74,21 @@ def test_a_map_cluster_opens_its_cases(hq_window: MainWindow, qtbot: QtBot) -> N
 
 
 def _tab_to(qtbot: QtBot, start, target) -> None:  # type: ignore[no-untyped-def]
-    """Press Tab from ``start`` until ``target`` has the focus (at most ten presses)."""
-    start.window().activateWindow()
+    """Press Tab from ``start`` until ``target`` has the focus (at most twelve presses)."""
+    window = start.window()
+    window.raise_()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     start.setFocus(Qt.FocusReason.OtherFocusReason)
     qtbot.waitUntil(start.hasFocus)
-    for _ in range(10):
+    seen = []
+    for _ in range(12):
         if target.hasFocus():
             return
-        qtbot.keyClick(start.window().focusWidget(), Qt.Key.Key_Tab)
-    assert target.hasFocus()
+        now = QApplication.focusWidget()
+        seen.append(now.objectName() if now is not None else None)
+        qtbot.keyClick(now or window, Qt.Key.Key_Tab)
+    assert target.hasFocus(), seen
 
 
 def test_a_chart_bar_opens_its_cases_from_the_keyboard(
