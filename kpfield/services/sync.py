@@ -43,6 +43,7 @@ from kpfield.services.sync_failure import Failure, classify, classify_exception
 from kpfield.services.sync_failure import decode as decode_failure
 from kpfield.services.sync_failure import encode as encode_failure
 from kpfield.sync.link import Link
+from kpfield.sync.relay_ca import RelayCa, read_ca, read_ca_file
 from kpfield.sync.relay_client import RelayClient, RelayDocument, RelayInfo
 from kpfield.sync.transport import (
     Credentials,
@@ -61,6 +62,9 @@ from kpfield.vault.sync_store import SyncStore
 from kpfield.vault.vault import Vault
 
 log = logging.getLogger(__name__)
+__all__ = [
+    "FieldSyncService", "RelayCa", "RelaySetting", "SyncResult", "SyncStatus", "outbox_files",
+]
 
 
 @dataclass
@@ -132,6 +136,7 @@ class RelaySetting:
 _META_LAST_SUCCESS = "sync_last_success_at"
 _META_PROXY = "sync_proxy_url"
 _META_RELAY = "sync_relay_url"
+_META_RELAY_CA = "sync_relay_ca_pem"
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class _Plan:
     pinned_key: str | None
     documents_cursor: int
     bundles: list[Bundle]
+    ca_pem: str | None = None
 
 
 class FieldSyncService:
@@ -217,6 +223,31 @@ class FieldSyncService:
             self._vault.set_meta(_META_RELAY, url)
         return RelaySetting(url, bool(url) and plain_http_in_the_open(url))
 
+    def relay_ca(self) -> RelayCa | None:
+        """The CA certificate the monitor chose for an https:// relay (kept in the vault, as
+        PEM, so it cannot vanish with a file), or None: the system's CAs."""
+        pem = self._vault.meta(_META_RELAY_CA)
+        return read_ca(pem.encode("ascii")) if pem else None
+
+    def set_relay_ca(self, data: bytes) -> RelayCa:
+        """Check ``data`` (one PEM CA certificate) and keep it: syncs trust only that CA."""
+        ca = read_ca(data)
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_RELAY_CA, ca.pem)
+        log.info("relay CA certificate set")
+        return ca
+
+    def load_relay_ca(self, path: Path) -> RelayCa:
+        """:meth:`set_relay_ca` with the file the monitor chose (read no further than needed)."""
+        ca = read_ca_file(path)
+        return self.set_relay_ca(ca.pem.encode("ascii"))
+
+    def clear_relay_ca(self) -> None:
+        """Back to the system's CAs."""
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_RELAY_CA, "")
+        log.info("relay CA certificate cleared")
+
     def proxy(self) -> str:
         """The proxy the monitor chose for sync (e.g. ``socks5h://127.0.0.1:9050``), or "".
 
@@ -273,7 +304,8 @@ class FieldSyncService:
             plan.credentials,
             proxy=proxy,
             connect_timeout=settings.connect_timeout,
-            ca_file=settings.ca_file,
+            ca_file=settings.ca_file,  # given for this run (``--relay-ca``): it wins
+            ca_pem=plan.ca_pem,
         ) as transport:
             link, backoff = settings.link(), settings.backoff()
             client = RelayClient(transport, link=link, backoff=backoff, sleep=settings.sleep)
@@ -397,6 +429,7 @@ class FieldSyncService:
             pinned_key=pinned.relay_key if pinned else None,
             documents_cursor=pinned.documents_cursor if pinned else 0,
             bundles=bundles,
+            ca_pem=self._vault.meta(_META_RELAY_CA) or None,
         )
 
     def _pin(self, plan: _Plan, info: RelayInfo) -> None:
