@@ -101,16 +101,20 @@ class SyncDialog(QDialog):
         self.ca_clear = QPushButton(_("Use the system's"))
         self.ca_clear.setObjectName("syncCaClear")
         row = QHBoxLayout()
-        row.addWidget(self.ca_label, 1)
         row.addWidget(self.ca_choose)
         row.addWidget(self.ca_clear)
+        row.addStretch(1)
         form.addRow(_("Relay CA certificate"), row)
+        form.addRow(self.ca_label)
         self.ca_note = QLabel()
         self.ca_note.setObjectName("syncCaNote")
         self.ca_note.setWordWrap(True)
         self.ca_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.ca_note)
         self._show_ca(None)
+        self.form = form
+        for note in (self.proxy_note, self.relay_note, self.ca_note):
+            form.setRowVisible(note, False)  # an empty note would leave a gap
         v.addLayout(form)
         buttons = QDialogButtonBox()
         self.sync_button = buttons.addButton(_("Sync now"), QDialogButtonBox.ButtonRole.ActionRole)
@@ -141,6 +145,10 @@ class SyncDialog(QDialog):
         self.relay.setText(saved[1])
         self._show_ca(saved[2])
 
+    def _say(self, note: QLabel, text: str) -> None:
+        note.setText(text)
+        self.form.setRowVisible(note, bool(text))
+
     def _pick_ca(self) -> None:
         self.choose_ca()
 
@@ -158,19 +166,19 @@ class SyncDialog(QDialog):
         chosen = path
         self.controller.runner.call(lambda s: s.field().sync.load_relay_ca(chosen)).success(
             self._ca_saved
-        ).failure(lambda exc: self.ca_note.setText(user_message(exc, _)))
+        ).failure(lambda exc: self._say(self.ca_note, user_message(exc, _)))
 
     def clear_ca(self) -> None:
         _ = self.controller.ctx.gettext
         self.controller.runner.call(lambda s: s.field().sync.clear_relay_ca()).success(
             lambda _r: self._ca_cleared()
-        ).failure(lambda exc: self.ca_note.setText(user_message(exc, _)))
+        ).failure(lambda exc: self._say(self.ca_note, user_message(exc, _)))
 
     def _ca_cleared(self) -> None:
         _ = self.controller.ctx.gettext
         self._show_ca(None)
-        self.ca_note.setText(_("No CA certificate kept: https:// relays are checked against the"
-                               " system's certificate authorities."))  # fmt: skip
+        self._say(self.ca_note, _("No CA certificate kept: https:// relays are checked against"
+                                  " the system's certificate authorities."))  # fmt: skip
 
     def _ca_saved(self, ca: RelayCa) -> None:
         _ = self.controller.ctx.gettext
@@ -180,7 +188,7 @@ class SyncDialog(QDialog):
         if ca.expired(dt.datetime.now(dt.UTC).date()):
             text += " " + _("Warning: it expired on {date}; a relay it signed will be refused."
                             ).format(date=ca.not_after)  # fmt: skip
-        self.ca_note.setText(text)
+        self._say(self.ca_note, text)
 
     def _show_ca(self, ca: RelayCa | None) -> None:
         _ = self.controller.ctx.gettext
@@ -202,17 +210,18 @@ class SyncDialog(QDialog):
         _ = self.controller.ctx.gettext
         url = self.proxy.text().strip()
         self.controller.runner.call(lambda s: s.field().sync.set_proxy(url)).success(
-            lambda _r: self.proxy_note.setText(
-                _("Proxy saved.") if url else _("No proxy: sync connects directly.")
+            lambda _r: self._say(
+                self.proxy_note,
+                _("Proxy saved.") if url else _("No proxy: sync connects directly."),
             )
-        ).failure(lambda exc: self.proxy_note.setText(user_message(exc, _)))
+        ).failure(lambda exc: self._say(self.proxy_note, user_message(exc, _)))
 
     def _save_relay(self) -> None:
         _ = self.controller.ctx.gettext
         url = self.relay.text()
         self.controller.runner.call(lambda s: s.field().sync.set_relay_override(url)).success(
             self._relay_saved
-        ).failure(lambda exc: self.relay_note.setText(user_message(exc, _)))
+        ).failure(lambda exc: self._say(self.relay_note, user_message(exc, _)))
 
     def _relay_saved(self, saved: RelaySetting) -> None:
         _ = self.controller.ctx.gettext
@@ -226,7 +235,7 @@ class SyncDialog(QDialog):
                 "Warning: plain http:// can be read on the way. The reports stay encrypted,"
                 " but who sends how much, and when, shows. Use https:// if the relay has it."
             )
-        self.relay_note.setText(text)
+        self._say(self.relay_note, text)
         self.controller.refresh()  # the details name the relay a sync goes to
 
     def update_view(self) -> None:
