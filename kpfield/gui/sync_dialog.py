@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpfield.app import Session
+from kpfield.errors import UsageError
 from kpfield.gui.sync_panel import SyncController, SyncState
 from kpfield.gui.tasks import user_message
 from kpfield.services.sync import RelayCa, RelaySetting
@@ -258,4 +259,8 @@ class SyncDialog(QDialog):
 
 def _saved_addresses(s: Session) -> tuple[str, str, RelayCa | None]:
     sync = s.field().sync
-    return sync.proxy(), sync.relay_override(), sync.relay_ca()
+    try:
+        ca = sync.relay_ca()
+    except UsageError:
+        ca = None  # unreadable: a sync says so (tls_context) and the monitor chooses it again
+    return sync.proxy(), sync.relay_override(), ca
