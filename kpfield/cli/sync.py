@@ -122,7 +122,8 @@ def _network_options(sp: argparse.ArgumentParser, relay_default: str = "the prof
     sp.add_argument(
         "--relay-ca",
         metavar="FILE",
-        help="trust only this CA certificate (PEM) for an https:// relay, not the system's CAs",
+        help="trust only this CA certificate (PEM) for an https:// relay, not the system's CAs"
+        " (sync's default: the CA kept in the vault from the sync dialog, if one was chosen)",
     )
     # For tests and benchmarks on 127.0.0.1: shorter waits than a real slow link needs.
     sp.add_argument("--stall-floor", type=float, help=argparse.SUPPRESS)

@@ -139,18 +139,27 @@ def _columns(
     return out
 
 
-def bar_at(spec: ChartSpec, drawing: Drawing, x: float, y: float) -> Bar | None:
-    """The bar of ``spec`` under (x, y) in ``drawing`` (drawn by :func:`chart`): for rows the
-    whole row (label, bar and value), for columns the column's width above the axis."""
+def bar_boxes(spec: ChartSpec, drawing: Drawing) -> tuple[tuple[Bar, Rect], ...]:
+    """Each bar of ``spec`` with the box a click on it may land in, as drawn in ``drawing``: for
+    rows the whole row (label, bar and value), for columns the column's width above the axis."""
     bars = limited(spec.bars, spec.other_label)
     rects = [it for it in drawing.items if isinstance(it, Rect) and it.fill == BAR]
     if len(rects) != len(bars):
-        return None  # an empty chart: nothing to click
+        return ()  # an empty chart: nothing to click
+    out = []
     for bar, r in zip(bars, rects, strict=True):
         if spec.columns:
             slack = max(4.0, r.w * 0.25)
-            if r.x - slack <= x <= r.x + r.w + slack and 36.0 <= y <= drawing.height:
-                return bar
-        elif r.y - 4 <= y <= r.y + r.h + 4 and 0 <= x <= drawing.width:
+            box = Rect(r.x - slack, 36.0, r.w + 2 * slack, drawing.height - 36.0, BAR)
+        else:
+            box = Rect(0.0, r.y - 4, drawing.width, r.h + 8, BAR)
+        out.append((bar, box))
+    return tuple(out)
+
+
+def bar_at(spec: ChartSpec, drawing: Drawing, x: float, y: float) -> Bar | None:
+    """The bar of ``spec`` under (x, y) in ``drawing`` (drawn by :func:`chart`)."""
+    for bar, b in bar_boxes(spec, drawing):
+        if b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h:
             return bar
     return None

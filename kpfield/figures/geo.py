@@ -196,6 +196,27 @@ def hit(clusters: Sequence[Cluster], x: float, y: float, slack: float = 3.0) -> 
     return best
 
 
+def reading_order(clusters: Sequence[Cluster]) -> tuple[Cluster, ...]:
+    """Clusters left to right (then top to bottom): the order the keyboard walks them."""
+    return tuple(sorted(clusters, key=lambda c: (round(c.x), round(c.y))))
+
+
+def country_at(countries: Sequence[Country], lon: float, lat: float) -> Country | None:
+    """The country whose shape holds (lon, lat) in degrees (even-odd over its rings)."""
+    for c in countries:
+        w, s, e, n = c.bounds()
+        if not (w <= lon <= e and s <= lat <= n):
+            continue
+        inside = False
+        for ring in c.rings:
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+                if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                    inside = not inside
+        if inside:
+            return c
+    return None
+
+
 def _clear_of(label: Text, clusters: Sequence[Cluster]) -> Text:
     """The country's name moved below any cluster it would sit under (points stay readable)."""
     half = text_width(label.text, label.size) / 2 + 2

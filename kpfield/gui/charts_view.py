@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from kpfield.figures.charts import Bar, ChartSpec, bar_at, chart
+from kpfield.figures.charts import Bar, ChartSpec, bar_at, bar_boxes, chart
 from kpfield.figures.drawing import Drawing
+from kpfield.gui.figure_keys import Target
 from kpfield.gui.figure_view import FigureView
 
 MIN_HEIGHT = 160
@@ -40,18 +41,45 @@ class ChartsView(QWidget):
             view = self.views.get(spec.key)
             builder = _builder(spec)
             if view is None:
-                view = FigureView(builder, self._, self)
+                key = spec.key
+                view = FigureView(
+                    builder, self._, self, targets=self._targets_of(key),
+                    name=spec.title,
+                    hint=self._("Arrow keys choose a bar, Enter opens its cases."),
+                )  # fmt: skip
                 view.setObjectName(f"chart_{spec.key}")
                 view.setMinimumHeight(MIN_HEIGHT)
-                view.setAccessibleName(spec.title)
-                key = spec.key
                 view.clicked.connect(lambda p, k=key: self._clicked(k, p))
                 view.hovered.connect(lambda p, k=key: self._hovered(k, p))
+                view.activated.connect(lambda i, k=key: self._activated(k, i))
                 self.views[spec.key] = view
                 self._grid.addWidget(view, i // self.COLUMNS, i % self.COLUMNS)
             else:
-                view.set_builder(builder)
-            view.setAccessibleName(spec.title)
+                view.set_builder(builder, spec.title)
+
+    def _targets_of(self, key: str) -> Callable[[Drawing], list[Target]]:
+        return lambda drawing: self.targets(key, drawing)
+
+    def targets(self, key: str, drawing: Drawing) -> list[Target]:
+        """The bars of chart ``key`` for the keyboard, each named by its label and count."""
+        spec = self.specs[key]
+        say = self._("{label}: {count} incident(s)")
+        out = []
+        for bar, b in bar_boxes(spec, drawing):
+            inset = 0.0 if spec.columns else 3.0
+            out.append(Target(
+                say.format(label=bar.label, count=bar.value), b.x + inset, b.y, b.w - 2 * inset,
+                b.h - 3, opens=bool(bar.value and bar.keys),
+            ))  # fmt: skip
+        return out
+
+    def _activated(self, key: str, index: int) -> None:
+        spec, view = self.specs[key], self.views[key]
+        boxes = bar_boxes(spec, view.drawing())
+        if index < len(boxes):
+            bar = boxes[index][0]
+            if bar.value and bar.keys:
+                self.barChosen.emit(key, list(bar.keys))
 
     def bar_at(self, key: str, point: QPointF) -> Bar | None:
         """The bar of chart ``key`` under ``point`` (in the chart's widget), as drawn now."""

@@ -28,11 +28,19 @@ from kpfield.services.sync_documents import DocumentsPhase
 from kpfield.services.sync_failure import classify_exception
 from kpfield.services.sync_status import RelaySetting, SyncResult, SyncState, SyncStatus
 from kpfield.services.sync_upload import UploadPhase, outbox_files
+from kpfield.sync.relay_ca import RelayCa
 from kpfield.sync.relay_client import RelayClient
 from kpfield.sync.transport import SyncError, Transport
 from kpfield.vault.vault import Vault
 
-__all__ = ["FieldSyncService", "RelaySetting", "SyncResult", "SyncStatus", "outbox_files"]
+__all__ = [
+    "FieldSyncService",
+    "RelayCa",
+    "RelaySetting",
+    "SyncResult",
+    "SyncStatus",
+    "outbox_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +101,8 @@ class FieldSyncService(SyncState):
             plan.credentials,
             proxy=proxy,
             connect_timeout=settings.connect_timeout,
-            ca_file=settings.ca_file,
+            ca_file=settings.ca_file,  # given for this run (``--relay-ca``): it wins
+            ca_pem=plan.ca_pem,
         ) as transport:
             link, backoff = settings.link(), settings.backoff()
             client = RelayClient(transport, link=link, backoff=backoff, sleep=settings.sleep)

@@ -7,7 +7,9 @@ outcome, turned into the saved failure by :func:`~kpfield.services.sync_failure.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kpfield.bundle.sinks import OutboxSink
 from kpfield.domain.jobs import Changes
@@ -20,11 +22,14 @@ from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_failure import Failure, classify
 from kpfield.services.sync_failure import decode as decode_failure
 from kpfield.services.sync_failure import encode as encode_failure
+from kpfield.sync.relay_ca import RelayCa, read_ca, read_ca_file
 from kpfield.sync.transport import check_url, plain_http_in_the_open
 from kpfield.vault.db import transaction
 from kpfield.vault.outbox_store import ACKNOWLEDGED, DELIVERED, PENDING, OutboxStore
 from kpfield.vault.sync_store import SyncStore
 from kpfield.vault.vault import Vault
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +101,7 @@ class RelaySetting:
 _META_LAST_SUCCESS = "sync_last_success_at"
 _META_PROXY = "sync_proxy_url"
 _META_RELAY = "sync_relay_url"
+_META_RELAY_CA = "sync_relay_ca_pem"
 
 
 class SyncParts:
@@ -172,6 +178,31 @@ class SyncState(SyncParts):
         with transaction(self._vault.conn):
             self._vault.set_meta(_META_RELAY, url)
         return RelaySetting(url, bool(url) and plain_http_in_the_open(url))
+
+    def relay_ca(self) -> RelayCa | None:
+        """The CA certificate the monitor chose for an https:// relay (kept in the vault, as
+        PEM, so it cannot vanish with a file), or None: the system's CAs."""
+        pem = self._vault.meta(_META_RELAY_CA)
+        return read_ca(pem.encode("ascii")) if pem else None
+
+    def set_relay_ca(self, data: bytes) -> RelayCa:
+        """Check ``data`` (one PEM CA certificate) and keep it: syncs trust only that CA."""
+        ca = read_ca(data)
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_RELAY_CA, ca.pem)
+        log.info("relay CA certificate set")
+        return ca
+
+    def load_relay_ca(self, path: Path) -> RelayCa:
+        """:meth:`set_relay_ca` with the file the monitor chose (read no further than needed)."""
+        ca = read_ca_file(path)
+        return self.set_relay_ca(ca.pem.encode("ascii"))
+
+    def clear_relay_ca(self) -> None:
+        """Back to the system's CAs."""
+        with transaction(self._vault.conn):
+            self._vault.set_meta(_META_RELAY_CA, "")
+        log.info("relay CA certificate cleared")
 
     def proxy(self) -> str:
         """The proxy the monitor chose for sync (e.g. ``socks5h://127.0.0.1:9050``), or "".

@@ -24,7 +24,7 @@ from kpfield.services.enrollment_state import note_relay_refusal
 from kpfield.services.export import ExportService
 from kpfield.services.profiles import FieldProfileService
 from kpfield.services.sync_common import SyncSettings, check_pin
-from kpfield.services.sync_status import SyncParts, SyncResult
+from kpfield.services.sync_status import _META_RELAY_CA, SyncParts, SyncResult
 from kpfield.sync.link import Link
 from kpfield.sync.relay_client import RelayInfo
 from kpfield.sync.transport import (
@@ -55,6 +55,8 @@ class SyncPlan:
     pinned_key: str | None
     documents_cursor: int
     bundles: list[Bundle]
+    ca_pem: str | None = None
+    """The CA the monitor kept for an https:// relay (PEM), or None: the system's CAs."""
 
 
 class UploadPhase(SyncParts):
@@ -103,6 +105,7 @@ class UploadPhase(SyncParts):
             pinned_key=pinned.relay_key if pinned else None,
             documents_cursor=pinned.documents_cursor if pinned else 0,
             bundles=bundles,
+            ca_pem=self._vault.meta(_META_RELAY_CA) or None,
         )
 
     def pin(self, plan: SyncPlan, info: RelayInfo) -> None:

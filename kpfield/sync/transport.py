@@ -56,9 +56,16 @@ def _tls_verify_failed(exc: BaseException) -> str | None:
     return None
 
 
-def tls_context(ca_file: str | None) -> ssl.SSLContext | bool:
+def tls_context(ca_file: str | None, ca_pem: str | None = None) -> ssl.SSLContext | bool:
     """httpx's ``verify``: the system's CAs (certifi), or only the CA in ``ca_file`` (a relay
-    with the coalition's own certificate: nothing signed by any other CA is accepted)."""
+    with the coalition's own certificate: nothing signed by any other CA is accepted), else
+    only the CA ``ca_pem`` kept in the vault."""
+    if not ca_file and ca_pem:
+        try:
+            return ssl.create_default_context(cadata=ca_pem)
+        except (ssl.SSLError, ValueError):
+            raise UsageError(N_("The relay's CA certificate kept in this vault cannot be used;"
+                                " choose it again in the sync settings.")) from None
     if not ca_file:
         return True
     try:
@@ -189,6 +196,7 @@ class Transport:
         clock: Callable[[], float] = time.time,
         client: httpx.Client | None = None,
         ca_file: str | None = None,
+        ca_pem: str | None = None,
     ) -> None:
         self.base_url = check_url(base_url)
         self.credentials = credentials
@@ -203,7 +211,7 @@ class Transport:
             follow_redirects=False,  # a redirect would send signed requests elsewhere
             trust_env=False,  # only the proxy the monitor chose, never one from the environment
             headers={"User-Agent": "kpfield"},
-            verify=tls_context(ca_file),
+            verify=tls_context(ca_file, ca_pem),
         )
 
     def close(self) -> None:

@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 
 from kpfield.figures.geo import (
     CLUSTER_RADIUS,
+    Cluster,
     MapPoint,
     cluster,
+    country_at,
     fit,
     hit,
     incident_map,
     load_countries,
+    reading_order,
 )
 from kpfield.figures.svg import to_svg
 
@@ -88,3 +91,16 @@ def test_the_map_draws_the_bundled_countries_and_the_clusters() -> None:
     assert "Sierra Leone" in svg.decode() and "Guinée" in svg.decode()
     assert svg == to_svg(incident_map(countries, pts, 800, 500, title="Incidents",
                                       language="fr").drawing)
+
+
+def test_country_at_names_the_shape_that_holds_a_position() -> None:
+    countries = load_countries(MAPS)
+    bo, kisangani, atlantic = (-11.74, 7.96), (25.19, 0.52), (-20.0, 0.0)
+    assert (c := country_at(countries, *bo)) is not None and c.code == "SL"
+    assert (c := country_at(countries, *kisangani)) is not None and c.code == "CD"
+    assert country_at(countries, *atlantic) is None
+
+
+def test_the_keyboard_walks_clusters_west_to_east_then_north_to_south() -> None:
+    a, b, c = Cluster(50, 10, ("a",)), Cluster(10, 90, ("b",)), Cluster(10, 20, ("c",))
+    assert reading_order((a, b, c)) == (c, b, a)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kpfield.figures.drawing import BAR, Rect
@@ -67,6 +68,70 @@ def test_a_map_cluster_opens_its_cases(hq_window: MainWindow, qtbot: QtBot) -> N
     [one] = tab.map.figure().clusters
     with qtbot.waitSignal(tab.casesChosen):
         qtbot.mouseClick(tab.map, Qt.MouseButton.LeftButton, pos=QPoint(round(one.x), round(one.y)))
+    qtbot.waitUntil(lambda: desk.currentWidget() is desk.cases)
+    qtbot.waitUntil(lambda: desk.cases.model.rowCount() == 1)
+    assert desk.cases.filter.cases == one.report_ids
+
+
+def _tab_to(qtbot: QtBot, start, target) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab from ``start`` until ``target`` has the focus (at most twelve presses)."""
+    window = start.window()
+    window.raise_()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    start.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(start.hasFocus)
+    seen = []
+    for _ in range(12):
+        if target.hasFocus():
+            return
+        now = QApplication.focusWidget()
+        seen.append(now.objectName() if now is not None else None)
+        qtbot.keyClick(now or window, Qt.Key.Key_Tab)
+    assert target.hasFocus(), seen
+
+
+def test_a_chart_bar_opens_its_cases_from_the_keyboard(
+    hq_window: MainWindow, qtbot: QtBot  # noqa: F811
+) -> None:
+    desk = desk_of(hq_window)
+    cases = desk.cases
+    qtbot.waitUntil(lambda: cases.model.rowCount() == 3)
+    desk.setCurrentWidget(desk.charts)
+    charts = desk.charts.charts
+    qtbot.waitUntil(lambda: len(charts.views) == 5)
+    view = charts.views["country"]
+    qtbot.waitExposed(view)
+    # Every chart is a Tab stop after the save button, the country chart among them.
+    _tab_to(qtbot, desk.charts.save_button, view)
+    bars = charts.specs["country"].bars
+    first = f"{bars[0].label}: {bars[0].value} incident(s)"
+    assert view.accessibleName() == f"Incidents by country: {first}"
+    for _ in bars:
+        if "Angola" in view.accessibleName():
+            break
+        qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.accessibleName() == "Incidents by country: Angola: 2 incident(s)"
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.currentWidget() is cases)
+    qtbot.waitUntil(lambda: cases.model.rowCount() == 2)
+    assert "Incidents by country: Angola" in cases.chosen.text()
+    assert len(cases.filter.cases) == 2
+
+
+def test_a_map_cluster_opens_its_cases_from_the_keyboard(
+    hq_window: MainWindow, qtbot: QtBot  # noqa: F811
+) -> None:
+    desk = desk_of(hq_window)
+    qtbot.waitUntil(lambda: desk.cases.model.rowCount() == 3)
+    desk.setCurrentWidget(desk.map)
+    tab = desk.map
+    qtbot.waitUntil(lambda: tab.map._points != ())
+    qtbot.waitExposed(tab.map)
+    _tab_to(qtbot, desk.tabBar(), tab.map)
+    [one] = tab.map.figure().clusters
+    assert tab.map.accessibleName() == "Incidents on the map: Sierra Leone: 1 incident(s)"
+    qtbot.keyClick(tab.map, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: desk.currentWidget() is desk.cases)
     qtbot.waitUntil(lambda: desk.cases.model.rowCount() == 1)
     assert desk.cases.filter.cases == one.report_ids

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QComboBox, QMessageBox, QStyle, QStyleOptionComboBox
 from pytestqt.qtbot import QtBot
 
 from kpfield.gui.desk.audit_words import action_in_words, details_in_words
@@ -17,6 +17,7 @@ from kpfield.hq.audit import ACTIONS
 from kpfield.i18n import I18n
 from tests.conftest import PASSPHRASE
 from tests.desk.world import Desk
+from tests.gui.conftest import idle
 from tests.gui.test_desk import desk_of, desk_world, hq_window  # noqa: F401 - fixtures
 
 DETAILS = {
@@ -98,3 +99,55 @@ def test_portuguese_filter_lists_are_read_in_full(
         longest = max(fm.horizontalAdvance(box.itemText(i)) for i in range(box.count()))
         assert box.view().minimumWidth() >= longest, box.objectName()  # the open list
     window.close()
+
+
+def _edit_width(box: QComboBox) -> int:
+    """The room the closed box has for its text (the box less its frame and arrow)."""
+    opt = QStyleOptionComboBox()
+    box.initStyleOption(opt)
+    field = QStyle.SubControl.SC_ComboBoxEditField
+    return box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt, field, box).width()
+
+
+@pytest.mark.parametrize("language", ["fr", "pt"])
+def test_the_desk_fits_1366x728_in_french_and_portuguese(
+    desk_world: Desk, qtbot: QtBot, language: str  # noqa: F811
+) -> None:
+    """With a case open and the splitter dragged all the way to it: no "any …" filter is cut,
+    no column header is cut, and the case's text keeps room (the empty review rows give it)."""
+    root: Path = desk_world.hq.vault.paths.root
+    save_settings(root, GuiSettings(language=language))
+    window = MainWindow(root)
+    qtbot.addWidget(window)
+    window.resize(1366, 728)
+    window.show()
+    qtbot.waitExposed(window)
+    screen = window.unlock_screen
+    assert screen is not None
+    qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.desk is not None, timeout=10_000)
+    cases = desk_of(window).cases
+    qtbot.waitUntil(lambda: cases.model.rowCount() == 3)
+    for r in range(3):
+        cases.model.data(cases.model.index(r, 0))  # asks for the page
+    qtbot.waitUntil(lambda: all(cases.model.row_at(r) for r in range(3)))
+    with_photo = next(r for r in range(3) if (row := cases.model.row_at(r)) and row.photos)
+    cases.table.selectRow(with_photo)
+    qtbot.waitUntil(lambda: cases.report.view is not None and cases.report.photo_scroll.isVisible())
+    idle(qtbot, window)
+    text = cases.report.text
+    assert text.height() >= 280, text.height()  # was 220: empty review rows took the room
+    assert window.width() == 1366
+    cases.split.setSizes([0, 1366])  # the analyst gives the open case all it can take
+    idle(qtbot, window)
+    for box in cases.bar._combos():
+        shown = box.fontMetrics().horizontalAdvance(box.itemText(0))
+        assert _edit_width(box) >= shown, (box.objectName(), box.itemText(0))
+    hh = cases.table.horizontalHeader()
+    for i in range(hh.count()):
+        name = cases.model.headerData(i, Qt.Orientation.Horizontal)
+        assert hh.sectionSize(i) >= hh.sectionSizeHint(i), name  # the sort arrow included
+    assert cases.report.geometry().right() < window.width()
+    window.close()
+

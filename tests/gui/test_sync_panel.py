@@ -452,3 +452,64 @@ def test_last_failure_is_kept_in_the_vault_and_shown_after_unlock(
     unlock(qtbot, window, PASSPHRASE)
     qtbot.waitUntil(lambda: c.status is not None, timeout=10_000)
     assert c.failure is None
+
+
+def test_relay_ca_chosen_in_the_dialog_is_kept_in_the_vault_and_used_over_tls(
+    qtbot: QtBot, make_window: Any, world: World, tmp_path: Path
+) -> None:
+    from tests.sync.test_tls import Authority, serve_tls
+
+    ca = Authority.make("KP coalition test CA")
+    cert, key = ca.issue(tmp_path / "tls", "127.0.0.1", "localhost")
+    url = serve_tls(world, cert, key)
+    ca_file = ca.write(tmp_path / "coalition-ca.pem")
+    world.seal(seed=9)
+    window, _net = field_window(qtbot, make_window, world)
+    c = window.sync_controller
+    assert window.sync is not None
+    dialog = window.sync.open_dialog()
+    assert dialog is not None
+    assert dialog.ca_label.text() == "None: the system's certificate authorities"
+    assert not dialog.ca_clear.isEnabled()
+    dialog.relay.setText(url)
+    qtbot.mouseClick(dialog.relay_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Relay saved" in dialog.relay_note.text(), timeout=10_000)
+
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("not a certificate", encoding="utf-8")
+    dialog.choose_ca(garbage)
+    qtbot.waitUntil(lambda: "not a certificate in PEM form" in dialog.ca_note.text(),
+                    timeout=10_000)  # fmt: skip
+    dialog.choose_ca(tmp_path / "tls" / "tls.crt")  # the relay's own, not the CA
+    qtbot.waitUntil(lambda: "not a CA certificate" in dialog.ca_note.text(), timeout=10_000)
+    assert dialog.ca_label.text() == "None: the system's certificate authorities"
+
+    # Without the coalition's CA the relay's certificate is refused before anything is sent.
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not c.running and c.last_result is None and c.state is not
+                    SyncState.SYNCING, timeout=30_000)  # fmt: skip
+    qtbot.waitUntil(lambda: "certificate" in dialog.details.text(), timeout=30_000)
+    assert relay_uploads(world.relay_dir) == []
+
+    dialog.choose_ca(ca_file)
+    qtbot.waitUntil(lambda: "Saved: sync now trusts only this CA" in dialog.ca_note.text(),
+                    timeout=10_000)  # fmt: skip
+    assert dialog.ca_label.text().startswith("CN=KP coalition test CA, valid until ")
+    assert dialog.ca_clear.isEnabled()
+    ca_file.unlink()  # kept in the vault: the file may go
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not c.running and c.last_result is not None, timeout=30_000)
+    assert c.state is SyncState.UP_TO_DATE, c.details()
+    assert len(relay_uploads(world.relay_dir)) == 1
+    dialog.close()
+
+    again = window.sync.open_dialog()  # shown again from the vault
+    assert again is not None
+    qtbot.waitUntil(lambda: again.ca_label.text().startswith("CN=KP coalition test CA"),
+                    timeout=10_000)  # fmt: skip
+    qtbot.mouseClick(again.ca_clear, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: again.ca_label.text() == "None: the system's certificate authorities",
+                    timeout=10_000)  # fmt: skip
+    kept: list[str] = []
+    window.runner.call(lambda s: s.vault.meta("sync_relay_ca_pem")).success(kept.append)
+    qtbot.waitUntil(lambda: kept == [""], timeout=10_000)

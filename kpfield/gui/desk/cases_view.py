@@ -33,6 +33,7 @@ _SORT_OF_COLUMN = {
     "review": CaseSort.REVIEW,
 }
 ROW_HEIGHT = 24
+WIDTHS = {"place": 120, "device": 120, "verification": 110, "review": 110}
 
 
 class CasesView(QWidget):
@@ -65,9 +66,7 @@ class CasesView(QWidget):
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         date = COLUMNS.index("date")  # dates are short: header and all, in full
         hh.setSectionResizeMode(date, QHeaderView.ResizeMode.ResizeToContents)
-        for name, width in (("place", 120), ("device", 120), ("verification", 110),
-                            ("review", 110)):  # fmt: skip
-            hh.resizeSection(COLUMNS.index(name), width)  # the title keeps the most room
+        self._widths_fitted = False
         hh.setSortIndicatorShown(True)
         hh.setSectionsClickable(True)
         hh.sortIndicatorChanged.connect(self._sort_changed)
@@ -107,13 +106,27 @@ class CasesView(QWidget):
         lv.addLayout(count_row)
         lv.addWidget(self.table, 1)
         lv.addWidget(self.snippet)
-        split = QSplitter()
+        split = self.split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.report)
         split.setSizes([760, 580])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.open_id: str | None = None
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if not self._widths_fitted:  # once the fonts are final; then the analyst's widths
+            self._widths_fitted = True
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The title keeps the most room; the other columns are narrow but never narrower than
+        their header ("Verificação" with the sort arrow was cut in Portuguese)."""
+        hh = self.table.horizontalHeader()
+        for name, width in WIDTHS.items():
+            i = COLUMNS.index(name)
+            hh.resizeSection(i, max(width, hh.sectionSizeHint(i)))
 
     # ---------------------------------------------------------------- list
     def reload(self) -> None:

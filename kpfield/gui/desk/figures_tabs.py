@@ -96,7 +96,8 @@ class ChartsTab(_FollowsFilter):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
-        self.hint = QLabel(_("Click a bar to open its cases in the list."))
+        self.hint = QLabel(_("Click a bar to open its cases in the list (from the keyboard: Tab"
+                             " to a chart, the arrow keys to a bar, then Enter)."))  # fmt: skip
         self.hint.setObjectName("chartsHint")
         layout.addWidget(self.hint)
 
@@ -189,10 +190,11 @@ class MapTab(_FollowsFilter):
         self.map.show_points(countries, points, self.ctx.i18n.language)
         without = total - len(points)
         self.missing.setText(
-            _("Click a point or a cluster to open its cases. {n} case(s) have no position and "
-              "are not on the map.").format(n=without)
+            _("Click a point or a cluster (or Tab to the map, arrow keys, Enter) to open its "
+              "cases. {n} case(s) have no position and are not on the map.").format(n=without)
             if without
-            else _("Click a point or a cluster to open its cases.")
+            else _("Click a point or a cluster (or Tab to the map, arrow keys, Enter) to open its"
+                   " cases.")
         )  # fmt: skip
 
     def _cluster_chosen(self, ids: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -111,6 +113,15 @@ class FilterBar(QWidget):
             default=0,
         )  # fmt: skip
         view.setMinimumWidth(widest + 32)
+        # The closed box never narrower than its "any …" (however the splitter beside the open
+        # case is dragged): the widest Portuguese one otherwise showed as "Qualquer esta…".
+        opt = QStyleOptionComboBox()
+        box.initStyleOption(opt)
+        anything = box.fontMetrics().horizontalAdvance(box.itemText(0)) + 4
+        size = QSize(anything, box.fontMetrics().height())
+        box.setMinimumWidth(
+            box.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, size, box).width()
+        )
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().showEvent(event)

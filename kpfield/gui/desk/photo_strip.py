@@ -13,7 +13,7 @@ from kpfield.gui.context import AppContext
 from kpfield.gui.desk.report_html import FLAG_LABELS
 from kpfield.services.desk import AttachmentView
 
-THUMB = 140
+THUMB = 112
 INFO_WIDTH = 230
 """The capture claims beside each photo (not under it): the strip stays one thumbnail high."""
 

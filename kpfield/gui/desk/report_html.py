@@ -153,7 +153,8 @@ def report_html(v: CaseView, _: Gettext, term_label: Label | None = None) -> str
             f"{e(t['Identifying details'])}: {e(held)}</p>"
         )
     parts.append(_other_attachments(v, t, _))
-    parts.append(f"<h3>{e(t['Checks'])}</h3><ul>")
+    # No bullet: the ✔ or ✘ is the mark (a bullet before it read as "• ✔").
+    parts.append(f"<h3>{e(t['Checks'])}</h3><ul style=\"list-style-type: none\">")
     for c in v.checks:
         mark = "✔" if c.ok else "✘"
         label = _(CHECK_LABELS.get(c.name, c.name))

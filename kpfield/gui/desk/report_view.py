@@ -45,11 +45,13 @@ class ReportView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("caseActions")
         self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.tabs.setDocumentMode(True)  # no frame: the case's text keeps the room
         self.tabs.addTab(self.review, ctx.gettext("Review"))
         self.tabs.addTab(self.identities, "")
         self.placeholder = QLabel(ctx.gettext("Choose a case in the list to read it."))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.text, 3)
         layout.addWidget(scroll)

@@ -68,7 +68,7 @@ class ReviewPanel(QWidget):
         self.error.setObjectName("reviewError")
         self.error.setStyleSheet("color: #a32020;")
         self.error.setWordWrap(True)
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
         form.addRow(_("Review"), self._row(self.state, self.save))
         form.addRow(_("Reason"), self.reason)
         form.addRow(_("Same incident"), self._row(self.link_to, self.link_button))
@@ -76,6 +76,13 @@ class ReviewPanel(QWidget):
         form.addRow(_("Notes"), self._row(self.note, self.note_button))
         form.addRow("", self.notes)
         form.addRow("", self.error)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows of links, notes and errors take room only when they say something: the case's
+        text above keeps it (at 1366×728 every line counts)."""
+        for label in (self.links, self.notes, self.error):
+            self.form.setRowVisible(label, bool(label.text()))
 
     @staticmethod
     def _row(*widgets: QWidget) -> QWidget:
@@ -93,6 +100,7 @@ class ReviewPanel(QWidget):
         if v is None:
             self.links.clear()
             self.notes.clear()
+            self._fit_rows()
             return
         self.state.setCurrentIndex(max(0, self.state.findData(v.review_state)))
         self.reason.setText(v.review_reason)
@@ -102,12 +110,15 @@ class ReviewPanel(QWidget):
         self.notes.setText(
             "\n".join(f"{at[:16].replace('T', ' ')}  {text}" for at, text in v.notes)
         )
+        self._fit_rows()
 
     def _run(self, fn: Callable[[Session], object]) -> None:
         self.error.clear()
+        self._fit_rows()
 
         def failed(exc: BaseException) -> None:
             self.error.setText(user_message(exc, self.ctx.gettext))
+            self._fit_rows()
 
         op = self.ctx.runner.call(fn)
         op.success(lambda _c: self.acted.emit()).failure(failed)
