@@ -9,11 +9,13 @@ example report, a witness, photos drawn here, a sealed report and a second draft
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -471,10 +473,28 @@ def main(argv: list[str]) -> int:
     app.setApplicationName("KP Field")
     languages = argv[2:] or list(LANGUAGES)
     with tempfile.TemporaryDirectory(prefix="kpfield-shots-") as tmp:
-        for language in languages:
-            shoot_language(out, language, Path(tmp))
+        try:
+            for language in languages:
+                shoot_language(out, language, Path(tmp))
+        except Exception:  # noqa: BLE001 - reported, then every window is closed
+            traceback.print_exc()
+            abandon_windows(app)
+            print("screenshots FAILED (see above); the shots so far are kept", file=sys.stderr)
+            return 1
     print(f"wrote {len(list(out.glob('*.png')))} screenshots to {out}")
     return 0
+
+
+def abandon_windows(app: QApplication) -> None:
+    """After a failed shot: close every window, so that their task lanes stop and the process
+    can exit (a window left open keeps its worker threads, and Python waits for them)."""
+    for widget in app.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget._close_anyway = True  # a half-typed shot is not a monitor's text
+        with contextlib.suppress(RuntimeError):
+            widget.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 if __name__ == "__main__":
