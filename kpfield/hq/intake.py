@@ -150,9 +150,14 @@ class _Sink:
                 self.stored[aid] = fut.result()
         self._pending.clear()
         self._pool.shutdown(wait=True)
-        for aid, blob in self.stored.items():
+        stored, self.stored = self.stored, {}  # a second discard must not touch kept blobs
+        for aid, blob in stored.items():
             if aid not in keep:
-                self.store.delete(blob.name)
+                # Best effort: a file that cannot be deleted now (a scanner holding it) is an
+                # orphan that sweep_orphans removes before the next import; raising here would
+                # turn a committed import into a rejection, or abort the rest of the stick.
+                with contextlib.suppress(OSError):
+                    self.store.delete(blob.name)
 
 
 class _Aborted(Exception):
