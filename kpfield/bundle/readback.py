@@ -236,7 +236,11 @@ class FollowingReadBack:
             if exc.errno == 22:  # EINVAL: O_DIRECT not supported on this filesystem
                 return None
             raise
-        return cls(fd)
+        try:
+            return cls(fd)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def durable(self, upto: int) -> None:
         """The first ``upto`` bytes are on the medium (fsynced): they may be read back."""
