@@ -57,3 +57,22 @@ def test_hq_database_full_at_the_commit(
     monkeypatch.undo()
     _assert_hq_side(hq, result.outcomes[0], "database or disk is full")
     assert hq.hq().intake.import_paths(bundle).imported == 1
+
+
+def test_hq_database_really_full(
+    tmp_path: Path, hq: Session, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    """A real SQLITE_FULL (the vault may not grow): SQLite rolls the transaction back itself,
+    and the reason shown is the full database, not the failed second ROLLBACK that hid it."""
+    for i in range(4):
+        seal_report(field_s, example_doc, photos=1, seed=i)
+    bundle = export(field_s, stick(tmp_path, "many"))
+    conn = hq.vault.conn
+    conn.execute("VACUUM")  # no free pages left to fill
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}").fetchone()
+    result = hq.hq().intake.import_paths(bundle)
+    conn.execute("PRAGMA max_page_count = 1073741823").fetchone()
+    _assert_hq_side(hq, result.outcomes[0], "database or disk is full")
+    assert not conn.in_transaction
+    assert hq.hq().intake.import_paths(bundle).imported == 1
