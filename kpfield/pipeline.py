@@ -54,8 +54,9 @@ class Ahead(Generic[T]):
         return False
 
     def _run(self) -> None:
-        it = iter(self._source)
+        it: Iterator[T] | None = None
         try:
+            it = iter(self._source)  # may raise too: the consumer must hear of it
             for item in it:
                 if not self._put(item):
                     return

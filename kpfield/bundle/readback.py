@@ -223,6 +223,7 @@ class FollowingReadBack:
         self._targets: queue.Queue[int | None] = queue.Queue()
         self._error: BaseException | None = None
         self._final: int | None = None
+        self._abandoned = threading.Event()  # closed before finish(): read nothing more
         self._thread = threading.Thread(target=self._run, name="read-back", daemon=True)
         self._thread.start()
 
@@ -236,7 +237,11 @@ class FollowingReadBack:
             if exc.errno == 22:  # EINVAL: O_DIRECT not supported on this filesystem
                 return None
             raise
-        return cls(fd)
+        try:
+            return cls(fd)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def durable(self, upto: int) -> None:
         """The first ``upto`` bytes are on the medium (fsynced): they may be read back."""
@@ -254,11 +259,13 @@ class FollowingReadBack:
         try:
             while True:
                 target = self._targets.get()
+                if self._abandoned.is_set():
+                    return
                 if target is None:  # the end: read to the end of the file
                     while self._read_block() == READ_SIZE:
                         pass
                     return
-                while self._offset + READ_SIZE <= target:
+                while self._offset + READ_SIZE <= target and not self._abandoned.is_set():
                     if self._read_block() != READ_SIZE:
                         raise OSError(errno.EIO, "short read before the end of the file")
         except BaseException as exc:  # raised again by finish()
@@ -278,6 +285,7 @@ class FollowingReadBack:
 
     def close(self) -> None:
         if self._thread.is_alive():
+            self._abandoned.set()
             self._targets.put(None)
             self._thread.join()
         self._buf.close()

@@ -108,8 +108,8 @@ def write_hidden(
         try:
             # Where the medium can be read without the cache while the file grows (Linux), it
             # is fsynced every SEGMENT and read back behind the writer; elsewhere after the end.
-            follower = FollowingReadBack.start(tmp)
             with os.fdopen(fd, "wb") as fh:
+                follower = FollowingReadBack.start(tmp)  # inside: a failure closes fh too
                 no_cache_for_writes(fh)
                 if follower is None:
                     result = write(fh)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+import sqlcipher3
+
 from kpfield.bundle import manifest as mf
 from kpfield.bundle.reader import NotABundle, VerifiedBundle, read_bundle, rejected
 from kpfield.domain.display import safe_text
@@ -139,7 +141,7 @@ class _Sink:
         """Wait until every blob is written, fsynced and renamed; raise the first failure."""
         try:
             for aid, fut in list(self._pending.items()):
-                self.stored[aid] = fut.result()
+                self.stored[aid] = _stored(fut)
                 del self._pending[aid]
         finally:
             self._pool.shutdown(wait=True)
@@ -150,13 +152,35 @@ class _Sink:
                 self.stored[aid] = fut.result()
         self._pending.clear()
         self._pool.shutdown(wait=True)
-        for aid, blob in self.stored.items():
+        stored, self.stored = self.stored, {}  # a second discard must not touch kept blobs
+        for aid, blob in stored.items():
             if aid not in keep:
-                self.store.delete(blob.name)
+                # Best effort: a file that cannot be deleted now (a scanner holding it) is an
+                # orphan that sweep_orphans removes before the next import; raising here would
+                # turn a committed import into a rejection, or abort the rest of the stick.
+                with contextlib.suppress(OSError):
+                    self.store.delete(blob.name)
 
 
 class _Aborted(Exception):
     """The reader gave up on a member; the blob being written from it is dropped."""
+
+
+class _StoreFailed(Exception):
+    """HQ's own storage failed (its disk full, its vault unwritable): not the bundle's fault."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(type(cause).__name__)
+        self.reason = (
+            (cause.strerror or type(cause).__name__) if isinstance(cause, OSError) else str(cause)
+        )
+
+
+def _stored(fut: Future[StoredBlob]) -> StoredBlob:
+    try:
+        return fut.result()
+    except OSError as exc:
+        raise _StoreFailed(exc) from exc
 
 
 class _Feed:
@@ -175,7 +199,7 @@ class _Feed:
                 return
             except queue.Full:
                 if fut.done():  # the writer failed: raise its error here
-                    fut.result()
+                    _stored(fut)
                     raise _Aborted from None
 
     def abort(self) -> None:
@@ -339,7 +363,20 @@ def import_file(
             )
         sink.finish()  # every blob durable before the rows naming them commit
         _check_custody(HqStore(vault.conn), bundle)
-        new = _commit(vault, bundle, sink, at)
+        try:
+            new = _commit(vault, bundle, sink, at)
+        except sqlcipher3.OperationalError as exc:  # disk full, I/O error: not the bundle's
+            raise _StoreFailed(exc) from exc
+    except _StoreFailed as exc:
+        sink.discard()
+        error = BundleError(
+            N_(
+                "HQ could not store it ({reason}); the bundle itself may be fine: free space on"
+                " this computer and import it again"
+            ),
+            reason=exc.reason,
+        )
+        return rejected_outcome(error.message, error)
     except Duplicate as dup:
         sink.discard()
         return BundleOutcome(source, DUPLICATE, "", dup.device_id, dup.sequence)

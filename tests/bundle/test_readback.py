@@ -152,3 +152,16 @@ def _follower(path: Path) -> readback.FollowingReadBack:
             pytest.fail("O_DIRECT was refused in the temporary folder")
         pytest.skip("this filesystem refuses O_DIRECT")
     return follower
+
+
+@pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's way")
+def test_a_follower_closed_without_finishing_reads_no_more(tmp_path: Path) -> None:
+    """Closing a follower (the export failed or was cancelled) does not read the rest of the
+    file first: that would make the stick write out up to a segment of a bundle being thrown
+    away, and read it back, before the cancel returns."""
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(8 * readback.READ_SIZE))
+    follower = _follower(path)
+    follower.close()
+    assert follower._offset == 0
+    assert not follower._thread.is_alive()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
@@ -180,3 +181,28 @@ def test_scan_says_when_a_folder_has_too_many_files(
         (tmp_path / f"junk{i}").write_bytes(b"x")
     with pytest.raises(BundleError, match="more than 5 files"):
         list(usb.scan([tmp_path]))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_follower_that_cannot_start_leaves_no_open_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-back follower failing to start (no memory for its buffer, no thread) gives a
+    clear error and leaves no descriptor open on the deleted temp file: one would keep the
+    stick busy, so that it could not be ejected."""
+    from kpfield.bundle import readback
+
+    folder = stick(tmp_path)
+
+    def no_memory(self: readback.FollowingReadBack, fd: int) -> None:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(readback.FollowingReadBack, "__init__", no_memory)
+    with pytest.raises(BundleError, match="Cannot allocate memory"):
+        usb.write_hidden(folder, lambda fh: fh.write(b"x"), verify_sha256=lambda _r: "")
+    open_here = []
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            open_here.append(os.readlink(f"/proc/self/fd/{name}"))
+    assert [p for p in open_here if p.startswith(str(folder))] == []
+    assert list(folder.iterdir()) == []

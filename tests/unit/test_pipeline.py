@@ -93,3 +93,26 @@ def test_writer_thread_batches_keep_order_across_batch_edges() -> None:
     w.close()
     assert out.getvalue() == b"".join(pieces)
     assert w.sha.hexdigest() == hashlib.sha256(b"".join(pieces)).hexdigest()
+
+
+def test_a_source_that_fails_to_start_is_raised_in_the_caller() -> None:
+    """``iter(source)`` itself may fail (an iterable opening its file in ``__iter__``): the
+    caller gets that error instead of waiting for ever for an item that never comes."""
+
+    class Unreadable:
+        def __iter__(self) -> Iterator[int]:
+            raise OSError(5, "Input/output error")
+
+    got: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            with Ahead(Unreadable()) as a:
+                list(a)
+        except OSError as exc:
+            got.append(exc)
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    t.join(timeout=60)  # a bound for the failing case only: the error comes at once
+    assert [str(e) for e in got] == ["[Errno 5] Input/output error"]
