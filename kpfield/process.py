@@ -8,7 +8,11 @@ What each platform gets (docs/threat-model.md, "Memory"):
 - macOS: ``ptrace(PT_DENY_ATTACH)``: debuggers (and ``task_for_pid`` through them) cannot attach;
 - Windows: the process object gets an empty DACL, so other processes of the same user cannot
   open it to read its memory (``PROCESS_VM_READ``) or inject a thread; administrators holding
-  ``SeDebugPrivilege`` still can. Windows Error Reporting is told not to collect dumps of it.
+  ``SeDebugPrivilege`` still can. No crash dialog; the installed ``kpfield.exe`` (not
+  ``python.exe``, when run from source) is excluded from Windows Error Reporting's dumps.
+- macOS: a process already being traced when it starts exits at once (ENOTSUP), which is what
+  ``PT_DENY_ATTACH`` does; developers run from source under a debugger with
+  ``KPFIELD_ALLOW_DEBUGGER=1``.
 
 Each step is best effort: a failure is recorded in :data:`LAST_RESULT` (for ``kpfield
 self-test``), never raised, because refusing to start would keep a monitor from her testimony.
@@ -56,7 +60,7 @@ def harden_process(platform: str | None = None, libs: Any = None) -> dict[str, b
         done["no core dumps"] = False
     if platform.startswith("linux"):
         done["not dumpable (prctl)"] = _prctl(PR_SET_DUMPABLE, 0, libs) == 0
-    elif platform == "darwin":
+    elif platform == "darwin" and not os.environ.get("KPFIELD_ALLOW_DEBUGGER"):
         done["debuggers refused (PT_DENY_ATTACH)"] = _deny_attach(libs)
     elif platform == "win32":
         done["process memory closed to other processes (DACL)"] = _empty_dacl(libs)
@@ -128,7 +132,15 @@ def _no_wer_dumps(libs: Any) -> bool:
         from ctypes import wintypes
 
         kernel32 = _windll(libs, "kernel32")
-        kernel32.SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX)
+        kernel32.GetErrorMode.restype = wintypes.UINT
+        kernel32.SetErrorMode(
+            int(kernel32.GetErrorMode()) | SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX
+        )  # added to the flags already set, never replacing them
+        if not getattr(sys, "frozen", False):
+            # From source the executable is python.exe: excluding it would stop crash reports
+            # for every Python program of the user (a lasting registry entry). Installed
+            # copies are kpfield.exe.
+            return False
         exclude = _windll(libs, "wer").WerAddExcludedApplication
         exclude.argtypes = [wintypes.LPCWSTR, wintypes.BOOL]
         exclude.restype = ctypes.c_long  # HRESULT

@@ -78,19 +78,23 @@ class _Libs:
         self.wer = _Recorder(answers)
 
 
-def test_macos_refuses_debuggers() -> None:
+def test_macos_refuses_debuggers(monkeypatch: pytest.MonkeyPatch) -> None:
     from kpfield.process import PT_DENY_ATTACH, harden_process
 
+    monkeypatch.delenv("KPFIELD_ALLOW_DEBUGGER", raising=False)
     libs = _Libs()
     done = harden_process("darwin", libs)
     assert libs.libc.calls == [("ptrace", (PT_DENY_ATTACH, 0, None, 0))]
     assert done["debuggers refused (PT_DENY_ATTACH)"] is True
 
 
-def test_windows_gets_an_empty_dacl_and_no_error_report_dumps() -> None:
+def test_windows_gets_an_empty_dacl_and_no_error_report_dumps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kpfield.process import DACL_SECURITY_INFORMATION, SE_KERNEL_OBJECT, harden_process
 
-    libs = _Libs()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # the installed kpfield.exe
+    libs = _Libs(GetErrorMode=0x8000)
     done = harden_process("win32", libs)
     names = [name for name, _ in libs.advapi32.calls]
     assert names == ["InitializeAcl", "SetSecurityInfo"]
@@ -103,12 +107,26 @@ def test_windows_gets_an_empty_dacl_and_no_error_report_dumps() -> None:
     assert libs.kernel32.fns["GetCurrentProcess"].restype is wintypes.HANDLE  # type: ignore[attr-defined]
     assert libs.advapi32.fns["SetSecurityInfo"].argtypes[0] is wintypes.HANDLE  # type: ignore[attr-defined]
     assert [n for n, _ in libs.wer.calls] == ["WerAddExcludedApplication"]
+    set_mode = [args for name, args in libs.kernel32.calls if name == "SetErrorMode"]
+    assert set_mode == [(0x8000 | 0x1 | 0x2,)]  # added to the flags already set
     assert all(done.values()), done
 
 
-def test_a_refused_step_is_reported_not_raised() -> None:
+def test_windows_from_source_leaves_error_reporting_of_python_alone() -> None:
+    """Excluding python.exe would stop crash reports of every Python program of the user."""
     from kpfield.process import harden_process
 
+    assert not getattr(sys, "frozen", False)
+    libs = _Libs()
+    done = harden_process("win32", libs)
+    assert libs.wer.calls == []
+    assert done["no error-report dumps (WER)"] is False
+
+
+def test_a_refused_step_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpfield.process import harden_process
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
     done = harden_process("win32", _Libs(SetSecurityInfo=5, WerAddExcludedApplication=1))
     assert done["process memory closed to other processes (DACL)"] is False
     assert done["no error-report dumps (WER)"] is False
