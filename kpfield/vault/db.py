@@ -128,13 +128,8 @@ def migrate(conn: Connection, role: str, migrations: Sequence[Migration] | None 
     for number, step in enumerate(steps[current:], start=current + 1):
         if step.number != number:
             raise RuntimeError(f"migration {step.number} ({step.name}) is out of place")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):  # the same rollback rule: never hide the real error
             step.apply(conn, role, run_script)
             conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         log.info("vault schema migrated to version %d (%s)", number, step.name)
     return len(steps)
