@@ -27,7 +27,7 @@ from kpfield.bundle import witness_entries as we
 from kpfield.crypto import age, minisign
 from kpfield.crypto import stream as age_stream
 from kpfield.domain.jobs import CancelCheck, Progress
-from kpfield.errors import N_, BundleError, Cancelled, IntegrityError
+from kpfield.errors import N_, BundleError, Cancelled, IntegrityError, VaultError
 from kpfield.pipeline import Ahead, HashingWriterThread
 from kpfield.protocol.canonical import canonical_json, sha256_hex
 from kpfield.protocol.witness_identity import TravellingIdentity
@@ -322,12 +322,21 @@ def write_bundle(
         yield tarstream.header(name, a.size, mtime)
         tick(tarstream.BLOCK)
         seen = 0
-        for chunk in a.chunks():  # authenticated chunk by chunk by the blob store
-            seen += len(chunk)
-            if seen > a.size:
-                break
-            yield chunk
-            tick(len(chunk))
+        try:
+            for chunk in a.chunks():  # authenticated chunk by chunk by the blob store
+                seen += len(chunk)
+                if seen > a.size:
+                    break
+                yield chunk
+                tick(len(chunk))
+        except OSError as exc:  # this laptop's vault, not the stick: say which
+            raise VaultError(
+                N_(
+                    "A stored file could not be read from this laptop's vault ({reason}); the"
+                    " bundle was not written. Run `kpfield verify` to check the vault."
+                ),
+                reason=exc.strerror or type(exc).__name__,
+            ) from None
         if seen != a.size:
             raise IntegrityError(
                 N_("A stored photo no longer matches its fingerprint; the bundle was not written.")

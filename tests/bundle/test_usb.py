@@ -206,3 +206,26 @@ def test_a_follower_that_cannot_start_leaves_no_open_file(
             open_here.append(os.readlink(f"/proc/self/fd/{name}"))
     assert [p for p in open_here if p.startswith(str(folder))] == []
     assert list(folder.iterdir()) == []
+
+
+def test_an_unreadable_vault_file_is_not_blamed_on_the_stick(
+    tmp_path: Path, field_s: Session, example_doc: dict[str, Any]
+) -> None:
+    """A photo's encrypted file in the laptop's vault cannot be read (here: a folder stands in
+    its place): the export stops, says it is this laptop's vault, and the stick stays empty."""
+    from kpfield.errors import VaultError
+
+    rid = seal_report(field_s, example_doc, photos=1)
+    folder = stick(tmp_path)
+    [name] = [r[0] for r in field_s.vault.conn.execute("SELECT blob_name FROM attachments")]
+    blob = field_s.vault.blobs.path(name)
+    saved = blob.read_bytes()
+    blob.unlink()
+    blob.mkdir()
+    try:
+        with pytest.raises(VaultError, match="this laptop's vault"):
+            field_s.field().export.to_folder(folder)
+    finally:
+        blob.rmdir()
+        blob.write_bytes(saved)
+    assert_nothing_exported(field_s, rid, folder)
