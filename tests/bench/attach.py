@@ -157,7 +157,9 @@ def phase_breakdown(files: list[Path], work: Path) -> dict[str, float]:
     return {k: statistics.mean(v) for k, v in steps.items()}
 
 
-def run(files: list[Path], scratch: Path, repo: Path, rounds: int = 2) -> AttachResult:
+def run(
+    files: list[Path], scratch: Path, repo: Path, rounds: int = 2, *, phases: bool = True
+) -> AttachResult:
     result = AttachResult(len(files), sum(f.stat().st_size for f in files))
     result.baseline_missing = age_missing()
     for r in range(rounds):
@@ -168,6 +170,64 @@ def run(files: list[Path], scratch: Path, repo: Path, rounds: int = 2) -> Attach
             print(f"  attach round {r + 1}/{rounds}: sha256sum + age -e…", flush=True)
             result.baseline.append(run_baseline(scratch / "attach-age", files))
             print(f"    {result.baseline[-1].seconds:.1f} s", flush=True)
-    print("  attach: timing each step on 20 photos…", flush=True)
-    result.phases_ms = phase_breakdown(files[:20], scratch / "attach-phases")
+    if phases:
+        print("  attach: timing each step on 20 photos…", flush=True)
+        result.phases_ms = phase_breakdown(files[:20], scratch / "attach-phases")
     return result
+
+
+def ratios(r: AttachResult) -> dict[str, float]:
+    """Ours ÷ reference: of the best rounds, of the medians, and the spread of paired rounds."""
+    ours = [m.seconds for m in r.ours]
+    base = [m.seconds for m in r.baseline]
+    paired = [o / b for o, b in zip(ours, base, strict=False)]
+    return {
+        "min": min(ours) / min(base),
+        "median": statistics.median(ours) / statistics.median(base),
+        "paired_min": min(paired),
+        "paired_max": max(paired),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Only the attach measurement (``make bench`` runs it among the others)."""
+    import argparse
+
+    from tests.bench import corpus
+    from tests.bench.measure import REPO, use_bytecode
+
+    p = argparse.ArgumentParser(prog="python -m tests.bench.attach", description=main.__doc__)
+    p.add_argument("--photos", type=int, default=100, help="12 MP JPEGs to attach (default 100)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of both sides (default 3)")
+    p.add_argument("--cache", type=Path, default=REPO / "bench-out", help="photo cache folder")
+    p.add_argument("--no-phases", action="store_true", help="skip the per-step timing table")
+    a = p.parse_args(argv)
+    if age_missing():
+        p.error(f"cannot compare: {age_missing()}")
+    cache = a.cache.resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    use_bytecode(cache / "pycache")
+    files = corpus.photos(cache, a.photos)
+    load_before = os.getloadavg()
+    r = run(files, cache / "scratch", REPO, rounds=a.rounds, phases=not a.no_phases)
+    load_after = os.getloadavg()
+    q = ratios(r)
+    print(f"ours:      {', '.join(f'{m.seconds:.2f} s' for m in r.ours)}")
+    print(f"reference: {', '.join(f'{m.seconds:.2f} s' for m in r.baseline)}")
+    print(
+        f"ratio ours/reference: min {q['min']:.2f}×, median {q['median']:.2f}× "
+        f"(paired rounds {q['paired_min']:.2f}–{q['paired_max']:.2f}×)"
+    )
+    print(f"peak RSS ours {r.ours_best.max_rss_mib:.0f} MiB")
+    print(
+        "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
+    )
+    for k, v in r.phases_ms.items():
+        print(f"  {v:7.1f} ms  {k}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
