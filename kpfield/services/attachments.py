@@ -50,11 +50,15 @@ MAX_CAPTION = 2000
 """Characters in a caption: a sentence or a short paragraph about the file."""
 
 
-ATTACH_WORKERS = 2
-"""Files staged at once in a batch: each worker holds one file's bytes and, while it decodes,
-one draft-decoded image; it then encrypts, writes and fsyncs the blobs itself."""
-ATTACH_AHEAD = 2
-"""Staged files (metadata and blob names only, no bytes) waiting for the store thread."""
+ATTACH_DECODERS = 2
+"""Threads that read, check and draft-decode the next files of a batch (each holds one file's
+bytes and one decoded draft image)."""
+ATTACH_WRITERS = 2
+"""Threads that hash, encrypt, write and fsync decoded files' blobs (each holds one file's
+bytes); they wait on the disk while the decoders keep the cores busy."""
+ATTACH_IN_FLIGHT = ATTACH_DECODERS + ATTACH_WRITERS + 1
+"""Files of a batch started and not yet committed. This bounds memory (at most this many files'
+bytes; a staged file holds only its metadata) and what a cancel has to delete."""
 _POLL_SECONDS = 0.05
 """How often the store thread checks ``cancel`` and reports progress while a worker stages."""
 
@@ -172,7 +176,7 @@ def stage_attachment(
 
 
 class _Task:
-    """One file of a batch, staged by a worker thread.
+    """One file of a batch: :meth:`prepare` on a decoder thread, :meth:`write` on a writer.
 
     ``size`` and ``stored`` are plain ints the worker sets and the store thread only reads, to
     report progress from its own thread; ``stop`` is how the store thread cancels the workers
@@ -186,11 +190,15 @@ class _Task:
         self.size = 0
         self.stored = 0
 
-    def run(self) -> Staged:
+    def prepare(self) -> Prepared:
         if self.stop.is_set():
             raise Cancelled(N_("Cancelled."))
         prepared = prepare_attachment(read_attachment_file(self.path), self.path.name)
         self.size = len(prepared.data)
+        return prepared
+
+    def write(self, decoded: Future[Prepared]) -> Staged:
+        prepared = decoded.result()
         if self.stop.is_set():
             raise Cancelled(N_("Cancelled."))
         return stage_attachment(
@@ -220,7 +228,8 @@ def _await_staged(
 
 def _discard_pending(pending: deque[tuple[_Task, Future[Staged]]], blobs: BlobStore) -> None:
     """Stop the batch's files not committed: drop the queued, wait for the running, delete
-    whatever they wrote (``stop`` is already set, so a running one ends at its next chunk)."""
+    whatever they wrote (``stop`` is already set: a decode not started is skipped, a write ends
+    at its next chunk)."""
     for _, fut in pending:
         fut.cancel()
     for _, fut in pending:
@@ -272,8 +281,9 @@ class AttachmentUseCases:
     ) -> Iterator[tuple[Path, Attachment | KpfieldError]]:
         """Import several files, each all-or-nothing; yields each one's attachment or error.
 
-        Worker threads read, check, decode, encrypt, write and fsync each file and its thumbnail
-        (Pillow, hashlib, the cipher and fsync release the GIL); this thread only refuses
+        Decoder threads read, check and draft-decode the next files; writer threads hash,
+        encrypt, write and fsync each one and its thumbnail (Pillow, hashlib, the cipher and
+        fsync release the GIL), so a decode never waits on the disk. This thread only refuses
         duplicates and commits each photo's rows with its thumbnail's in one transaction, in
         order. Workers never touch the database. Blobs of a file refused, failed, cancelled or
         left uncommitted are deleted (after a crash, the next open sweeps them). ``progress``
@@ -290,15 +300,19 @@ class AttachmentUseCases:
         stop = threading.Event()
         pending: deque[tuple[_Task, Future[Staged]]] = deque()
         it = iter(paths)
-        with ThreadPoolExecutor(max_workers=ATTACH_WORKERS, thread_name_prefix="attach") as pool:
+        with (
+            ThreadPoolExecutor(ATTACH_DECODERS, thread_name_prefix="attach-decode") as decoders,
+            ThreadPoolExecutor(ATTACH_WRITERS, thread_name_prefix="attach-write") as writers,
+        ):
 
             def top_up() -> None:
-                while len(pending) < ATTACH_WORKERS + ATTACH_AHEAD:
+                while len(pending) < ATTACH_IN_FLIGHT:
                     path = next(it, None)
                     if path is None:
                         return
                     task = _Task(path, blobs, stop)
-                    pending.append((task, pool.submit(task.run)))
+                    decoded = decoders.submit(task.prepare)
+                    pending.append((task, writers.submit(task.write, decoded)))
 
             try:
                 top_up()

@@ -22,6 +22,11 @@ from kpfield.vault.vault import Vault
 from tests.conftest import PASSPHRASE, make_jpeg
 from tests.support.photos import noisy_photo
 
+AHEAD = 3
+"""Files a test waits to see staged (of six; up to ``ATTACH_IN_FLIGHT`` run ahead) before it
+cancels or closes a batch, so that written, uncommitted blobs are really there to delete."""
+assert AHEAD <= attachments.ATTACH_IN_FLIGHT
+
 
 def _referenced(s: Session) -> set[str]:
     return {
@@ -189,14 +194,14 @@ def test_cancel_mid_batch_leaves_no_blob_and_no_row(
     _path, first = next(results)
     assert not isinstance(first, Exception)
     # Let the workers stage what runs ahead (blobs written, no rows), then cancel.
-    while len(seen) < 1 + attachments.ATTACH_WORKERS:
+    while len(seen) < AHEAD:
         threading.Event().wait(0.01)
     cancelled.set()
     with pytest.raises(Cancelled):
         next(results)
     assert [a.id for a in session.reports.attachments(rid)] == [first.id]
     staged_names = {s.blob.name for _, s in seen} | {s.thumb.name for _, s in seen if s.thumb}
-    assert len(staged_names) >= 2 * (1 + attachments.ATTACH_WORKERS)
+    assert len(staged_names) >= 2 * AHEAD
     _assert_only_committed_blobs(session)
 
 
@@ -244,7 +249,7 @@ def test_closing_the_batch_early_deletes_what_runs_ahead(
     files = _photos(tmp_path / "card", [(64, 48)] * 6)
     results = session.reports.attach_files(rid, files)
     _, first = next(results)
-    while len(seen) < 1 + attachments.ATTACH_WORKERS:
+    while len(seen) < AHEAD:
         threading.Event().wait(0.01)
     results.close()  # e.g. the caller broke out of its loop
     assert len(session.reports.attachments(rid)) == 1
