@@ -8,6 +8,7 @@ files, and the bytes stored.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -335,3 +336,24 @@ def test_a_staged_blob_survives_while_the_vault_is_open_and_is_swept_after(
         assert not names & _files_on_disk(reopened)  # never committed: swept at open
     finally:
         reopened.close()
+
+
+def test_a_file_that_grew_after_stat_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "growing.jpg"
+    data = make_jpeg(seed=8)
+    path.write_bytes(data)
+    real = Path.stat
+
+    def stale(self: Path, **kwargs: Any) -> os.stat_result:
+        st = real(self, **kwargs)
+        if self != path:
+            return st
+        fields = list(st[:10])
+        fields[6] = 100  # st_size as it was before the copy finished
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(Path, "stat", stale)
+    assert path.stat().st_size == 100
+    assert attachments.read_attachment_file(path) == data
