@@ -398,7 +398,8 @@ class AttachmentUseCases:
                     BlobRef(thumb.name, thumb.key) if thumb else None,
                     self.store.next_attachment_position(report.id),
                 )
-                self.store.update_draft(replace(report, updated_at=att.imported_at))
+                # Only the time changes: no indexed text, so no search-index rewrite per photo.
+                self.store.touch_draft(report.id, att.imported_at)
         except BaseException:
             staged.discard(self.vault.blobs)
             raise

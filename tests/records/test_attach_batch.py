@@ -357,3 +357,23 @@ def test_a_file_that_grew_after_stat_is_read_whole(
     monkeypatch.setattr(Path, "stat", stale)
     assert path.stat().st_size == 100
     assert attachments.read_attachment_file(path) == data
+
+
+def test_attaching_touches_the_draft_and_keeps_it_searchable(
+    session: Session, example_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    rid = session.reports.create_from_document(example_doc)
+    before = session.reports.get(rid)
+    word = before.title.split()[0]
+    assert [r.id for r in session.reports.search(word)] == [rid]
+    files = _photos(tmp_path / "card", [(64, 48)] * 2)
+    atts = [r for _, r in session.reports.attach_files(rid, files)]
+    after = session.reports.get(rid)
+    assert after.updated_at == atts[-1].imported_at  # type: ignore[union-attr]
+    assert after.updated_at >= before.updated_at
+    assert (after.title, after.narrative, after.witness_ids) == (
+        before.title,
+        before.narrative,
+        before.witness_ids,
+    )
+    assert [r.id for r in session.reports.search(word)] == [rid]
