@@ -56,9 +56,10 @@ bytes and one decoded draft image)."""
 ATTACH_WRITERS = 2
 """Threads that hash, encrypt, write and fsync decoded files' blobs (each holds one file's
 bytes); they wait on the disk while the decoders keep the cores busy."""
-ATTACH_IN_FLIGHT = ATTACH_DECODERS + ATTACH_WRITERS + 1
-"""Files of a batch started and not yet committed. This bounds memory (at most this many files'
-bytes; a staged file holds only its metadata) and what a cancel has to delete."""
+ATTACH_IN_FLIGHT = ATTACH_DECODERS + ATTACH_WRITERS
+"""Files of a batch started and not yet committed: one per worker thread. This bounds memory
+(at most this many files' bytes, of which at most ``ATTACH_DECODERS`` have a decoded draft image
+beside them; a staged file holds only its metadata) and what a cancel has to delete."""
 _POLL_SECONDS = 0.05
 """How often the store thread checks ``cancel`` and reports progress while a worker stages."""
 
