@@ -428,9 +428,9 @@ not change core code; it reports, and the fixes land separately.
    ({crypto_io / steps * 100:.0f} %); worker threads overlap these steps of several photos on
    the cores, so a batch costs less wall time per photo than this sum. The rest of the
    gap to `age` is Pillow's entropy decoding, which has to read every byte to prove the file is
-   complete. The peak memory of an attach is one decoded image plus the file held twice
-   (`attach_file` reads the whole file, then `BytesIO` wraps it): streaming the file from disk
-   through the hash and the cipher would save one copy.
+   complete. A batch holds at most four files at once (two decoder and two writer threads)
+   and at most two draft-decoded images; streaming each file from disk through the hash and
+   the cipher instead of reading it whole would lower that.
 
 **Fixed since the first run of this benchmark** (the "before" figures are from commit 0a88429)
 
