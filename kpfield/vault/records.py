@@ -175,6 +175,15 @@ class RecordStore(AttachmentRows):
         self.set_report_witnesses(report.id, report.witness_ids)
         self.index_report(report)
 
+    def touch_draft(self, rid: ReportId, updated_at: str) -> None:
+        """A draft's ``updated_at`` alone (adding a file changes no indexed text or witness)."""
+        cur = self.conn.execute(
+            "UPDATE reports SET updated_at = ? WHERE id = ? AND status = 'draft'",
+            (updated_at, rid),
+        )
+        if cur.rowcount != 1:
+            raise StateError(N_("Only drafts can be changed; this report is sealed."))
+
     def set_report_witnesses(self, rid: ReportId, wids: Iterable[WitnessId]) -> None:
         self.conn.execute("DELETE FROM report_witnesses WHERE report_id = ?", (rid,))
         self.conn.executemany(

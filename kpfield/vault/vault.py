@@ -231,6 +231,10 @@ class Vault:
         self.close()
 
     def _sweep_orphans(self) -> None:
+        """Delete blob files no row names: what a crash left between a blob's fsync and its
+        row's commit (``attach_files`` writes blobs in worker threads ahead of the commits).
+        Only ever called from :meth:`open`, under the process lock: no attach of this vault can
+        be running, so a blob written but not yet committed is never swept from under it."""
         rows = self.conn.execute(
             "SELECT blob_name FROM attachments UNION SELECT thumb_name FROM attachments "
             "WHERE thumb_name IS NOT NULL"

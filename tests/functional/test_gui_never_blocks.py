@@ -60,14 +60,14 @@ def test_event_loop_keeps_running_while_photos_import(
     files = large_photos(tmp_path / "card", COUNT)
     assert sum(f.stat().st_size for f in files) > COUNT * 1_000_000  # really large photos
     threads: set[str] = set()
-    # Decoding runs in attach_files' own workers; what touches the store must stay on its lane.
-    real_store = ReportService._store_prepared
+    # Decoding and blob writes run in attach_files' own workers; commits stay on the store lane.
+    real_store = ReportService._commit_staged
 
     def spy(self: ReportService, *args: object, **kwargs: object) -> object:
         threads.add(threading.current_thread().name)
         return real_store(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ReportService, "_store_prepared", spy)
+    monkeypatch.setattr(ReportService, "_commit_staged", spy)
     new_report(qtbot, window)
     panel = window.workspace.editor.photos  # type: ignore[union-attr]
     window.workspace.editor.tabs.setCurrentWidget(panel)  # type: ignore[union-attr]
