@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from kpfield.domain.models import VaultRole
 from kpfield.errors import Cancelled
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import Job, Op, user_message
 from kpfield.services.pull import PullResult
 
@@ -88,6 +89,7 @@ class PullDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("pullDialog")
+        set_help_page(self, "intake")
         self.setWindowTitle(_("Pull from the relay"))
         self.setMinimumWidth(620)
         self.outcome: PullResult | None = None

@@ -205,7 +205,10 @@ def import_dialog(
         ]
         return "\n".join(lines) or gettext("No bundles were found there.")
 
-    return TransferDialog(runner, gettext, gettext("Import bundles"), work, summary, parent=parent)
+    title = gettext("Import bundles")
+    dialog = TransferDialog(runner, gettext, title, work, summary, parent=parent)
+    set_help_page(dialog, "intake")  # HQ's import: the intake page, not the monitor's sending
+    return dialog
 
 
 def receipts_dialog(

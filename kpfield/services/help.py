@@ -13,7 +13,17 @@ from pathlib import Path
 from kpfield.i18n import LANGUAGES
 from kpfield.paths import resources_dir
 
-PAGES = ("index", "editor", "witnesses", "sending", "data", "safety")
+PAGES = (
+    "index",
+    "editor",
+    "witnesses",
+    "sending",
+    "data",
+    "safety",
+    "desk",
+    "intake",
+    "identities",
+)
 """Page names; F1 picks one by what has the focus (``index`` when nothing more precise fits)."""
 
 _HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.IGNORECASE)

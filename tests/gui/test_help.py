@@ -10,16 +10,18 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kpfield import __version__
-from kpfield.gui.help_window import AboutDialog, HelpWindow
+from kpfield.gui.help_window import AboutDialog, HelpWindow, page_for
 from kpfield.gui.main_window import MainWindow
 from kpfield.i18n import LANGUAGES
 from kpfield.paths import resources_dir
 from kpfield.services.help import PAGES, help_root, problems
+from tests.desk.world import Desk
 from tests.gui.conftest import idle, new_report
+from tests.gui.test_desk import desk_of, desk_world  # noqa: F401 - fixtures
 
 QUOTED = {"en": re.compile(r'"([^"<>]+)"'), "fr": re.compile(r"« ([^»<>]+) »"),
           "pt": re.compile(r"«([^»<>]+)»")}  # fmt: skip
@@ -179,3 +181,106 @@ def test_about_shows_version_fingerprint_enrollment_and_vault_folder(
     assert expected not in locked.text.text()  # nothing from the vault while it is locked
     assert "Unlock the vault" in locked.text.text()
     locked.close()
+
+
+HQ_PAGES = ("desk", "intake", "identities")
+
+
+def test_the_contents_link_to_every_hq_page_in_every_language() -> None:
+    for language in LANGUAGES:
+        index = (help_root() / language / "index.html").read_text(encoding="utf-8")
+        for page in HQ_PAGES:
+            assert f'href="{page}.html"' in index, (language, page)
+            assert _read(language, page).title.strip() in index, (language, page)
+
+
+def test_self_test_check_sees_a_missing_or_broken_hq_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kpfield self-test`` runs the same link checker: it fails on a broken HQ page."""
+    import shutil
+
+    from kpfield.selftest import SelfTestFailure, check_resources
+
+    copy = tmp_path / "resources"
+    shutil.copytree(resources_dir(), copy)
+    monkeypatch.setenv("KPFIELD_RESOURCES", str(copy))
+    assert "9 pages each" in check_resources()
+    (copy / "help" / "pt" / "identities.html").unlink()
+    desk = copy / "help" / "fr" / "desk.html"
+    desk.write_text(desk.read_text(encoding="utf-8").replace("intake.html", "entree.html"),
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(SelfTestFailure) as failed:
+        check_resources()
+    assert "pt/identities.html is missing" in str(failed.value)
+    assert "fr/desk.html links to a missing page: entree.html" in str(failed.value)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "pt"])
+def test_f1_on_the_hq_desk_opens_the_page_about_each_view(
+    qtbot: QtBot,
+    desk_world: Desk,
+    language: str,  # noqa: F811
+) -> None:
+    from kpfield.gui.settings import GuiSettings, save_settings
+    from tests.conftest import PASSPHRASE
+
+    root: Path = desk_world.hq.vault.paths.root
+    save_settings(root, GuiSettings(language=language))
+    window = MainWindow(root)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    screen = window.unlock_screen
+    assert screen is not None
+    qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.desk is not None, timeout=10_000)
+    idle(qtbot, window)
+    desk = desk_of(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+    def f1_on(widget: QWidget, tab: QWidget) -> HelpWindow:
+        desk.setCurrentWidget(tab)
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus)
+        qtbot.keyClick(widget, Qt.Key.Key_F1)
+        return _help(window)
+
+    help_ = f1_on(desk.cases.table, desk.cases)
+    assert help_.page == "desk"
+    assert _read(language, "desk").title.strip() in help_.browser.toPlainText()
+    help_.close()
+    for widget, tab, page in (
+        (desk.cases.bar.search, desk.cases, "desk"),
+        (desk.inbox.table, desk.inbox, "intake"),
+        (desk.devices.table, desk.devices, "intake"),
+        (desk.audit.table, desk.audit, "desk"),
+    ):
+        help_ = f1_on(widget, tab)
+        assert help_.page == page, (widget.objectName(), page)
+        assert _read(language, page).title.strip() in help_.browser.toPlainText()
+        help_.close()
+
+    # A case's witness identities tab: the identities page.
+    cases = desk.cases
+    qtbot.waitUntil(lambda: cases.model.rowCount() > 0)
+    cases.table.selectRow(0)
+    qtbot.waitUntil(lambda: cases.report.view is not None)
+    cases.report.tabs.setCurrentWidget(cases.report.identities)
+    assert page_for(cases.report.identities) == "identities"
+
+    # The export dialog is modal: its own F1 opens the desk page above it.
+    dialog = cases.open_export()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    focus = QApplication.focusWidget()
+    assert focus is not None and focus.window() is dialog
+    qtbot.keyClick(focus, Qt.Key.Key_F1)
+    found = dialog.findChild(HelpWindow)
+    assert found is not None and found.isVisible() and found.page == "desk"
+    assert _read(language, "desk").title.strip() in found.browser.toPlainText()
+    found.close()
+    dialog.reject()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import Gettext
 
 
@@ -20,6 +21,7 @@ class ApproveDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("approveDialog")
+        set_help_page(self, "intake")
         self.setWindowTitle(_("Approve a device"))
         intro = QLabel(
             _(

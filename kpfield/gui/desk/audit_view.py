@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.audit_words import action_in_words, details_in_words
+from kpfield.gui.help_page import set_help_page
 from kpfield.services.desk import AuditEntry
 
 
@@ -21,6 +22,7 @@ class AuditView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("auditView")
+        set_help_page(self, "desk")
         self.ctx = ctx
         _ = ctx.gettext
         self.state = QLabel()

@@ -22,6 +22,7 @@ from kpfield.gui.desk.case_model import COLUMNS, ID_ROLE, CaseTableModel
 from kpfield.gui.desk.export_dialog import ExportDialog
 from kpfield.gui.desk.filter_bar import FilterBar
 from kpfield.gui.desk.report_view import ReportView
+from kpfield.gui.help_page import set_help_page
 from kpfield.services.desk import CaseView
 
 _SORT_OF_COLUMN = {
@@ -43,6 +44,7 @@ class CasesView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("casesView")
+        set_help_page(self, "desk")
         self.ctx = ctx
         _ = ctx.gettext
         self.filter = CaseFilter()

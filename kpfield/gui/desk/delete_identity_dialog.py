@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import Gettext
 
 WIDTH = 600
@@ -27,6 +28,7 @@ class DeleteIdentityDialog(QDialog):
         super().__init__(parent)
         self._ = _
         self.setObjectName("deleteIdentityDialog")
+        set_help_page(self, "identities")
         self.setWindowTitle(_("Delete identifying details"))
         warning = QLabel(
             _(

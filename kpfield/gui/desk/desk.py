@@ -12,12 +12,14 @@ from kpfield.gui.desk.cases_view import CasesView
 from kpfield.gui.desk.devices_view import DevicesView
 from kpfield.gui.desk.figures_tabs import ChartsTab, MapTab
 from kpfield.gui.desk.inbox_view import InboxView
+from kpfield.gui.help_page import set_help_page
 
 
 class Desk(QTabWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("hqDesk")
+        set_help_page(self, "desk")
         self.ctx = ctx
         _ = ctx.gettext
         self.cases = CasesView(ctx)

@@ -23,6 +23,7 @@ from kpfield.domain.jobs import Changes
 from kpfield.domain.sequences import format_ranges
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.approve_dialog import ApproveDialog
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import user_message
 from kpfield.services.inbox import DeviceSummary
 
@@ -33,6 +34,7 @@ class DevicesView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("devicesView")
+        set_help_page(self, "intake")
         self.ctx = ctx
         _ = ctx.gettext
         self.devices: list[DeviceSummary] = []

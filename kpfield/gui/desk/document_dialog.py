@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpfield.domain.attachment_text import human_size
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import user_message
 from kpfield.services.case_documents import DocumentText
 from kpfield.services.desk import AttachmentView
@@ -31,6 +32,7 @@ class DocumentDialog(QDialog):
         self.ctx = ctx
         _ = ctx.gettext
         self.setObjectName("caseDocumentDialog")
+        set_help_page(self, "desk")
         self.setWindowTitle(att.original_name or _("Document"))
         self.resize(900, 620)
         self.note = QLabel(_("Opening the document…"))

@@ -26,6 +26,7 @@ from kpfield.domain.desk import CaseFilter
 from kpfield.errors import N_, Cancelled
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.override_dialog import OverrideDialog
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.operation import Op
 from kpfield.gui.tasks import user_message
 from kpfield.services.exports.service import (
@@ -73,6 +74,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("caseExportDialog")
+        set_help_page(self, "desk")
         self.ctx, self.filter = ctx, f
         _ = ctx.gettext
         self.setWindowTitle(_("Export cases"))

@@ -27,6 +27,7 @@ from kpfield.domain.jobs import Changes
 from kpfield.errors import N_
 from kpfield.gui.context import AppContext
 from kpfield.gui.desk.delete_identity_dialog import DeleteIdentityDialog
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.tasks import user_message
 from kpfield.services.desk import CaseView, WitnessView
 from kpfield.services.hq_identities import HeldIdentity
@@ -54,6 +55,7 @@ class IdentityPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("identityPanel")
+        set_help_page(self, "identities")
         self.ctx = ctx
         self.view: CaseView | None = None
         self.rows: dict[str, _Row] = {}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from kpfield.domain.desk import BUNDLE_CHECK_LABELS, CHECK_RESULT_LABELS
 from kpfield.errors import N_
 from kpfield.gui.context import AppContext
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import Gettext
 from kpfield.services.inbox import InboxEntry
 
@@ -67,6 +68,7 @@ class InboxView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inboxView")
+        set_help_page(self, "intake")
         self.ctx = ctx
         _ = ctx.gettext
         self.entries: list[InboxEntry] = []

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kpfield.gui.help_page import set_help_page
 from kpfield.gui.labels import Gettext
 from kpfield.services.exports.service import PlannedCase
 
@@ -36,6 +37,7 @@ class OverrideDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("overrideDialog")
+        set_help_page(self, "desk")
         self.setWindowTitle(_("Include reports without consent"))
         self.setMinimumWidth(640)
         warning = QLabel(
