@@ -219,8 +219,8 @@ def test_self_test_check_sees_a_missing_or_broken_hq_page(
 @pytest.mark.parametrize("language", ["en", "fr", "pt"])
 def test_f1_on_the_hq_desk_opens_the_page_about_each_view(
     qtbot: QtBot,
-    desk_world: Desk,
-    language: str,  # noqa: F811
+    desk_world: Desk,  # noqa: F811
+    language: str,
 ) -> None:
     from kpfield.gui.settings import GuiSettings, save_settings
     from tests.conftest import PASSPHRASE
