@@ -89,7 +89,12 @@ def test_event_loop_keeps_running_while_photos_import(
     assert threads and all(name.startswith("kpfield-store") for name in threads)
     during = [t for t in ticks if started <= t <= finished]
     gaps = [b - a for a, b in zip([started, *during], [*during, finished], strict=True)]
-    assert len(during) >= 20, (len(during), finished - started)
+    # The 10 ms timer ticked through the import (at least half its ticks: the pipelined
+    # attach can finish in 0.2 s, so an absolute count would measure its speed instead).
+    assert len(during) >= max(5, 0.5 * (finished - started) / 0.010), (
+        len(during),
+        finished - started,
+    )
     assert max(gaps) < 0.25, f"the GUI thread stalled for {max(gaps):.3f} s"
     values = [v for _, v in progress]
     assert values == sorted(values) and len(set(values)) >= COUNT  # advanced in many steps
