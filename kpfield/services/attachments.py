@@ -9,6 +9,7 @@ copy in another report.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import logging
@@ -48,6 +49,8 @@ MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
 (a test checks the two agree)."""
 MAX_CAPTION = 2000
 """Characters in a caption: a sentence or a short paragraph about the file."""
+TEXT_VIEW_LIMIT = 1_000_000
+"""Bytes of a text document the viewer shows (a larger one is cut: the widget would stall)."""
 
 
 ATTACH_DECODERS = 2
@@ -476,10 +479,14 @@ class AttachmentUseCases:
             self.store.update_draft(replace(self.get(att.report_id), updated_at=self._now()))
         return replace(att, caption=text)
 
-    def text_of(self, aid: str) -> str:
-        """A plain-text document's content, decoded in memory (for the in-app viewer)."""
+    def text_of(self, aid: str, limit: int = TEXT_VIEW_LIMIT) -> str:
+        """A plain-text document's content, decoded in memory (for the in-app viewer); past
+        ``limit`` bytes it is cut (never inside a character) and ends with "[…]"."""
         att = self.store.get_attachment(aid)
         if att.mime != "text/plain":
             raise MediaError(N_("Only plain text documents can be read inside KP Field."))
         data = self.original_bytes(aid)
-        return data.decode("utf-8-sig", errors="replace")
+        if len(data) <= limit:
+            return data.decode("utf-8-sig", errors="replace")
+        decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        return decoder.decode(data[:limit], final=False) + "\n\n[…]"

@@ -196,3 +196,17 @@ def test_captions_are_sealed_and_fixed_after_sealing(
     copies = session.reports.attachments(draft.id)
     assert sorted(a.caption for a in copies) == ["Consent, recorded in audio", "The fence at dawn"]
     session.reports.set_caption(copies[0].id, "Better words")
+
+
+def test_a_long_text_document_is_cut_for_the_viewer_never_inside_a_character(
+    session: Session, example_doc: dict[str, Any]
+) -> None:
+    """Past the viewer's limit the text ends with "[…]"; a cut inside "ç" drops it whole."""
+    rid = session.reports.create_from_document(example_doc)
+    body = ("Relatório çç " * 40).encode()
+    doc = session.reports.attach_bytes(rid, body, "long.txt")
+    assert session.reports.text_of(doc.id) == body.decode()  # under the default limit: whole
+    cut_at = body.index("ç".encode()) + 1  # between the two bytes of the first "ç"
+    text = session.reports.text_of(doc.id, limit=cut_at)
+    assert text == body[: cut_at - 1].decode() + "\n\n[…]"
+    assert "\ufffd" not in text
