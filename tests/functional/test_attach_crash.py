@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import select
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,8 @@ import pytest
 
 from kpfield.app import create_session, open_session
 from kpfield.vault.keyslots import KdfParams
-from tests.support.cli import REPO, Sandbox, kpfield
+from tests.support.cli import Sandbox, kpfield
+from tests.support.killed_worker import run_until_killed
 from tests.support.photos import noisy_photo
 
 pytestmark = pytest.mark.slow
@@ -44,63 +43,25 @@ def run_worker(
     """Run one batch and SIGKILL it ``kill_at`` seconds after it opened the vault (or, for a
     negative ``kill_at``, right after acknowledgement number ``-kill_at``). Returns the lines it
     acknowledged and how long the batch ran after opening."""
-    with open(err, "wb") as errf:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.support.attach_worker",
-                str(data),
-                str(passphrase_file),
-                *map(str, photos),
-            ],
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errf,
-        )
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-    lines: list[str] = []
-    buf = b""
-    deadline: float | None = None
-    opened_at = ended_at = time.monotonic()
-    try:
-        while True:
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                break
-            timeout = HANG_SECONDS if deadline is None else deadline - now
-            ready, _, _ = select.select([fd], [], [], timeout)
-            if not ready:
-                if deadline is None:
-                    raise AssertionError(f"attach worker hung; stderr:\n{err.read_text()}")
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break  # it finished before the planned kill
-            buf += chunk
-            *complete, buf = buf.split(b"\n")
-            for raw in complete:
-                line = raw.decode()
-                lines.append(line)
-                ended_at = time.monotonic()
-                if line.startswith("opened"):
-                    opened_at = ended_at
-                    if kill_at is not None and kill_at >= 0:
-                        deadline = opened_at + kill_at
-                acks = sum(1 for ln in lines if ln.startswith("attached"))
-                if kill_at is not None and kill_at < 0 and acks == -kill_at:
-                    deadline = time.monotonic()
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        rc = proc.wait()
-    rest = buf + proc.stdout.read()
-    proc.stdout.close()
-    lines.extend(r.decode() for r in rest.split(b"\n")[:-1])  # a torn last line is no promise
-    finished = "done" in lines
-    assert finished or rc == -signal.SIGKILL, f"worker failed (rc {rc}):\n{err.read_text()}"
-    return lines, ended_at - opened_at
+
+    def when(line: str, lines: list[str], opened_at: float) -> float | None:
+        if line.startswith("opened") and kill_at is not None and kill_at >= 0:
+            return opened_at + kill_at
+        acks = sum(1 for ln in lines if ln.startswith("attached"))
+        if kill_at is not None and kill_at < 0 and acks == -kill_at:
+            return time.monotonic()
+        return None
+
+    cmd = [
+        sys.executable, "-m", "tests.support.attach_worker", str(data), str(passphrase_file),
+        *map(str, photos),
+    ]  # fmt: skip
+    run = run_until_killed(cmd, err, when, hang_seconds=HANG_SECONDS, keep_torn_tail=True)
+    finished = "done" in run.lines
+    assert finished or run.returncode == -signal.SIGKILL, (
+        f"worker failed (rc {run.returncode}):\n{err.read_text()}"
+    )
+    return run.lines, run.last_line_at - run.opened_at
 
 
 def check_vault(data: Path, acked: dict[str, str]) -> tuple[int, int]:

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import select
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +34,7 @@ from kpfield.vault.outbox_store import OutboxStore
 from tests.bundle.world import new_field, new_hq
 from tests.conftest import PASSPHRASE
 from tests.support.cli import REPO
+from tests.support.killed_worker import run_until_killed
 from tests.support.photos import noisy_photo
 from tests.support.stop_at import EXPORT_STAGES
 
@@ -53,61 +52,24 @@ def run_worker(  # noqa: PLR0917 - one call site, all positional
 
     Returns its printed lines and how long the export ran after opening the vault.
     """
-    with open(err, "wb") as errf:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.support.export_worker",
-                str(data),
-                str(stick),
-                str(passphrase_file),
-                phase,
-            ],
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errf,
-        )
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-    lines: list[str] = []
-    buf = b""
-    deadline: float | None = None
-    opened_at = ended_at = time.monotonic()
-    try:
-        while True:
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                break
-            timeout = HANG_SECONDS if deadline is None else deadline - now
-            ready, _, _ = select.select([fd], [], [], timeout)
-            if not ready:
-                if deadline is None:
-                    raise AssertionError(f"export worker hung; stderr:\n{err.read_text()}")
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break  # it finished before the planned kill
-            buf += chunk
-            *complete, buf = buf.split(b"\n")
-            for raw in complete:
-                line = raw.decode()
-                lines.append(line)
-                ended_at = time.monotonic()
-                if line == "opened":
-                    opened_at = ended_at
-                    if delay is not None:
-                        deadline = opened_at + delay
-                if line.startswith("phase "):
-                    deadline = time.monotonic()
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        rc = proc.wait()
-        proc.stdout.close()
-    finished = any(line.startswith("done") for line in lines)
-    assert finished or rc == -signal.SIGKILL, f"worker failed (rc {rc}):\n{err.read_text()}"
-    return lines, ended_at - opened_at
+
+    def when(line: str, _lines: list[str], opened_at: float) -> float | None:
+        if line == "opened" and delay is not None:
+            return opened_at + delay
+        if line.startswith("phase "):
+            return time.monotonic()
+        return None
+
+    cmd = [
+        sys.executable, "-m", "tests.support.export_worker", str(data), str(stick),
+        str(passphrase_file), phase,
+    ]  # fmt: skip
+    run = run_until_killed(cmd, err, when, hang_seconds=HANG_SECONDS)
+    finished = any(line.startswith("done") for line in run.lines)
+    assert finished or run.returncode == -signal.SIGKILL, (
+        f"worker failed (rc {run.returncode}):\n{err.read_text()}"
+    )
+    return run.lines, run.last_line_at - run.opened_at
 
 
 def visible_bundles(stick: Path) -> list[Path]:
